@@ -1,0 +1,543 @@
+// Saving a prediction's output files before Replicate deletes them (an hour after the prediction).
+// A download is written to a temporary file and renamed into place only once it is complete and
+// checked, so a file on disk under its final name is always a whole, real image or video.
+//
+// Self-contained on purpose: web-standard `fetch` for the transfer; `node:fs/promises` is imported
+// lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
+// runs on edge runtimes too).
+
+/** Why a download failed. Stable: programs branch on it. */
+export type DownloadErrorCode =
+  /** The connection failed or broke mid-body, after every retry. */
+  | 'network'
+  /** The file host answered with an HTTP error that is not retried (or still failed after retries). */
+  | 'http'
+  /** The file is gone (404/410): Replicate removes API outputs an hour after the prediction. */
+  | 'data_removed'
+  /** The host answered 2xx but the body is not an image or a video (an HTML or JSON error page, say). */
+  | 'invalid_content'
+  /** Fewer (or more) bytes arrived than the Content-Length announced, after every retry. */
+  | 'truncated'
+  /** One attempt took longer than `attemptTimeoutMs`, after every retry. */
+  | 'timeout'
+  /** The caller's `signal` aborted the download. */
+  | 'canceled'
+  /** The URL or file name given cannot be used. */
+  | 'invalid_input';
+
+/**
+ * Thrown by {@link downloadOutput} when a file could not be saved. Nothing is left on disk under the
+ * final name when this is thrown (the temporary file is removed). Carries the URL (output URLs are
+ * not secret: they are served without authentication) and the HTTP status when there was one.
+ */
+export class DownloadError extends Error {
+  override readonly name = 'DownloadError';
+  readonly code: DownloadErrorCode;
+  readonly url: string;
+  readonly status: number | null;
+  /** How many attempts were made (1 = no retry). */
+  readonly attempts: number;
+
+  constructor(
+    message: string,
+    details: { code: DownloadErrorCode; url: string; status?: number | null; attempts?: number; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = details.code;
+    this.url = details.url;
+    this.status = details.status ?? null;
+    this.attempts = details.attempts ?? 1;
+  }
+}
+
+/** Progress of one download, reported as bytes arrive. */
+export interface DownloadProgress {
+  url: string;
+  receivedBytes: number;
+  /** From Content-Length; null when the host did not say. */
+  totalBytes: number | null;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+}
+
+/** Which kinds of media a download accepts. */
+export type MediaKind = 'image' | 'video' | 'media';
+
+export interface DownloadOptions {
+  /** Directory to save into; created if missing. */
+  dir: string;
+  /**
+   * The file name to save as (no directories). Default: `{predictionId}-{index}.{ext}` when
+   * `predictionId` is given, else the last segment of the URL; the extension comes from the
+   * Content-Type that was served (falling back to the URL's).
+   */
+  fileName?: string;
+  /** Used to name the file `{predictionId}-{index}.{ext}`. */
+  predictionId?: string;
+  /** Position of this output in the prediction's output list; default 0. */
+  index?: number;
+  /** What the body must be: `image/*`, `video/*` or either (default). */
+  expect?: MediaKind;
+  /** A fetch implementation (default: the global `fetch`). It must not add credentials. */
+  fetch?: typeof fetch;
+  /** Aborts the download; the temporary file is removed and a `canceled` DownloadError thrown. */
+  signal?: AbortSignal;
+  /** Called as bytes arrive (often: once per network chunk). */
+  onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Delays before each retry of a network failure, a truncated body, a 408/429 or a 5xx. Output
+   * files are small and hosts are fast, so the schedule is short. Default `[500, 2_000, 5_000]`
+   * (so at most 3 retries).
+   */
+  retryDelaysMs?: readonly number[];
+  /** Time limit for one attempt, headers and body. Default 300_000 (5 minutes). */
+  attemptTimeoutMs?: number;
+  /** Injectable sleep for tests. Must reject (or resolve early) when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** A file that was downloaded, checked and renamed into place. */
+export interface DownloadedFile {
+  url: string;
+  /** Absolute or dir-relative path as `dir` was given, joined with `fileName`. */
+  path: string;
+  fileName: string;
+  bytes: number;
+  contentType: string;
+  attempts: number;
+}
+
+/** The default retry schedule for downloads (ms before retry 1, 2, 3). */
+export const DOWNLOAD_RETRY_DELAYS_MS: readonly number[] = [500, 2_000, 5_000];
+
+/** File extensions for the media types outputs come in. */
+const EXTENSION_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/jpg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+  'image/svg+xml': 'svg',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+};
+
+/** Statuses worth another try: the host may answer next time. */
+const RETRIED_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/**
+ * The media type a body starts like, from its magic bytes; null when unknown. Used to accept
+ * `application/octet-stream` answers that really are media, and to refuse a "200 image/png" that
+ * is really an HTML error page.
+ */
+export function sniffMediaType(head: Uint8Array): string | null {
+  const at = (i: number): number => head[i] ?? -1;
+  const ascii = (from: number, text: string): boolean =>
+    [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
+  if (at(0) === 0x89 && ascii(1, 'PNG')) return 'image/png';
+  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'image/jpeg';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
+  if (ascii(0, 'GIF8')) return 'image/gif';
+  if (ascii(4, 'ftyp')) {
+    if (ascii(8, 'avif') || ascii(8, 'avis')) return 'image/avif';
+    if (ascii(8, 'qt  ')) return 'video/quicktime';
+    return 'video/mp4';
+  }
+  if (at(0) === 0x1a && at(1) === 0x45 && at(2) === 0xdf && at(3) === 0xa3) return 'video/webm';
+  return null;
+}
+
+/** True when a body starts like text a server sends for errors: HTML, XML or JSON. */
+function looksLikeTextError(head: Uint8Array): boolean {
+  let i = 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+  if (i >= head.length) return false;
+  const first = head[i];
+  // '<' (HTML/XML; SVG is checked separately by content type), '{' and '[' (JSON).
+  return first === 0x3c || first === 0x7b || first === 0x5b;
+}
+
+/** The file name for output `index` of a prediction, e.g. `p8x9...-0.webp`. */
+export function outputFileName(predictionId: string, index: number, extension: string): string {
+  return `${predictionId}-${index}.${extension.replace(/^\./, '')}`;
+}
+
+function extensionFromUrl(url: string): string | null {
+  if (url.startsWith('data:')) return null;
+  try {
+    const last = new URL(url).pathname.split('/').pop() ?? '';
+    const dot = last.lastIndexOf('.');
+    if (dot <= 0) return null;
+    const ext = last.slice(dot + 1).toLowerCase();
+    return /^[a-z0-9]{1,5}$/.test(ext) ? ext : null;
+  } catch {
+    return null;
+  }
+}
+
+function baseNameFromUrl(url: string): string | null {
+  if (url.startsWith('data:')) return null;
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return last && isSafeFileName(last) ? last : null;
+  } catch {
+    return null;
+  }
+}
+
+function isSafeFileName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
+}
+
+function mediaTypeOf(contentTypeHeader: string | null): string {
+  return (contentTypeHeader ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function kindAccepts(expect: MediaKind, mediaType: string): boolean {
+  if (expect === 'image') return mediaType.startsWith('image/');
+  if (expect === 'video') return mediaType.startsWith('video/');
+  return mediaType.startsWith('image/') || mediaType.startsWith('video/');
+}
+
+function describeKind(expect: MediaKind): string {
+  return expect === 'media' ? 'an image or a video' : expect === 'image' ? 'an image' : 'a video';
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A failure of one attempt, and whether another attempt may succeed. */
+class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: DownloadErrorCode,
+    readonly retryable: boolean,
+    readonly status: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Downloads one output file into `options.dir`, atomically: the body goes to a temporary file in the
+ * same directory, is checked (media Content-Type, or magic bytes when the host says
+ * `application/octet-stream`; byte count against Content-Length), flushed to disk, and only then
+ * renamed to its final name. Network failures, truncated bodies, 408/429 and 5xx are retried on a
+ * short schedule. No Authorization header (or any credential) is ever sent: output files are public
+ * URLs and the API key must never reach the file host.
+ *
+ * @throws DownloadError with a stable `code`; nothing is left under the final name.
+ */
+export async function downloadOutput(url: string, options: DownloadOptions): Promise<DownloadedFile> {
+  const { dir, signal, onProgress } = options;
+  const expect = options.expect ?? 'media';
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const delaysMs = options.retryDelaysMs ?? DOWNLOAD_RETRY_DELAYS_MS;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 300_000;
+  const sleep = options.sleep ?? defaultSleep;
+
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new DownloadError(`Cannot download "${url}": it is not a URL.`, { code: 'invalid_input', url, cause });
+  }
+  if (!['http:', 'https:', 'data:'].includes(parsed.protocol)) {
+    throw new DownloadError(`Cannot download "${url}": only http(s) and data URLs are supported.`, {
+      code: 'invalid_input',
+      url,
+    });
+  }
+  if (options.fileName !== undefined && !isSafeFileName(options.fileName)) {
+    throw new DownloadError(`Cannot save as "${options.fileName}": a file name must not contain directories.`, {
+      code: 'invalid_input',
+      url,
+    });
+  }
+
+  const fs = await import('node:fs/promises');
+  await fs.mkdir(dir, { recursive: true });
+
+  const join = (name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`);
+  const tempPath = join(`.download-${globalThis.crypto.randomUUID()}.part`);
+
+  let attempt = 0;
+  try {
+    for (;;) {
+      attempt++;
+      throwIfAborted(signal, url, attempt);
+      try {
+        const { contentType, bytes } = await attemptDownload({
+          url,
+          tempPath,
+          fs,
+          doFetch,
+          expect,
+          attemptTimeoutMs,
+          attempt,
+          ...(signal ? { signal } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+        const extension = EXTENSION_BY_CONTENT_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
+        const fileName =
+          options.fileName ??
+          (options.predictionId !== undefined
+            ? outputFileName(options.predictionId, options.index ?? 0, extension)
+            : (baseNameFromUrl(url) ?? `output-${options.index ?? 0}.${extension}`));
+        const finalPath = join(fileName);
+        await fs.rename(tempPath, finalPath);
+        return { url, path: finalPath, fileName, bytes, contentType, attempts: attempt };
+      } catch (error) {
+        if (signal?.aborted) throwIfAborted(signal, url, attempt);
+        const failure =
+          error instanceof AttemptFailure
+            ? error
+            : new AttemptFailure(`Network error while downloading ${url}: ${errorMessage(error)}.`, 'network', true, null, {
+                cause: error,
+              });
+        const delayMs = delaysMs[attempt - 1];
+        if (!failure.retryable || delayMs === undefined) {
+          throw new DownloadError(failure.message, {
+            code: failure.code,
+            url,
+            status: failure.status,
+            attempts: attempt,
+            cause: failure.cause ?? failure,
+          });
+        }
+        try {
+          await sleep(delayMs, signal);
+        } catch {
+          throwIfAborted(signal, url, attempt);
+        }
+      }
+    }
+  } finally {
+    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, url: string, attempts: number): void {
+  if (signal?.aborted) {
+    throw new DownloadError(`Download of ${url} was canceled.`, { code: 'canceled', url, attempts, cause: signal.reason });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? cause.message : '';
+    return causeText && causeText !== error.message ? `${error.message} (${causeText})` : error.message;
+  }
+  return String(error);
+}
+
+interface AttemptInput {
+  url: string;
+  tempPath: string;
+  fs: typeof import('node:fs/promises');
+  doFetch: typeof fetch;
+  expect: MediaKind;
+  attemptTimeoutMs: number;
+  attempt: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+async function attemptDownload(input: AttemptInput): Promise<{ contentType: string; bytes: number }> {
+  const { url, tempPath, fs, doFetch, expect, attempt } = input;
+  const timeout = AbortSignal.timeout(input.attemptTimeoutMs);
+  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
+
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'GET',
+      // Only this header. No Authorization, no cookies: the file host must never see the API key.
+      headers: { accept: 'image/*, video/*;q=0.9, */*;q=0.1' },
+      credentials: 'omit',
+      redirect: 'follow',
+      signal,
+    });
+  } catch (error) {
+    if (timeout.aborted && !input.signal?.aborted) {
+      throw new AttemptFailure(`Downloading ${url} timed out after ${input.attemptTimeoutMs} ms.`, 'timeout', true);
+    }
+    throw error;
+  }
+
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    const status = response.status;
+    if (status === 404 || status === 410) {
+      throw new AttemptFailure(
+        `The file at ${url} is gone (HTTP ${status}); Replicate removes outputs an hour after the prediction, so download them sooner or generate again.`,
+        'data_removed',
+        false,
+        status,
+      );
+    }
+    throw new AttemptFailure(
+      `The file host answered HTTP ${status} for ${url}.`,
+      'http',
+      RETRIED_STATUSES.has(status),
+      status,
+    );
+  }
+
+  const declaredType = mediaTypeOf(response.headers.get('content-type'));
+  const lengthHeader = response.headers.get('content-length');
+  const encoding = (response.headers.get('content-encoding') ?? 'identity').toLowerCase();
+  // With a content-encoding, fetch decodes the body and Content-Length counts the encoded bytes.
+  const totalBytes =
+    lengthHeader !== null && /^\d+$/.test(lengthHeader.trim()) && encoding === 'identity'
+      ? Number(lengthHeader.trim())
+      : null;
+
+  const declaredIsMedia = kindAccepts(expect, declaredType);
+  const declaredIsGeneric = declaredType === '' || declaredType === 'application/octet-stream' || declaredType === 'binary/octet-stream';
+  if (!declaredIsMedia && !declaredIsGeneric) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AttemptFailure(
+      `The file host sent ${declaredType} instead of ${describeKind(expect)} for ${url}; nothing was saved.`,
+      'invalid_content',
+      false,
+      response.status,
+    );
+  }
+
+  const handle = await fs.open(tempPath, 'w');
+  let received = 0;
+  let contentType = declaredType;
+  try {
+    const reader = response.body?.getReader();
+    let checkedHead = false;
+    const checkHead = (head: Uint8Array): void => {
+      checkedHead = true;
+      const sniffed = sniffMediaType(head);
+      if (declaredIsGeneric) {
+        if (sniffed === null || !kindAccepts(expect, sniffed)) {
+          throw new AttemptFailure(
+            `The file host sent ${declaredType || 'no content type'} and the body is not ${describeKind(expect)} (${url}); nothing was saved.`,
+            'invalid_content',
+            false,
+            response.status,
+          );
+        }
+        contentType = sniffed;
+      } else if (declaredType !== 'image/svg+xml' && sniffed === null && looksLikeTextError(head)) {
+        throw new AttemptFailure(
+          `The file host labelled ${url} as ${declaredType} but sent text (an error page?); nothing was saved.`,
+          'invalid_content',
+          false,
+          response.status,
+        );
+      }
+    };
+    if (reader) {
+      // Buffer up to 16 bytes before the magic-byte check (the first chunk is nearly always larger).
+      let pendingHead: Uint8Array[] = [];
+      let pendingBytes = 0;
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          if (timeout.aborted && !input.signal?.aborted) {
+            throw new AttemptFailure(`Downloading ${url} timed out after ${input.attemptTimeoutMs} ms.`, 'timeout', true);
+          }
+          if (totalBytes !== null && received < totalBytes) {
+            throw new AttemptFailure(
+              `The download of ${url} was cut short: ${received} of ${totalBytes} bytes arrived (${errorMessage(error)}).`,
+              'truncated',
+              true,
+              response.status,
+              { cause: error },
+            );
+          }
+          throw new AttemptFailure(
+            `The connection broke while downloading ${url} (${received} bytes received): ${errorMessage(error)}.`,
+            'network',
+            true,
+            null,
+            { cause: error },
+          );
+        }
+        if (chunk.done) break;
+        const value = chunk.value;
+        received += value.byteLength;
+        if (!checkedHead) {
+          pendingHead.push(value);
+          pendingBytes += value.byteLength;
+          if (pendingBytes < 16) continue;
+          const head = concat(pendingHead);
+          checkHead(head);
+          await writeAll(handle, head);
+          pendingHead = [];
+        } else {
+          await writeAll(handle, value);
+        }
+        input.onProgress?.({ url, receivedBytes: received, totalBytes, attempt });
+      }
+      if (!checkedHead) {
+        const head = concat(pendingHead);
+        checkHead(head);
+        await writeAll(handle, head);
+        input.onProgress?.({ url, receivedBytes: received, totalBytes, attempt });
+      }
+    } else {
+      checkHead(new Uint8Array(0));
+    }
+
+    if (received === 0) {
+      throw new AttemptFailure(`The file host sent an empty body for ${url}.`, 'truncated', true, response.status);
+    }
+    if (totalBytes !== null && received !== totalBytes) {
+      throw new AttemptFailure(
+        `The download of ${url} was cut short: ${received} of ${totalBytes} bytes arrived.`,
+        'truncated',
+        true,
+        response.status,
+      );
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { contentType, bytes: received };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+async function writeAll(handle: import('node:fs/promises').FileHandle, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) {
+    const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
