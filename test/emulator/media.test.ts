@@ -3,6 +3,7 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import * as webp from 'webp-wasm';
 import { CONTENT_TYPE, renderImage } from '../../src/emulator/media/index.js';
 import { paintPicture } from '../../src/emulator/media/painter.js';
 
@@ -29,7 +30,7 @@ function paintedRgba(options: { prompt: string; seed: number; width: number; hei
 
 describe('renderImage', () => {
   it('gives byte-identical output for the same inputs in every format', () => {
-    for (const format of ['png', 'jpg'] as const) {
+    for (const format of ['png', 'jpg', 'webp'] as const) {
       expect(renderImage({ ...base, format })).toEqual(renderImage({ ...base, format }));
     }
   });
@@ -68,6 +69,29 @@ describe('renderImage', () => {
     const high = renderImage({ ...base, format: 'jpg', quality: 95 });
     const low = renderImage({ ...base, format: 'jpg', quality: 30 });
     expect(low.length).toBeLessThan(high.length);
+  });
+
+  it('writes a lossless WebP that libwebp (webp-wasm) decodes to exactly the painted pixels', async () => {
+    // Odd sizes, a single pixel and a wide strip exercise the prefix-code edge cases.
+    for (const [width, height] of [
+      [96, 64],
+      [1, 1],
+      [17, 33],
+      [300, 7],
+    ] as const) {
+      const options = { ...base, width, height };
+      const bytes = renderImage({ ...options, format: 'webp' });
+      const text = new TextDecoder().decode(bytes.subarray(0, 16));
+      expect(text).toBe('RIFF' + text.slice(4, 8) + 'WEBPVP8L');
+      expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(bytes.length - 8);
+      // webp-wasm reads `buffer.buffer` whole, so hand it an ArrayBuffer of exactly the file.
+      const exact = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+      const decoded = await webp.decode(exact);
+      expect([decoded.width, decoded.height]).toEqual([width, height]);
+      expect(new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length)).toEqual(
+        paintedRgba(options),
+      );
+    }
   });
 
   it('names a content type for every format', () => {

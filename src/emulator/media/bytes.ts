@@ -76,6 +76,13 @@ export class ByteWriter {
     this.buffer[offset + 3] = value & 0xff;
   }
 
+  patchU32le(offset: number, value: number): void {
+    this.buffer[offset] = value & 0xff;
+    this.buffer[offset + 1] = (value >>> 8) & 0xff;
+    this.buffer[offset + 2] = (value >>> 16) & 0xff;
+    this.buffer[offset + 3] = (value >>> 24) & 0xff;
+  }
+
   /** A copy of the bytes written so far. */
   toBytes(): Uint8Array {
     return this.buffer.slice(0, this.length);

@@ -4,6 +4,7 @@
 import { encodeJpeg } from './jpeg.js';
 import { paintPicture } from './painter.js';
 import { encodePng } from './png.js';
+import { encodeWebpLossless } from './webp.js';
 
 export type ImageFormat = 'png' | 'jpg' | 'webp';
 
@@ -34,7 +35,7 @@ export function renderImage(options: RenderImageOptions): Uint8Array {
     case 'jpg':
       return encodeJpeg(picture, options.quality ?? 85);
     case 'webp':
-      throw new Error('webp: not implemented yet');
+      return encodeWebpLossless(picture);
     default:
       throw new Error(`unknown image format: ${String(options.format)}`);
   }
