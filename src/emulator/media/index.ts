@@ -1,7 +1,9 @@
 // Real media for the emulator's outputs: deterministic pictures from (prompt, seed), encoded by hand
 // as PNG, JPEG, WebP (lossless) and H.264 MP4 with no runtime dependencies beyond node:zlib.
 
+import { createH264Stream, encodeIdrPicture, encodeSkippedPicture } from './h264.js';
 import { encodeJpeg } from './jpeg.js';
+import { muxMp4 } from './mp4.js';
 import { paintPicture } from './painter.js';
 import { encodePng } from './png.js';
 import { encodeWebpLossless } from './webp.js';
@@ -39,4 +41,66 @@ export function renderImage(options: RenderImageOptions): Uint8Array {
     default:
       throw new Error(`unknown image format: ${String(options.format)}`);
   }
+}
+
+export interface RenderVideoOptions {
+  prompt: string;
+  seed: number;
+  /** How many distinct pictures ("scenes") the video shows, spread evenly over its duration. */
+  frameCount: number;
+  fps: number;
+  durationSeconds: number;
+  /** Default 128 x 128; odd sizes are rounded up to even (H.264 4:2:0). */
+  width?: number;
+  height?: number;
+}
+
+/** Default video size: small, since every scene is stored uncompressed (I_PCM, 1.5 bytes per pixel). */
+const DEFAULT_VIDEO_SIDE = 128;
+
+/**
+ * Renders an H.264 MP4 of `max(frameCount, round(durationSeconds * fps))` frames at `fps`. Each scene
+ * starts with an IDR picture of raw (I_PCM) macroblocks; the frames that hold it are all-skip P
+ * pictures of a few bytes each. A 128x128 scene costs about 25 KB.
+ */
+export function renderVideo(options: RenderVideoOptions): Uint8Array {
+  const { prompt, seed, fps } = options;
+  if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`fps must be a positive number, got ${fps}`);
+  const even = (side: number | undefined): number => Math.max(2, Math.ceil((side ?? DEFAULT_VIDEO_SIDE) / 2) * 2);
+  const width = even(options.width);
+  const height = even(options.height);
+  const sceneCount = Math.max(1, Math.floor(options.frameCount));
+  const totalFrames = Math.max(sceneCount, Math.round(Math.max(0, options.durationSeconds) * fps));
+
+  const stream = createH264Stream(width, height, fps);
+  const samples: { nalUnits: Uint8Array[]; keyframe: boolean }[] = [];
+  let scene = -1;
+  let frameNum = 0;
+  for (let frame = 0; frame < totalFrames; frame++) {
+    const frameScene = Math.floor((frame * sceneCount) / totalFrames);
+    if (frameScene !== scene) {
+      scene = frameScene;
+      frameNum = 0;
+      const picture = paintPicture({ prompt, seed, width, height, scene });
+      samples.push({ nalUnits: [encodeIdrPicture(stream, picture, scene)], keyframe: true });
+    } else {
+      frameNum++;
+      samples.push({ nalUnits: [encodeSkippedPicture(stream, frameNum)], keyframe: false });
+    }
+  }
+
+  // A millisecond-grained clock: fps 24 -> 24000 ticks per second, 1000 ticks per frame.
+  const timescale = Math.round(fps * 1000);
+  return muxMp4({
+    width,
+    height,
+    timescale,
+    sampleDuration: 1000,
+    profileIdc: stream.profileIdc,
+    constraintFlags: stream.constraintFlags,
+    levelIdc: stream.levelIdc,
+    sps: stream.sps,
+    pps: stream.pps,
+    samples,
+  });
 }
