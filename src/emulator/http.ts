@@ -1,0 +1,70 @@
+// The shapes shared by the server and the route handlers: a request context in, a reply out.
+// Handlers return replies rather than writing, so faults (malformed JSON, a reset after the
+// prediction was created) can be applied to any route's answer.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fail } from './problem.js';
+import type { EmulatorState } from './state.js';
+
+export type Reply =
+  | { kind: 'body'; status: number; headers?: Record<string, string>; body?: string | Uint8Array }
+  /** Takes over the response (SSE); `status` is only for the counters. */
+  | { kind: 'stream'; status: number; start: (res: ServerResponse) => void };
+
+export interface RequestContext {
+  req: IncomingMessage;
+  url: URL;
+  params: Record<string, string>;
+  state: EmulatorState;
+  /** The bearer token, when the route needs auth. */
+  token: string;
+  /** Resolves when the client goes away (used to stop waiting for it). */
+  clientGone: Promise<void>;
+  body(limitBytes?: number): Promise<Buffer>;
+}
+
+export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+
+export const JSON_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
+  return { kind: 'body', status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+}
+
+/** Reads a JSON object body; malformed JSON → 400, anything but an object → 400. */
+export async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
+  const raw = await ctx.body(JSON_BODY_LIMIT_BYTES);
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail(400, `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(400, 'The request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads a whole body, up to `limitBytes`. A larger body is drained (so the client gets to read
+ * the answer rather than a broken pipe) and answered 413.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        reject(Object.assign(new Error('too large'), { tooLarge: true, size }));
+      } else resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,209 @@
+// The prediction store and lifecycle. A prediction's state is never stored: it is computed from the
+// clock and a few fixed instants (created, start, complete, deadline, cancel), so reading it after
+// `advanceClock` is always right. Listeners are told when something may have changed.
+
+import type { ModelSpec, OutputPlan } from './models.js';
+import { modelName } from './models.js';
+
+export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
+
+export const TERMINAL_STATUSES: ReadonlySet<PredictionStatus> = new Set(['succeeded', 'failed', 'canceled', 'aborted']);
+
+export type WebhookEvent = 'start' | 'output' | 'logs' | 'completed';
+
+export interface PredictionRecord {
+  id: string;
+  /** Creation order, used by list cursors. */
+  seq: number;
+  model: ModelSpec;
+  /** A version id, or `hidden` for an official model run by name. */
+  version: string;
+  deployment?: string;
+  /** The input exactly as sent. */
+  input: Record<string, unknown>;
+  plan: OutputPlan;
+  seed: number;
+  createdAtMs: number;
+  startAtMs: number;
+  completeAtMs: number;
+  /** From `Cancel-After`: reached before start → aborted, while running → canceled. */
+  deadlineAtMs?: number;
+  /** When the user canceled it, if they did. */
+  canceledAtMs?: number;
+  /** Ends as `failed` with this error at `completeAtMs`. */
+  failWith?: string;
+  webhook?: string;
+  webhookEventsFilter?: WebhookEvent[];
+  /** Log lines with the clock time each appears. */
+  logLines: Array<{ atMs: number; text: string }>;
+}
+
+/** The state of a prediction at one instant. */
+export interface PredictionView {
+  status: PredictionStatus;
+  startedAtMs?: number;
+  completedAtMs?: number;
+  logs: string;
+  /** Output file URLs (not yet shaped as the model's output); empty until it succeeds. */
+  outputUrls: string[];
+  output: unknown;
+  error: string | null;
+  dataRemoved: boolean;
+}
+
+/** tqdm-style progress lines, as Cog models print them (clients parse these for progress). */
+function progressLine(step: number, steps: number, elapsedMs: number): string {
+  const pct = Math.floor((step / steps) * 100);
+  const filled = Math.floor((step / steps) * 10);
+  const bar = '█'.repeat(filled).padEnd(10, ' ');
+  const secs = (elapsedMs / 1000).toFixed(0).padStart(2, '0');
+  const rate = step === 0 || elapsedMs === 0 ? '?' : (step / (elapsedMs / 1000)).toFixed(2);
+  return `${String(pct).padStart(3, ' ')}%|${bar}| ${step}/${steps} [00:${secs}<00:00, ${rate}it/s]`;
+}
+
+/** The log lines a prediction prints and when, from its start and complete instants. */
+export function planLogLines(record: Pick<PredictionRecord, 'model' | 'plan' | 'seed' | 'startAtMs' | 'completeAtMs' | 'failWith'>): Array<{ atMs: number; text: string }> {
+  const { startAtMs, completeAtMs, plan } = record;
+  const lines: Array<{ atMs: number; text: string }> = [{ atMs: startAtMs, text: `Using seed: ${record.seed}` }];
+  const predictMs = completeAtMs - startAtMs;
+  const steps = Math.max(1, plan.steps);
+  for (let step = 0; step <= steps; step++) {
+    const atMs = startAtMs + Math.floor((predictMs * step) / (steps + 1));
+    lines.push({ atMs, text: progressLine(step, steps, atMs - startAtMs) });
+  }
+  if (record.failWith !== undefined) {
+    lines.push({ atMs: completeAtMs, text: `Traceback (most recent call last):\n  emulated failure\n${record.failWith}` });
+  } else if (plan.files[0]?.kind === 'image') {
+    lines.push({ atMs: completeAtMs, text: `Total safe images: ${plan.files.length} out of ${plan.files.length}` });
+  } else {
+    lines.push({ atMs: completeAtMs, text: `Wrote ${plan.files.length} video file${plan.files.length === 1 ? '' : 's'}` });
+  }
+  return lines;
+}
+
+export function outputPath(record: PredictionRecord, index: number): string {
+  return `/delivery/${record.id}/out-${index}.${record.plan.files[index]!.ext}`;
+}
+
+/** Computes the state of `record` at `nowMs`. */
+export function viewAt(record: PredictionRecord, nowMs: number, retentionMs: number, origin: string): PredictionView {
+  const stopAtMs = Math.min(record.canceledAtMs ?? Infinity, record.deadlineAtMs ?? Infinity);
+  const stoppedByDeadline = record.deadlineAtMs !== undefined && stopAtMs === record.deadlineAtMs && (record.canceledAtMs ?? Infinity) > record.deadlineAtMs;
+  const logsUntil = (untilMs: number) =>
+    record.logLines
+      .filter((line) => line.atMs <= untilMs)
+      .map((line) => `${line.text}\n`)
+      .join('');
+  const base = { outputUrls: [] as string[], output: null as unknown, error: null as string | null, dataRemoved: false };
+  const removed = (completedAtMs: number) => nowMs >= completedAtMs + retentionMs;
+
+  // Stopped before it started: a deadline aborts it (not charged), a user cancel cancels it.
+  if (stopAtMs <= record.startAtMs && nowMs >= stopAtMs) {
+    return { ...base, status: stoppedByDeadline ? 'aborted' : 'canceled', completedAtMs: stopAtMs, logs: '', dataRemoved: removed(stopAtMs) };
+  }
+  if (nowMs < record.startAtMs) return { ...base, status: 'starting', logs: '' };
+
+  const startedAtMs = record.startAtMs;
+  if (stopAtMs < record.completeAtMs && nowMs >= stopAtMs) {
+    return { ...base, status: 'canceled', startedAtMs, completedAtMs: stopAtMs, logs: logsUntil(stopAtMs), dataRemoved: removed(stopAtMs) };
+  }
+  if (nowMs < record.completeAtMs) return { ...base, status: 'processing', startedAtMs, logs: logsUntil(nowMs) };
+
+  const completedAtMs = record.completeAtMs;
+  const logs = logsUntil(completedAtMs);
+  if (record.failWith !== undefined) {
+    return { ...base, status: 'failed', startedAtMs, completedAtMs, logs, error: record.failWith, dataRemoved: removed(completedAtMs) };
+  }
+  if (removed(completedAtMs)) return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, dataRemoved: true };
+  const outputUrls = record.plan.files.map((_, i) => origin + outputPath(record, i));
+  const output = record.plan.shape === 'array' ? outputUrls : (outputUrls[0] ?? null);
+  return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, outputUrls, output };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The prediction object as the API returns it. */
+export function predictionJson(record: PredictionRecord, view: PredictionView, apiUrl: string, origin: string): Record<string, unknown> {
+  const metrics: Record<string, number> = {};
+  if (view.completedAtMs !== undefined) {
+    if (view.startedAtMs !== undefined) metrics.predict_time = (view.completedAtMs - view.startedAtMs) / 1000;
+    metrics.total_time = (view.completedAtMs - record.createdAtMs) / 1000;
+    if (view.status === 'succeeded' && record.plan.files[0]?.kind === 'image') metrics.image_count = record.plan.files.length;
+  }
+  const json: Record<string, unknown> = {
+    id: record.id,
+    model: modelName(record.model),
+    version: record.version,
+    input: record.input,
+    logs: view.logs,
+    output: view.output,
+    data_removed: view.dataRemoved,
+    error: view.error,
+    status: view.status,
+    source: 'api',
+    created_at: iso(record.createdAtMs),
+  };
+  if (view.startedAtMs !== undefined) json.started_at = iso(view.startedAtMs);
+  if (view.completedAtMs !== undefined) json.completed_at = iso(view.completedAtMs);
+  json.urls = {
+    cancel: `${apiUrl}/predictions/${record.id}/cancel`,
+    get: `${apiUrl}/predictions/${record.id}`,
+    stream: `${origin}/stream/${record.id}`,
+    web: `${origin}/p/${record.id}`,
+  };
+  json.metrics = metrics;
+  if (record.deadlineAtMs !== undefined) json.deadline = iso(record.deadlineAtMs);
+  if (record.deployment !== undefined) json.deployment = record.deployment;
+  if (record.webhook !== undefined) {
+    json.webhook = record.webhook;
+    json.webhook_events_filter = record.webhookEventsFilter;
+  }
+  return json;
+}
+
+/** Holds the predictions and tells listeners when one may have changed. */
+export class PredictionStore {
+  private readonly byId = new Map<string, PredictionRecord>();
+  private readonly ordered: PredictionRecord[] = [];
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private nextSeq = 0;
+
+  add(record: Omit<PredictionRecord, 'seq'>): PredictionRecord {
+    const full: PredictionRecord = { ...record, seq: this.nextSeq++ };
+    this.byId.set(full.id, full);
+    this.ordered.push(full);
+    return full;
+  }
+
+  get(id: string): PredictionRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Newest first. */
+  newestFirst(): PredictionRecord[] {
+    return [...this.ordered].reverse();
+  }
+
+  subscribe(id: string, listener: () => void): () => void {
+    let set = this.listeners.get(id);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  notify(id: string): void {
+    for (const listener of [...(this.listeners.get(id) ?? [])]) listener();
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.ordered.length = 0;
+    this.listeners.clear();
+  }
+}

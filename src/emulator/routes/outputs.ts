@@ -1,0 +1,37 @@
+// Output files on the emulator's own origin: `/delivery/{id}/out-{i}.{ext}`, no auth. Rendered on
+// first GET and cached; 404 once the prediction's data is removed (after the retention).
+
+import * as media from '../media/index.js';
+import type { Handler } from '../http.js';
+import { outputPath } from '../predictions.js';
+import { fail } from '../problem.js';
+
+export const getOutput: Handler = (ctx) => {
+  const { state } = ctx;
+  const path = ctx.url.pathname;
+  const record = state.predictions.get(ctx.params.id!);
+  const index = Number(ctx.params.index);
+  if (!record || !record.plan.files[index] || outputPath(record, index) !== path) fail(404, 'Output file not found');
+  const view = state.view(record);
+  if (view.dataRemoved) {
+    state.renderedOutputs.delete(path);
+    fail(404, 'Output file not found: outputs are removed after the retention period');
+  }
+  if (view.status !== 'succeeded') fail(404, 'Output file not found: the prediction has not succeeded');
+  let rendered = state.renderedOutputs.get(path);
+  if (!rendered) {
+    const file = record.plan.files[index]!;
+    const bytes =
+      file.kind === 'image'
+        ? media.renderImage({ prompt: file.prompt, seed: file.seed, width: file.width, height: file.height, format: file.format, quality: file.quality })
+        : media.renderVideo({ prompt: file.prompt, seed: file.seed, frameCount: file.frameCount, fps: file.fps, durationSeconds: file.durationSeconds });
+    rendered = { bytes, contentType: media.CONTENT_TYPE[file.ext] };
+    state.renderedOutputs.set(path, rendered);
+  }
+  return {
+    kind: 'body',
+    status: 200,
+    headers: { 'content-type': rendered.contentType, 'cache-control': 'public, max-age=3600' },
+    body: rendered.bytes,
+  };
+};

@@ -1,0 +1,231 @@
+// Prediction routes: create (by model, by version, by deployment), get, cancel, list.
+
+import { parseCancelAfter } from '../cancel-after.js';
+import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
+import { json, readJsonObject, type Handler, type RequestContext } from '../http.js';
+import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
+import { MODELS, findModel, findModelByVersion, modelName, versionId, type ModelSpec } from '../models.js';
+import { planLogLines, predictionJson, TERMINAL_STATUSES, type PredictionRecord, type WebhookEvent } from '../predictions.js';
+import { fail } from '../problem.js';
+import { validateInput, withDefaults, type InvalidField } from '../schema.js';
+import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, checkWebhookUrl } from '../webhooks.js';
+
+export const PAGE_SIZE = 100;
+const MAX_WAIT_SECONDS = 60;
+
+function invalid(fields: InvalidField[]): never {
+  fail(422, fields.map((f) => f.description).join('; '), { invalid_fields: fields });
+}
+
+/** `Prefer: wait` → 60 s, `Prefer: wait=N` → N s (1..60); undefined when the header asks for no wait. */
+export function parsePreferWait(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const match = /^\s*wait(?:\s*=\s*(\S+))?\s*$/i.exec(part);
+    if (!match) continue;
+    if (match[1] === undefined) return MAX_WAIT_SECONDS;
+    const seconds = Number(match[1]);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS)
+      fail(422, `Prefer: wait=N must be a whole number of seconds from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(match[1])})`);
+    return seconds;
+  }
+  return undefined;
+}
+
+/** `owner/name:version` or a bare 64-hex version id. */
+function modelForVersion(version: unknown): { model: ModelSpec; version: string } {
+  if (typeof version !== 'string' || version === '') fail(422, 'version: required (a 64-character version id or owner/name:version)', { invalid_fields: [{ type: 'required', field: 'version', description: 'version is required' }] });
+  const colon = version.indexOf(':');
+  const id = colon >= 0 ? version.slice(colon + 1) : version;
+  if (colon >= 0) {
+    const [owner = '', name = ''] = version.slice(0, colon).split('/');
+    const model = findModel(owner, name);
+    if (!model) fail(404, `Model ${version.slice(0, colon)} not found`);
+    if (versionId(model) !== id) fail(422, `version: ${id} is not a version of ${modelName(model)}; its latest version is ${versionId(model)}`);
+    return { model, version: id };
+  }
+  const model = findModelByVersion(id);
+  if (!model) fail(422, `version: invalid version or not permitted (got ${JSON.stringify(id.slice(0, 70))})`);
+  return { model, version: id };
+}
+
+/** Deployments map to the model of the same name, under any owner: `acme/flux-schnell` runs flux-schnell. */
+export function modelForDeployment(owner: string, name: string): ModelSpec | undefined {
+  return findModel(owner, name) ?? MODELS.find((m) => m.name === name);
+}
+
+function resolveModel(ctx: RequestContext, body: Record<string, unknown>): { model: ModelSpec; version: string; deployment?: string } {
+  const { owner, name } = ctx.params;
+  if (ctx.params.kind === 'model') {
+    const model = findModel(owner!, name!);
+    if (!model) fail(404, `Model ${owner}/${name} not found`);
+    return { model, version: model.official ? 'hidden' : versionId(model) };
+  }
+  if (ctx.params.kind === 'deployment') {
+    const model = modelForDeployment(owner!, name!);
+    if (!model) fail(404, `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${MODELS.map((m) => m.name).join(', ')})`);
+    return { model, version: versionId(model), deployment: `${owner}/${name}` };
+  }
+  return modelForVersion(body.version);
+}
+
+function checkWebhookFields(body: Record<string, unknown>): { webhook?: string; filter?: WebhookEvent[] } {
+  if (body.webhook === undefined || body.webhook === null) return {};
+  const error = checkWebhookUrl(body.webhook);
+  if (error) invalid([{ type: 'format', field: 'webhook', description: error }]);
+  let filter = [...DEFAULT_WEBHOOK_EVENTS];
+  if (body.webhook_events_filter !== undefined && body.webhook_events_filter !== null) {
+    const value = body.webhook_events_filter;
+    if (!Array.isArray(value) || value.some((e) => !WEBHOOK_EVENTS.includes(e as WebhookEvent)))
+      invalid([{ type: 'enum', field: 'webhook_events_filter', description: `webhook_events_filter: must be an array of ${WEBHOOK_EVENTS.join(', ')}` }]);
+    filter = [...new Set(value as WebhookEvent[])];
+  }
+  return { webhook: body.webhook as string, filter };
+}
+
+export const createPrediction: Handler = async (ctx) => {
+  const { state } = ctx;
+  const body = await readJsonObject(ctx);
+  const { model, version, deployment } = resolveModel(ctx, body);
+
+  if (typeof body.input !== 'object' || body.input === null || Array.isArray(body.input))
+    invalid([{ type: 'required', field: 'input', description: 'input: required (a JSON object)' }]);
+  const input = body.input as Record<string, unknown>;
+  const problems = validateInput(model.input, input);
+  if (problems.length === 0 && model.check) {
+    for (const [field, message] of model.check(input)) problems.push({ type: 'value_error', field, description: `${field}: ${message}` });
+  }
+  if (problems.length > 0) invalid(problems);
+  const { webhook, filter } = checkWebhookFields(body);
+
+  const cancelAfter = ctx.req.headers['cancel-after'];
+  let deadlineMs: number | undefined;
+  if (typeof cancelAfter === 'string') {
+    const parsed = parseCancelAfter(cancelAfter);
+    if ('error' in parsed) fail(422, parsed.error);
+    deadlineMs = parsed.ms;
+  }
+  const waitSeconds = parsePreferWait(typeof ctx.req.headers.prefer === 'string' ? ctx.req.headers.prefer : undefined);
+
+  // Timings: model default < options '*' < options per model < prompt directive < scenario; all scaled by speed.
+  const name = modelName(model);
+  const resolved = withDefaults(model.input, input);
+  const directives = parseDirectives(resolved.prompt);
+  const scenario = state.scenarios.take(name, resolved.prompt);
+  const configured = { ...model.timings, ...state.options.timings?.['*'], ...state.options.timings?.[name] };
+  const startMs = (scenario?.startMs ?? directives.startMs ?? configured.startMs) / state.speed;
+  const predictMs = (scenario?.predictMs ?? directives.predictMs ?? configured.predictMs) / state.speed;
+  const failWith = scenario?.fail ?? directives.fail;
+
+  const createdAtMs = state.now();
+  const seed = typeof resolved.seed === 'number' ? resolved.seed : Math.floor(state.random() * 2 ** 31);
+  const plan = model.plan(resolved, { seed, imageMaxSide: state.imageMaxSide });
+  const timing = {
+    model,
+    plan,
+    seed,
+    startAtMs: createdAtMs + startMs,
+    completeAtMs: createdAtMs + startMs + predictMs,
+    ...(failWith !== undefined ? { failWith: failWith || DEFAULT_FAILURE } : {}),
+  };
+  const record = state.predictions.add({
+    ...timing,
+    id: state.newId(),
+    version,
+    ...(deployment !== undefined ? { deployment } : {}),
+    input,
+    createdAtMs,
+    ...(deadlineMs !== undefined ? { deadlineAtMs: createdAtMs + deadlineMs } : {}),
+    ...(webhook !== undefined ? { webhook, webhookEventsFilter: filter } : {}),
+    logLines: planLogLines(timing),
+  });
+  state.counters.predictionsCreated += 1;
+  state.counters.predictionIds.push(record.id);
+  state.log(`prediction ${record.id} created (${name}${failWith !== undefined ? ', will fail' : ''})`);
+  scheduleTransitions(state, record);
+  watchForWebhooks(state, record);
+
+  const headers: Record<string, string> = {};
+  if (waitSeconds !== undefined) {
+    await waitForTerminal(state, record, createdAtMs + waitSeconds * 1000, ctx.clientGone);
+    // Echo the preference as asked (RFC 7240): `wait`, or `wait=N`.
+    headers['preference-applied'] = /wait\s*=/i.test(String(ctx.req.headers.prefer)) ? `wait=${waitSeconds}` : 'wait';
+  }
+  return json(201, predictionJson(record, state.view(record), state.apiUrl, state.origin), headers);
+};
+
+function findPrediction(ctx: RequestContext): PredictionRecord {
+  const record = ctx.state.predictions.get(ctx.params.id!);
+  if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
+  return record;
+}
+
+export const getPrediction: Handler = (ctx) => {
+  const record = findPrediction(ctx);
+  return json(200, predictionJson(record, ctx.state.view(record), ctx.state.apiUrl, ctx.state.origin));
+};
+
+export const cancelPrediction: Handler = (ctx) => {
+  const { state } = ctx;
+  const record = findPrediction(ctx);
+  if (!TERMINAL_STATUSES.has(state.view(record).status)) {
+    record.canceledAtMs = state.now();
+    state.log(`prediction ${record.id} canceled`);
+    state.predictions.notify(record.id);
+  }
+  return json(200, predictionJson(record, state.view(record), state.apiUrl, state.origin));
+};
+
+function parseDateParam(ctx: RequestContext, name: string): number | undefined {
+  const value = ctx.url.searchParams.get(name);
+  if (value === null) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) fail(400, `${name}: not an ISO 8601 date-time (got ${JSON.stringify(value)})`);
+  return ms;
+}
+
+function encodeCursor(value: { before?: number; after?: number }): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor(text: string): { before?: number; after?: number } {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { before?: unknown; after?: unknown };
+    if (typeof value.before === 'number') return { before: value.before };
+    if (typeof value.after === 'number') return { after: value.after };
+  } catch {
+    // fall through
+  }
+  fail(400, 'cursor: not a cursor this server issued');
+}
+
+/** Newest first, 100 a page; cursors are positions in creation order, so new predictions do not shift pages. */
+export const listPredictions: Handler = (ctx) => {
+  const { state } = ctx;
+  const after = parseDateParam(ctx, 'created_after');
+  const before = parseDateParam(ctx, 'created_before');
+  const all = state.predictions
+    .newestFirst()
+    .filter((r) => (after === undefined || r.createdAtMs > after) && (before === undefined || r.createdAtMs < before));
+  const cursorText = ctx.url.searchParams.get('cursor');
+  const cursor = cursorText ? decodeCursor(cursorText) : {};
+  let page: PredictionRecord[];
+  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, PAGE_SIZE);
+  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-PAGE_SIZE);
+  else page = all.slice(0, PAGE_SIZE);
+
+  const pageUrl = (c: string) => {
+    const url = new URL(`${state.apiUrl}/predictions`);
+    for (const name of ['created_after', 'created_before']) {
+      const value = ctx.url.searchParams.get(name);
+      if (value !== null) url.searchParams.set(name, value);
+    }
+    url.searchParams.set('cursor', c);
+    return url.toString();
+  };
+  const first = page[0];
+  const last = page[page.length - 1];
+  const next = last && all.some((r) => r.seq < last.seq) ? pageUrl(encodeCursor({ before: last.seq })) : null;
+  const previous = first && all.some((r) => r.seq > first.seq) ? pageUrl(encodeCursor({ after: first.seq })) : null;
+  return json(200, { next, previous, results: page.map((r) => predictionJson(r, state.view(r), state.apiUrl, state.origin)) });
+};

@@ -1,0 +1,115 @@
+// Everything one running emulator holds, shared by the route handlers: clock, scheduler, stores,
+// limits, faults, counters. `reset()` forgets it all except the clock.
+
+import { Clock, Scheduler } from './clock.js';
+import { FaultEngine } from './faults.js';
+import { FileStore } from './files.js';
+import { PredictionStore, viewAt, type PredictionRecord, type PredictionView } from './predictions.js';
+import { makeIdGenerator, seededRandom } from './random.js';
+import { RateLimiter } from './rate-limit.js';
+import { ScenarioQueue } from './scenarios.js';
+import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
+import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, WebhookSender, makeWebhookSecret } from './webhooks.js';
+
+export const DEFAULT_OUTPUT_RETENTION_MS = 3_600_000;
+export const DEFAULT_IMAGE_MAX_SIDE = 256;
+export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000 };
+
+export class EmulatorState {
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly predictions = new PredictionStore();
+  readonly files = new FileStore();
+  readonly scenarios = new ScenarioQueue();
+  readonly faults: FaultEngine;
+  readonly rateLimiter: RateLimiter;
+  readonly webhooks: WebhookSender;
+  readonly speed: number;
+  readonly retentionMs: number;
+  readonly imageMaxSide: number;
+  readonly log: (line: string) => void;
+  /** Rendered output files, by URL path; dropped when the prediction's data is removed. */
+  readonly renderedOutputs = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  /** Connections held open (Prefer: wait, SSE, stalls), closed on shutdown. */
+  readonly openHandles = new Set<() => void>();
+
+  origin = '';
+  random: () => number;
+  newId: () => string;
+  webhookSecret: string;
+  counters: EmulatorStats;
+
+  constructor(readonly options: EmulatorOptions) {
+    this.clock = new Clock(options.now ?? Date.now);
+    this.scheduler = new Scheduler(this.clock);
+    this.speed = options.speed && options.speed > 0 ? options.speed : 1;
+    this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
+    this.imageMaxSide = options.imageMaxSide ?? DEFAULT_IMAGE_MAX_SIDE;
+    this.log = options.logger ?? (() => {});
+    this.faults = new FaultEngine(this.seed);
+    for (const rule of options.faults ?? []) this.faults.add(rule);
+    const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+    this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () => this.clock.now());
+    this.random = seededRandom(this.seed);
+    this.newId = makeIdGenerator(this.random);
+    this.webhookSecret = makeWebhookSecret(this.random);
+    this.counters = emptyStats();
+    this.webhooks = new WebhookSender({
+      scheduler: this.scheduler,
+      now: () => this.clock.now(),
+      retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+      secret: () => this.webhookSecret,
+      onAttempt: () => {
+        this.counters.webhookDeliveries += 1;
+      },
+      log: this.log,
+    });
+  }
+
+  get seed(): number {
+    return this.options.seed ?? 1;
+  }
+
+  get apiUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  view(record: PredictionRecord): PredictionView {
+    return viewAt(record, this.clock.now(), this.retentionMs, this.origin);
+  }
+
+  countRequest(route: RouteName): void {
+    this.counters.requests[route] = (this.counters.requests[route] ?? 0) + 1;
+  }
+
+  countResponse(status: number | 'reset'): void {
+    const key = String(status);
+    this.counters.responsesByStatus[key] = (this.counters.responsesByStatus[key] ?? 0) + 1;
+  }
+
+  stats(): EmulatorStats {
+    return structuredClone(this.counters);
+  }
+
+  reset(): void {
+    this.scheduler.clear();
+    this.predictions.clear();
+    this.files.clear();
+    this.scenarios.clear();
+    this.faults.clear();
+    this.rateLimiter.clear();
+    this.renderedOutputs.clear();
+    this.counters = emptyStats();
+    this.random = seededRandom(this.seed);
+    this.newId = makeIdGenerator(this.random);
+    // The webhook secret survives a reset: receivers fetch it once.
+  }
+}
+
+function emptyStats(): EmulatorStats {
+  return { requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0 };
+}

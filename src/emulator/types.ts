@@ -1,0 +1,138 @@
+// The public types of the emulator: its options, its handle, fault rules, scenarios and stats.
+// This file is the contract written down in docs/architecture.md; keep the two in step.
+
+/** Every emulated route, as counted in {@link EmulatorStats.requests} and matched by {@link FaultRule.route}. */
+export type RouteName =
+  | 'predictions.create'
+  | 'predictions.get'
+  | 'predictions.cancel'
+  | 'predictions.list'
+  | 'models.get'
+  | 'models.versions'
+  | 'files.create'
+  | 'files.get'
+  | 'files.list'
+  | 'files.delete'
+  | 'files.download'
+  | 'account.get'
+  | 'webhooks.secret'
+  | 'outputs.get'
+  | 'stream';
+
+export const ROUTE_NAMES: readonly RouteName[] = [
+  'predictions.create',
+  'predictions.get',
+  'predictions.cancel',
+  'predictions.list',
+  'models.get',
+  'models.versions',
+  'files.create',
+  'files.get',
+  'files.list',
+  'files.delete',
+  'files.download',
+  'account.get',
+  'webhooks.secret',
+  'outputs.get',
+  'stream',
+];
+
+export type FaultType = 'status' | 'reset-before' | 'reset-after-create' | 'stall' | 'malformed-json' | 'latency';
+
+/**
+ * One scripted failure. Rules are checked in the order they were added; `latency` rules add up,
+ * and the first other rule that fires decides what happens to the request.
+ */
+export interface FaultRule {
+  route: RouteName | '*';
+  type: FaultType;
+  /** How many matching requests it hits; default 1; `Infinity` = until cleared. */
+  count?: number;
+  /** 0..1, drawn from a generator seeded by `seed` and the rule's position; default 1. */
+  probability?: number;
+  /** For `status`: 429, 500, 502, 503, 504, ... (default 503). */
+  status?: number;
+  /** For a 429: the `Retry-After` header in seconds (default 1); `null` = no header. */
+  retryAfterSeconds?: number | null;
+  /** For `stall` (hold the response, then reset; unset = hold until the client gives up) and `latency` (delay, then answer). Real milliseconds. */
+  ms?: number;
+}
+
+/** Forces the outcome or timing of upcoming predictions that match it. */
+export interface Scenario {
+  /** Match by model name (`owner/name`); unset = any. */
+  model?: string;
+  /** Match by a substring of `input.prompt`. */
+  promptIncludes?: string;
+  /** How many predictions it applies to; default 1. */
+  count?: number;
+  /** Queue time before `processing`. */
+  startMs?: number;
+  /** Time in `processing`. */
+  predictMs?: number;
+  /** End as `failed` with this error. */
+  fail?: string;
+}
+
+export interface ModelTimings {
+  startMs?: number;
+  predictMs?: number;
+}
+
+export interface EmulatorOptions {
+  /** Default 0 (a free port) from code; the CLI defaults to 8787. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Only this token is accepted; unset: any non-empty token. */
+  token?: string;
+  /** Model timings are divided by this; default 1. */
+  speed?: number;
+  /** Per model name (`owner/name`), or '*' for all. */
+  timings?: Record<string, ModelTimings>;
+  /** Token buckets per endpoint class; default 600 creates / 3000 other requests per minute; `false` = off. */
+  rateLimits?: { createPerMinute?: number; otherPerMinute?: number } | false;
+  /** How long outputs stay downloadable after a prediction completes; default 3_600_000 (one hour). */
+  outputRetentionMs?: number;
+  /** Clock in ms since the epoch; default Date.now. `advanceClock` adds to it. */
+  now?: () => number;
+  /** Seeds fault probabilities and generated ids; default 1. */
+  seed?: number;
+  /** Initial fault rules. */
+  faults?: FaultRule[];
+  /** Completed-webhook retry schedule, in emulator-clock ms after each failed attempt. */
+  webhookRetryDelaysMs?: number[];
+  /** Rendered images are scaled so the longest side is at most this (default 256). */
+  imageMaxSide?: number;
+  /** Receives one line per notable event (listening, requests, webhook failures). Default: silent. */
+  logger?: (line: string) => void;
+}
+
+export interface EmulatorStats {
+  /** Requests per route name. */
+  requests: Record<string, number>;
+  /** Responses per HTTP status, e.g. `{ "201": 10, "429": 2 }`; resets count as "reset". */
+  responsesByStatus: Record<string, number>;
+  predictionsCreated: number;
+  /** Every prediction created, in order. */
+  predictionIds: string[];
+  /** Webhook delivery attempts (retries included). */
+  webhookDeliveries: number;
+}
+
+export interface Emulator extends AsyncDisposable {
+  /** Origin, e.g. http://127.0.0.1:8787. */
+  readonly url: string;
+  /** `${url}/v1`: give this to clients as baseUrl. */
+  readonly apiUrl: string;
+  close(): Promise<void>;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Force the outcome or timing of upcoming predictions. */
+  addScenario(s: Scenario): void;
+  /** Moves the emulator's clock forward: lifecycle, deadlines, expiry, webhook retries. */
+  advanceClock(ms: number): void;
+  stats(): EmulatorStats;
+  /** Forget predictions, files, faults, scenarios, counters and rate-limit state. */
+  reset(): void;
+}

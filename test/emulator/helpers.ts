@@ -1,0 +1,93 @@
+// Shared helpers for the emulator tests: a fast emulator, an authenticated fetch, and an
+// OpenAPI validator built from Replicate's published schema.
+
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+
+/** Short timings so lifecycles finish in tens of milliseconds. */
+export const FAST: EmulatorOptions = { timings: { '*': { startMs: 5, predictMs: 20 } } };
+
+/** Long timings, for tests that step the lifecycle with advanceClock. */
+export const SLOW: EmulatorOptions = { timings: { '*': { startMs: 10_000, predictMs: 20_000 } } };
+
+export function start(options: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({ ...FAST, ...options });
+}
+
+export const AUTH = { authorization: 'Bearer test-token' };
+
+export async function api(emu: Emulator, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, headers, ...rest } = init;
+  return fetch(`${emu.apiUrl}${path}`, {
+    ...rest,
+    headers: { ...AUTH, ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(headers as Record<string, string>) },
+    ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
+  });
+}
+
+export async function createFlux(emu: Emulator, input: Record<string, unknown> = { prompt: 'a red fox' }, headers: Record<string, string> = {}): Promise<Record<string, any>> {
+  const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input }, headers });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, any>;
+}
+
+export async function getPrediction(emu: Emulator, id: string): Promise<Record<string, any>> {
+  const res = await api(emu, `/predictions/${id}`);
+  if (res.status !== 200) throw new Error(`get failed: ${res.status}`);
+  return (await res.json()) as Record<string, any>;
+}
+
+// --- OpenAPI validation ---------------------------------------------------------------------
+
+const openapi = JSON.parse(readFileSync(new URL('../../../shared/replicate-openapi.json', import.meta.url), 'utf8')) as {
+  components: { schemas: Record<string, unknown> };
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+};
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema({ $id: 'openapi', components: openapi.components });
+
+/** Replaces local `#/components/...` refs with refs into the registered document. */
+function rebase(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(rebase);
+  if (schema && typeof schema === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(schema)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rebase(v);
+    return out;
+  }
+  return schema;
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+/** Validates `body` against the response schema of `method path` (an OpenAPI path template) for `status`. */
+export function validateAgainstOpenApi(method: string, pathTemplate: string, status: number, body: unknown): string[] {
+  const key = `${method} ${pathTemplate} ${status}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    const operation = openapi.paths[pathTemplate]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`no operation ${method} ${pathTemplate} in the OpenAPI schema`);
+    const response = operation.responses[String(status)];
+    const schema = response?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`no JSON schema for ${key}`);
+    validate = ajv.compile(rebase(schema) as object);
+    validators.set(key, validate);
+  }
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** Ajv for format-checking too (date-time, uri), used where the strings matter. */
+export function isIsoDate(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value);
+}
+
+/** The first bytes of a file, to recognise PNG, JPEG, WebP and MP4. */
+export function sniff(bytes: Uint8Array): 'png' | 'jpg' | 'webp' | 'mp4' | 'unknown' {
+  const b = Buffer.from(bytes);
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpg';
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
+  if (b.subarray(4, 8).toString('latin1') === 'ftyp') return 'mp4';
+  return 'unknown';
+}
