@@ -1,1 +1,78 @@
-export const VERSION = "0.1.0";
+// The public API of `replicate-media`: exports only.
+
+/** The package version. */
+export const VERSION = '0.1.0';
+
+export {
+  ReplicateClient,
+  DEFAULT_BASE_URL,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type ReplicateClientOptions,
+  type WaitOptions,
+  type GenerateImageOptions,
+  type GenerateVideoOptions,
+  type PollOptions,
+  type ImageResult,
+  type ImageSuccess,
+  type ImageFailure,
+  type VideoResult,
+  type VideoSuccess,
+  type VideoFailure,
+  type PollResult,
+  type PollStatus,
+  type CreatePredictionOptions,
+  type RequestOptions,
+  type ListPredictionsOptions,
+} from './client.js';
+export type { PredictionTarget } from './api.js';
+export {
+  ReplicateError,
+  ConfigurationError,
+  InvalidInputError,
+  AuthenticationError,
+  TimeoutError,
+  NetworkError,
+  RateLimitError,
+  HttpError,
+  PredictionFailedError,
+  CanceledError,
+  ClosedError,
+  ERROR_CODES,
+  type ErrorCode,
+  type ReplicateErrorDetails,
+} from './errors.js';
+export {
+  estimateCost,
+  DEFAULT_PRICES,
+  type Price,
+  type PriceTable,
+  type EstimateCostOptions,
+} from './pricing.js';
+export {
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  DEFAULT_INTERVAL_MS,
+  VIDEO_INPUT_ADAPTERS,
+  type VideoInputAdapter,
+  type VideoRequest,
+} from './models.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
+export { REDACTED } from './redact.js';
+export { isTerminalStatus } from './types.js';
+export type {
+  Prediction,
+  PredictionStatus,
+  TerminalStatus,
+  PredictionPage,
+  UploadedFile,
+  WebhookEventType,
+  Logger,
+  SleepFn,
+  FetchFn,
+  StatusUpdate,
+  StatusListener,
+} from './types.js';

@@ -1,0 +1,325 @@
+// The lower layer: one function per Replicate endpoint the library uses, over the one transport.
+// Creates are made safe against double billing here: after an ambiguous failure the prediction the
+// lost request may have created is looked up and adopted instead of creating another.
+
+import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
+import { parseModelRef } from './models.js';
+import type { ApiResponse, RetryInfo, Transport } from './transport.js';
+import { isPrediction, type Prediction, type PredictionPage, type UploadedFile, type WebhookEventType } from './types.js';
+
+/** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
+export interface PredictionTarget {
+  /** `owner/name` for an official model, or `owner/name:version`. */
+  model?: string;
+  /** A version id (64 hex) or `owner/name:id`. */
+  version?: string;
+  /** A deployment, `owner/name`. */
+  deployment?: string;
+}
+
+/** Options of `createPrediction`. */
+export interface CreatePredictionOptions extends PredictionTarget {
+  /** The model's input. */
+  input: Record<string, unknown>;
+  /** HTTPS URL that receives webhook deliveries. */
+  webhook?: string;
+  /** Which events to deliver; Replicate's default is `output` and `completed`. */
+  webhookEventsFilter?: WebhookEventType[];
+  /** Ask the API to hold the answer until the prediction finishes: true (up to 60 s) or 1–60 seconds. */
+  wait?: boolean | number;
+  /** Server-side deadline, sent as `Cancel-After` (rounded up to whole seconds, at least 5). */
+  cancelAfterMs?: number;
+  /** Ask for a stream URL. */
+  stream?: boolean;
+  /** Aborts the request (and its retries). */
+  signal?: AbortSignal;
+  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Options shared by the other lower-layer calls. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Options of `listPredictions`. */
+export interface ListPredictionsOptions extends RequestOptions {
+  /** Only predictions created at or after this time. */
+  createdAfter?: Date | string;
+  /** Only predictions created before this time. */
+  createdBefore?: Date | string;
+}
+
+/** Internal knobs the client passes down to a create. */
+export interface CreateContext {
+  deadline: number;
+  /** When the calling operation started, on the client's clock (the adoption window starts here). */
+  startedAt: number;
+  /** Predictions this client already owns: never adopted by another call. */
+  knownIds: Set<string>;
+  onRetry?: (info: RetryInfo) => void;
+  cleanup?: boolean;
+}
+
+// Clock skew tolerated between this process and the API when looking for a prediction a lost create made.
+const ADOPTION_SKEW_MS = 30_000;
+
+/** Resolves the target to its endpoint and body fields; throws InvalidInputError when it makes no sense. */
+export function resolveTarget(target: PredictionTarget): { path: string; version?: string; model: string | null } {
+  const given = [target.model, target.version, target.deployment].filter((v) => v !== undefined);
+  if (given.length !== 1) {
+    throw new InvalidInputError('Give exactly one of model, version or deployment');
+  }
+  if (target.deployment !== undefined) {
+    const ref = parseModelRef(target.deployment);
+    if (!ref || ref.version) throw new InvalidInputError(`Invalid deployment name: ${JSON.stringify(target.deployment)} (expected owner/name)`);
+    return { path: `/deployments/${encodePath(ref.model)}/predictions`, model: null };
+  }
+  if (target.model !== undefined) {
+    const ref = parseModelRef(target.model);
+    if (!ref) throw new InvalidInputError(`Invalid model: ${JSON.stringify(target.model)} (expected owner/name or owner/name:version)`);
+    if (ref.version) return { path: '/predictions', version: ref.version, model: ref.model };
+    return { path: `/models/${encodePath(ref.model)}/predictions`, model: ref.model };
+  }
+  const version = String(target.version);
+  const ref = parseModelRef(version);
+  if (ref?.version) return { path: '/predictions', version: ref.version, model: ref.model };
+  if (/^[A-Za-z0-9]+$/.test(version)) return { path: '/predictions', version, model: null };
+  throw new InvalidInputError(`Invalid version: ${JSON.stringify(target.version)}`);
+}
+
+function encodePath(model: string): string {
+  return model.split('/').map(encodeURIComponent).join('/');
+}
+
+/** `Cancel-After` value for a deadline `ms` from now: whole seconds, at least Replicate's minimum of 5. */
+export function cancelAfterHeader(ms: number): string {
+  return `${Math.max(5, Math.ceil(ms / 1000))}s`;
+}
+
+/** Creates a prediction; after an ambiguous failure adopts the prediction it made rather than making another. */
+export async function createPrediction(
+  transport: Transport,
+  options: CreatePredictionOptions,
+  context: CreateContext,
+): Promise<Prediction> {
+  if (typeof options.input !== 'object' || options.input === null || Array.isArray(options.input)) {
+    throw new InvalidInputError('input must be an object of model inputs');
+  }
+  const target = resolveTarget(options);
+  const headers: Record<string, string> = {};
+  let waitSeconds = 0;
+  if (options.wait !== undefined && options.wait !== false) {
+    waitSeconds = options.wait === true ? 60 : Math.min(60, Math.max(1, Math.ceil(options.wait)));
+    if (!Number.isFinite(waitSeconds)) throw new InvalidInputError('wait must be true or a number of seconds (1-60)');
+    headers.Prefer = `wait=${waitSeconds}`;
+  }
+  if (options.cancelAfterMs !== undefined) {
+    if (!Number.isFinite(options.cancelAfterMs) || options.cancelAfterMs <= 0) {
+      throw new InvalidInputError('cancelAfterMs must be a positive number of milliseconds');
+    }
+    headers['Cancel-After'] = cancelAfterHeader(options.cancelAfterMs);
+  }
+  const body: Record<string, unknown> = { input: options.input };
+  if (target.version !== undefined) body.version = target.version;
+  if (options.webhook !== undefined) body.webhook = options.webhook;
+  if (options.webhookEventsFilter !== undefined) body.webhook_events_filter = options.webhookEventsFilter;
+  if (options.stream !== undefined) body.stream = options.stream;
+
+  const recover = async (error: ReplicateError): Promise<ApiResponse | null> => {
+    transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
+    const found = await findCreatedPrediction(transport, {
+      model: target.model,
+      version: target.version ?? null,
+      input: options.input,
+      since: context.startedAt,
+      knownIds: context.knownIds,
+      deadline: context.deadline,
+      signal: options.signal,
+      cleanup: context.cleanup,
+    });
+    return found ? { status: 201, headers: new Headers(), body: found } : null;
+  };
+
+  const response = await transport.request({
+    method: 'POST',
+    path: target.path,
+    json: body,
+    headers,
+    signal: options.signal,
+    deadline: context.deadline,
+    // A held answer takes as long as the wait, on top of the usual per-request allowance.
+    timeoutMs: waitSeconds * 1000 + transport.requestTimeoutMs,
+    idempotent: false,
+    recover,
+    onRetry: context.onRetry,
+    cleanup: context.cleanup,
+  });
+  const prediction = expectPrediction(response.body, 'create');
+  context.knownIds.add(prediction.id);
+  return prediction;
+}
+
+/** What a lost create would have made. */
+interface AdoptionQuery {
+  model: string | null;
+  version: string | null;
+  input: Record<string, unknown>;
+  since: number;
+  knownIds: Set<string>;
+  deadline: number;
+  signal: AbortSignal | undefined;
+  cleanup: boolean | undefined;
+}
+
+/**
+ * Looks for a prediction created (by a create whose answer was lost) at or after `since`, for the same
+ * model or version and the same input, that this client does not already own. Returns the oldest match.
+ */
+export async function findCreatedPrediction(transport: Transport, query: AdoptionQuery): Promise<Prediction | null> {
+  const createdAfter = new Date(query.since - ADOPTION_SKEW_MS).toISOString();
+  const response = await transport.request({
+    method: 'GET',
+    path: '/predictions',
+    query: { created_after: createdAfter },
+    signal: query.signal,
+    deadline: query.deadline,
+    cleanup: query.cleanup,
+  });
+  const page = expectPage(response.body);
+  const matches = page.results.filter(
+    (p) =>
+      !query.knownIds.has(p.id) &&
+      (query.model === null || p.model === query.model) &&
+      (query.version === null || p.version === query.version) &&
+      inputMatches(query.input, p.input),
+  );
+  const oldest = matches.at(-1) ?? null;
+  if (oldest) query.knownIds.add(oldest.id);
+  return oldest;
+}
+
+/** True when every field we sent comes back with the same value (the server may add defaults). */
+function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
+  if (typeof echoed !== 'object' || echoed === null) return false;
+  const server = echoed as Record<string, unknown>;
+  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  ) ?? 'undefined';
+}
+
+/** `GET /predictions/{id}`. */
+export async function getPrediction(
+  transport: Transport,
+  id: string,
+  options: { signal?: AbortSignal; deadline?: number; onRetry?: (info: RetryInfo) => void; cleanup?: boolean },
+): Promise<Prediction> {
+  const response = await transport.request({
+    method: 'GET',
+    path: `/predictions/${encodeURIComponent(checkId(id))}`,
+    predictionId: id,
+    ...options,
+  });
+  return expectPrediction(response.body, 'get');
+}
+
+/** `POST /predictions/{id}/cancel` (repeating it is harmless). */
+export async function cancelPrediction(
+  transport: Transport,
+  id: string,
+  options: { signal?: AbortSignal; deadline?: number; cleanup?: boolean; timeoutMs?: number },
+): Promise<Prediction> {
+  const response = await transport.request({
+    method: 'POST',
+    path: `/predictions/${encodeURIComponent(checkId(id))}/cancel`,
+    predictionId: id,
+    idempotent: true,
+    ...options,
+  });
+  return expectPrediction(response.body, 'cancel');
+}
+
+/** `GET /predictions`, newest first, one page at a time, following `next`. */
+export async function* listPredictions(
+  transport: Transport,
+  options: { createdAfter?: Date | string; createdBefore?: Date | string; signal?: AbortSignal; deadline?: number },
+): AsyncGenerator<Prediction[], void, undefined> {
+  const iso = (d: Date | string | undefined): string | undefined =>
+    d === undefined ? undefined : d instanceof Date ? d.toISOString() : d;
+  let path: string | null = '/predictions';
+  let query: Record<string, string | undefined> | undefined = {
+    created_after: iso(options.createdAfter),
+    created_before: iso(options.createdBefore),
+  };
+  while (path !== null) {
+    const response: ApiResponse = await transport.request({
+      method: 'GET',
+      path,
+      query,
+      signal: options.signal,
+      deadline: options.deadline,
+    });
+    const page = expectPage(response.body);
+    yield page.results;
+    path = page.next;
+    query = undefined; // `next` carries the cursor and the filters
+  }
+}
+
+/** `POST /files`: uploads bytes for use as a model input. */
+export async function uploadFile(
+  transport: Transport,
+  content: Blob,
+  options: { filename: string; signal?: AbortSignal; deadline?: number; onRetry?: (info: RetryInfo) => void },
+): Promise<UploadedFile> {
+  const form = new FormData();
+  form.set('content', content, options.filename);
+  form.set('metadata', '{}');
+  const response = await transport.request({
+    method: 'POST',
+    path: '/files',
+    form,
+    signal: options.signal,
+    deadline: options.deadline,
+    onRetry: options.onRetry,
+    // A duplicate upload costs nothing and expires within a day.
+    idempotent: true,
+  });
+  const file = response.body as UploadedFile | null;
+  if (!file || typeof file !== 'object' || typeof file.urls?.get !== 'string') {
+    throw new HttpError('POST /files answered without a file URL');
+  }
+  return file;
+}
+
+function checkId(id: string): string {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) {
+    throw new InvalidInputError(`Invalid prediction id: ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+function expectPrediction(body: unknown, what: string): Prediction {
+  if (!isPrediction(body)) throw new HttpError(`The ${what} answer is not a prediction object`);
+  return body;
+}
+
+function expectPage(body: unknown): PredictionPage {
+  const page = body as Partial<PredictionPage> | null;
+  if (!page || typeof page !== 'object' || !Array.isArray(page.results)) {
+    throw new HttpError('The prediction list answer is not a page of predictions');
+  }
+  return {
+    results: page.results.filter(isPrediction),
+    next: typeof page.next === 'string' ? page.next : null,
+    previous: typeof page.previous === 'string' ? page.previous : null,
+  };
+}

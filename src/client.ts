@@ -1,0 +1,696 @@
+// ReplicateClient: generateImage / generateVideo / pollPrediction / estimateCost, which return results
+// and never throw for operational failures, over the lower layer (create/get/cancel/list), which throws
+// typed ReplicateErrors.
+
+import * as api from './api.js';
+import {
+  ClosedError,
+  ConfigurationError,
+  InvalidInputError,
+  PredictionFailedError,
+  CanceledError,
+  ReplicateError,
+  TimeoutError,
+  type ErrorCode,
+} from './errors.js';
+import { resolveImageInputs, type ImageInput } from './image-inputs.js';
+import {
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  VIDEO_INPUT_ADAPTERS,
+  outputUrls,
+  parseModelRef,
+  type VideoInputAdapter,
+} from './models.js';
+import { Operation, runPrediction, waitForPrediction, type RunOutcome } from './predictions.js';
+import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { resolveRetry, type RetryOptions } from './retry-policy.js';
+import { Transport } from './transport.js';
+import {
+  defaultSleep,
+  type FetchFn,
+  type Logger,
+  type Prediction,
+  type SleepFn,
+  type StatusListener,
+  type UploadedFile,
+} from './types.js';
+
+/** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
+export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
+
+/** Default per-request timeout (one HTTP attempt; a `Prefer: wait` create gets its wait on top). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Default deadline of lower-layer calls (the request and its retries). */
+export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+
+const VERSION = '0.1.0';
+
+/** Options of {@link ReplicateClient}. Every one has a default. */
+export interface ReplicateClientOptions {
+  /** The API key. Default: `REPLICATE_API_KEY`, else `REPLICATE_API_TOKEN` from the environment. */
+  apiKey?: string;
+  /** The API base URL. Default: `REPLICATE_BASE_URL`, else `https://api.replicate.com/v1`. */
+  baseUrl?: string;
+  /** Console-compatible logger for requests and retries (redacted). Default: silent. */
+  logger?: Logger;
+  /** Retry schedule. Default `{ delaysMs: [5000, 15000, 45000], maxRetries: 3, jitterRatio: 0.1 }`. */
+  retry?: RetryOptions;
+  /** Per-request timeout. Default 30 000 ms. */
+  requestTimeoutMs?: number;
+  /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
+  keepRunning?: boolean;
+  /** Price overrides or additions, per model (`owner/name`). */
+  prices?: Record<string, Price>;
+  /** Extra or replacement video input adapters, per model. */
+  videoAdapters?: Record<string, VideoInputAdapter>;
+  /** `fetch` to use. Default: the global `fetch`. */
+  fetch?: FetchFn;
+  /** Sleep used for retry waits and polling. Default: a timer. */
+  sleep?: SleepFn;
+  /** Clock in ms since the epoch, for deadlines. Default `Date.now`. */
+  now?: () => number;
+  /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options shared by the waiting calls. */
+export interface WaitOptions {
+  /** Deadline for the whole call, retries included (also sent as `Cancel-After`). */
+  timeoutMs?: number;
+  /** Wait between polls. Default 5000 ms. */
+  intervalMs?: number;
+  /** Aborts the call; the prediction it started is canceled on the server. */
+  signal?: AbortSignal;
+  /** Live progress, for status lines. */
+  onStatus?: StatusListener;
+}
+
+/** Options of {@link ReplicateClient.generateImage}. */
+export interface GenerateImageOptions extends WaitOptions {
+  /** Default `black-forest-labs/flux-schnell`. `owner/name` or `owner/name:version`. */
+  model?: string;
+  /** Extra model inputs (`num_outputs`, `aspect_ratio`, `seed`, `output_format`, ...). */
+  input?: Record<string, unknown>;
+  /** Override the client's `keepRunning` for this call. */
+  keepRunning?: boolean;
+}
+
+/** Options of {@link ReplicateClient.generateVideo}. */
+export interface GenerateVideoOptions extends WaitOptions {
+  /** Default `fofr/skyreels-2`; needs an entry in the video adapter table. */
+  model?: string;
+  prompt?: string;
+  /** Seconds of video asked for. Default: one per image. */
+  durationSeconds?: number;
+  /** Frames per second, when the model takes one. */
+  fps?: number;
+  /** Extra model inputs, merged over what the adapter produced. */
+  input?: Record<string, unknown>;
+  /** Override the client's `keepRunning` for this call. */
+  keepRunning?: boolean;
+}
+
+/** Options of {@link ReplicateClient.pollPrediction}. */
+export interface PollOptions extends WaitOptions {}
+
+/** Fields of every failed `generate*` result. */
+interface FailureFields {
+  success: false;
+  /** One clear sentence (a timeout's contains `timeout`, a network failure's `network`). */
+  error: string;
+  errorCode: ErrorCode;
+  /** The prediction this call created, or null when none was. */
+  predictionId: string | null;
+  /** The last state seen of the prediction, when there is one. */
+  prediction: Prediction | null;
+  /** True when the call gave up and canceled its prediction on the server. */
+  canceledOnServer: boolean;
+}
+
+/** A generated image (or several, with `num_outputs`). */
+export interface ImageSuccess {
+  success: true;
+  /** The first image. */
+  imageUrl: string;
+  /** Every image, in output order. */
+  imageUrls: string[];
+  predictionId: string;
+  error: null;
+  prediction: Prediction;
+}
+
+/** A failed image generation. */
+export interface ImageFailure extends FailureFields {
+  imageUrl: null;
+  imageUrls: [];
+}
+
+/** The result of `generateImage`: `if (result.success)` narrows it. */
+export type ImageResult = ImageSuccess | ImageFailure;
+
+/** A generated video. */
+export interface VideoSuccess {
+  success: true;
+  videoUrl: string;
+  /** The duration asked for (what the cost is estimated on). */
+  durationSeconds: number;
+  predictionId: string;
+  error: null;
+  prediction: Prediction;
+}
+
+/** A failed video generation. */
+export interface VideoFailure extends FailureFields {
+  videoUrl: null;
+  durationSeconds: number;
+}
+
+/** The result of `generateVideo`: `if (result.success)` narrows it. */
+export type VideoResult = VideoSuccess | VideoFailure;
+
+/** How `pollPrediction` ended. `aborted`: Replicate's status for a prediction whose deadline passed before it started. */
+export type PollStatus = 'succeeded' | 'failed' | 'canceled' | 'aborted' | 'timeout' | 'error';
+
+/** The result of `pollPrediction`, by `status`. */
+export type PollResult =
+  | { status: 'succeeded'; predictionId: string; output: unknown; error: null; errorCode: null; prediction: Prediction }
+  | {
+      status: 'failed' | 'canceled' | 'aborted';
+      predictionId: string;
+      output: unknown;
+      error: string;
+      errorCode: ErrorCode;
+      prediction: Prediction;
+    }
+  /** The deadline passed first; the prediction is left running. */
+  | { status: 'timeout'; predictionId: string; output: null; error: string; errorCode: 'timeout'; prediction: Prediction | null }
+  /** Polling failed (network, auth, unknown id, abort, close): `errorCode` says why. */
+  | { status: 'error'; predictionId: string; output: null; error: string; errorCode: ErrorCode; prediction: Prediction | null };
+
+/** Lower-layer create options (see {@link api.CreatePredictionOptions}). */
+export type CreatePredictionOptions = api.CreatePredictionOptions;
+/** Options of `getPrediction` / `cancelPrediction`. */
+export type RequestOptions = api.RequestOptions;
+/** Options of `listPredictions`. */
+export type ListPredictionsOptions = api.ListPredictionsOptions;
+
+interface Env {
+  REPLICATE_API_KEY?: string;
+  REPLICATE_API_TOKEN?: string;
+  REPLICATE_BASE_URL?: string;
+}
+
+/** Reads the environment where there is one (Node, Bun, Deno with permission); never throws. */
+function readEnv(): Env {
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    if (!env) return {};
+    return { REPLICATE_API_KEY: env.REPLICATE_API_KEY, REPLICATE_API_TOKEN: env.REPLICATE_API_TOKEN, REPLICATE_BASE_URL: env.REPLICATE_BASE_URL };
+  } catch {
+    return {};
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/**
+ * A client for Replicate that gets a result you can trust whatever the network and the API do.
+ *
+ * ```ts
+ * await using client = new ReplicateClient();
+ * const result = await client.generateImage('a red sports car');
+ * if (result.success) console.log(result.imageUrl);
+ * else console.error(result.errorCode, result.error);
+ * ```
+ */
+export class ReplicateClient implements AsyncDisposable {
+  readonly #transport: Transport;
+  readonly #redact: Redactor;
+  readonly #now: () => number;
+  readonly #close = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #knownIds = new Set<string>();
+  readonly #prices: PriceTable;
+  readonly #videoAdapters: Readonly<Record<string, VideoInputAdapter>>;
+  readonly #keepRunning: boolean;
+
+  /**
+   * @throws ConfigurationError when no API key is found (`API key not provided ...`), or the base URL or
+   *   an option is invalid.
+   */
+  constructor(options: ReplicateClientOptions = {}) {
+    const env = readEnv();
+    const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.REPLICATE_API_KEY) ?? nonEmpty(env.REPLICATE_API_TOKEN);
+    if (!apiKey) {
+      throw new ConfigurationError(
+        'API key not provided: pass { apiKey } to new ReplicateClient(), or set the REPLICATE_API_KEY (or REPLICATE_API_TOKEN) environment variable',
+      );
+    }
+    this.#redact = createRedactor(apiKey);
+    const baseUrl = (nonEmpty(options.baseUrl) ?? nonEmpty(env.REPLICATE_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(baseUrl);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+      throw new ConfigurationError(`baseUrl must be an http(s) URL, got ${JSON.stringify(this.#redact(baseUrl))}`);
+    }
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0) {
+      throw new ConfigurationError('requestTimeoutMs must be a positive number of milliseconds');
+    }
+    let retry;
+    try {
+      retry = resolveRetry(options.retry);
+    } catch (error) {
+      throw new ConfigurationError((error as Error).message);
+    }
+    const fetchFn = options.fetch ?? (globalThis.fetch as FetchFn | undefined);
+    if (!fetchFn) throw new ConfigurationError('No fetch available: pass { fetch } to new ReplicateClient()');
+    this.#now = options.now ?? Date.now;
+    this.#prices = mergePrices(DEFAULT_PRICES, options.prices);
+    this.#videoAdapters = Object.freeze({ ...VIDEO_INPUT_ADAPTERS, ...options.videoAdapters });
+    this.#keepRunning = options.keepRunning ?? false;
+    this.#transport = new Transport({
+      apiKey,
+      baseUrl,
+      fetch: fetchFn,
+      sleep: options.sleep ?? defaultSleep,
+      now: this.#now,
+      random: options.random ?? Math.random,
+      retry,
+      requestTimeoutMs,
+      logger: options.logger,
+      redact: this.#redact,
+      closeSignal: this.#close.signal,
+      userAgent: `replicate-media/${VERSION}`,
+    });
+  }
+
+  /** The API base URL in use. */
+  get baseUrl(): string {
+    return this.#transport.baseUrl;
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#close.signal.aborted;
+  }
+
+  // ---------------------------------------------------------------- results layer
+
+  /**
+   * Generates images from a prompt. Never throws for operational failures: returns
+   * `{ success: true, imageUrl, imageUrls, predictionId }` or `{ success: false, error, errorCode, predictionId }`.
+   */
+  generateImage(prompt: string, options: GenerateImageOptions = {}): Promise<ImageResult> {
+    return this.#track(async () => {
+      const fail = (error: ReplicateError, outcome?: RunOutcome): ImageFailure => ({
+        ...this.#failure(error, outcome),
+        imageUrl: null,
+        imageUrls: [],
+      });
+      try {
+        if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('The prompt is empty: describe the image to generate');
+        const input = { ...checkInput(options.input), prompt };
+        const outcome = await this.#run(options.model ?? DEFAULT_IMAGE_MODEL, input, options, DEFAULT_TIMEOUT_MS);
+        const prediction = finished(outcome);
+        const imageUrls = outputUrls(prediction.output);
+        const [imageUrl] = imageUrls;
+        if (imageUrl === undefined) throw noOutput(prediction, 'image URLs');
+        return { success: true, imageUrl, imageUrls, predictionId: prediction.id, error: null, prediction };
+      } catch (error) {
+        return fail(asReplicateError(error), outcomeOf(error));
+      }
+    });
+  }
+
+  /**
+   * Makes a video from a sequence of images (URLs, data URLs or bytes). Never throws for operational failures.
+   * `durationSeconds` defaults to one second per image and is what the cost is estimated on.
+   */
+  generateVideo(imageUrls: readonly ImageInput[], options: GenerateVideoOptions = {}): Promise<VideoResult> {
+    const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
+    const durationSeconds = options.durationSeconds ?? count;
+    return this.#track(async () => {
+      const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
+        ...this.#failure(error, outcome),
+        videoUrl: null,
+        durationSeconds,
+      });
+      try {
+        if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
+        if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
+          throw new InvalidInputError(`durationSeconds must be a positive number, got ${String(options.durationSeconds)}`);
+        }
+        if (options.fps !== undefined && (!Number.isFinite(options.fps) || options.fps <= 0)) {
+          throw new InvalidInputError(`fps must be a positive number, got ${String(options.fps)}`);
+        }
+        if (options.prompt !== undefined && typeof options.prompt !== 'string') throw new InvalidInputError('prompt must be a string');
+        const model = options.model ?? DEFAULT_VIDEO_MODEL;
+        const adapter = this.#videoAdapters[parseModelRef(model)?.model ?? model];
+        if (!adapter) {
+          throw new InvalidInputError(
+            `No video input adapter for model ${JSON.stringify(model)}: add one with the videoAdapters option (known: ${Object.keys(this.#videoAdapters).join(', ')})`,
+          );
+        }
+        const extra = checkInput(options.input);
+        const deadlineStart = this.#now();
+        const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_VIDEO_TIMEOUT_MS);
+        const images = await resolveImageInputs(imageUrls, async (content, filename) => {
+          const file = await api.uploadFile(this.#transport, content, {
+            filename,
+            signal: options.signal,
+            deadline: deadlineStart + timeoutMs,
+          });
+          return file.urls.get;
+        });
+        const input = {
+          ...adapter.toInput({
+            images,
+            durationSeconds,
+            ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+            ...(options.fps !== undefined ? { fps: options.fps } : {}),
+          }),
+          ...extra,
+        };
+        const remainingMs = Math.max(1, timeoutMs - (this.#now() - deadlineStart));
+        const outcome = await this.#run(model, input, { ...options, timeoutMs: remainingMs }, DEFAULT_VIDEO_TIMEOUT_MS);
+        const prediction = finished(outcome);
+        const videoUrl = adapter.videoUrl ? adapter.videoUrl(prediction.output) : (outputUrls(prediction.output)[0] ?? null);
+        if (!videoUrl) throw noOutput(prediction, 'video URL');
+        return { success: true, videoUrl, durationSeconds, predictionId: prediction.id, error: null, prediction };
+      } catch (error) {
+        return fail(asReplicateError(error), outcomeOf(error));
+      }
+    });
+  }
+
+  /**
+   * Waits for an existing prediction to finish: polls every `intervalMs` (default 5000) until a terminal
+   * status or `timeoutMs` (default 600 000). Never throws for operational failures; the prediction is left
+   * running on timeout.
+   */
+  pollPrediction(predictionId: string, options: PollOptions = {}): Promise<PollResult> {
+    return this.#track(async (): Promise<PollResult> => {
+      let last: Prediction | null = null;
+      try {
+        const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_TIMEOUT_MS);
+        const intervalMs = checkInterval(options.intervalMs);
+        const operation = this.#operation(timeoutMs, options);
+        operation.predictionId = typeof predictionId === 'string' ? predictionId : null;
+        last = await api.getPrediction(this.#transport, predictionId, {
+          signal: options.signal,
+          deadline: operation.deadline,
+          onRetry: operation.onRetry,
+        });
+        operation.observe(last);
+        last = await waitForPrediction(this.#transport, last, operation, intervalMs);
+        const base = { predictionId: last.id, output: last.output, prediction: last };
+        switch (last.status) {
+          case 'succeeded':
+            return { ...base, status: 'succeeded', error: null, errorCode: null };
+          case 'failed':
+            return { ...base, status: 'failed', error: this.#redact(failedMessage(last)), errorCode: 'prediction_failed' };
+          case 'canceled':
+            return { ...base, status: 'canceled', error: `Prediction ${last.id} was canceled`, errorCode: 'canceled' };
+          default:
+            return { ...base, status: 'aborted', error: abortedMessage(last), errorCode: 'timeout' };
+        }
+      } catch (caught) {
+        const error = asReplicateError(caught);
+        const id = typeof predictionId === 'string' ? predictionId : String(predictionId);
+        const message = this.#redact(error.message);
+        if (error.code === 'timeout' && error.status === null) {
+          return { status: 'timeout', predictionId: id, output: null, error: message, errorCode: 'timeout', prediction: last };
+        }
+        return { status: 'error', predictionId: id, output: null, error: message, errorCode: error.code, prediction: last };
+      }
+    });
+  }
+
+  /**
+   * Estimated cost in USD of `numImages` images and `videoDurationSeconds` seconds of video, exact to the
+   * micro-dollar (`estimateCost(10, 30) === 3.03`), from the client's price table.
+   * @throws RangeError for negative or fractional image counts, negative durations, NaN, or a model without a price.
+   */
+  estimateCost(numImages: number, videoDurationSeconds = 0, options: { imageModel?: string; videoModel?: string } = {}): number {
+    return estimateCost(numImages, videoDurationSeconds, { ...options, prices: this.#prices });
+  }
+
+  // ---------------------------------------------------------------- lower layer (throws ReplicateError)
+
+  /**
+   * Creates a prediction. Retries as the policy says; after an ambiguous failure adopts the prediction the
+   * lost request made rather than creating a second one.
+   * @throws ReplicateError
+   */
+  createPrediction(options: CreatePredictionOptions): Promise<Prediction> {
+    return this.#track(() => {
+      const now = this.#now();
+      return this.#rethrow(() =>
+        api.createPrediction(this.#transport, options, {
+          deadline: now + checkTimeoutOrThrow(options.timeoutMs),
+          startedAt: now,
+          knownIds: this.#knownIds,
+        }),
+      );
+    });
+  }
+
+  /** Fetches a prediction. @throws ReplicateError */
+  getPrediction(predictionId: string, options: RequestOptions = {}): Promise<Prediction> {
+    return this.#track(() =>
+      this.#rethrow(() =>
+        api.getPrediction(this.#transport, predictionId, {
+          signal: options.signal,
+          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+        }),
+      ),
+    );
+  }
+
+  /** Cancels a prediction (harmless when it already finished). @throws ReplicateError */
+  cancelPrediction(predictionId: string, options: RequestOptions = {}): Promise<Prediction> {
+    return this.#track(() =>
+      this.#rethrow(() =>
+        api.cancelPrediction(this.#transport, predictionId, {
+          signal: options.signal,
+          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Lists predictions, newest first, one page (up to 100) per iteration.
+   * ```ts
+   * for await (const page of client.listPredictions()) for (const p of page) console.log(p.id, p.status);
+   * ```
+   * @throws ReplicateError from the iteration
+   */
+  async *listPredictions(options: ListPredictionsOptions = {}): AsyncGenerator<Prediction[], void, undefined> {
+    try {
+      const deadline = this.#now() + checkTimeoutOrThrow(options.timeoutMs);
+      yield* api.listPredictions(this.#transport, { ...options, deadline });
+    } catch (error) {
+      throw this.#clean(error);
+    }
+  }
+
+  /** Uploads bytes through the files API (they expire after 24 hours). @throws ReplicateError */
+  uploadFile(content: Blob | Uint8Array, options: RequestOptions & { filename?: string } = {}): Promise<UploadedFile> {
+    return this.#track(() =>
+      this.#rethrow(() => {
+        const blob = content instanceof Blob ? content : new Blob([Uint8Array.from(content)]);
+        return api.uploadFile(this.#transport, blob, {
+          filename: options.filename ?? 'upload.bin',
+          signal: options.signal,
+          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+        });
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Closes the client: aborts in-flight calls (their predictions are canceled on the server unless
+   * `keepRunning`) and waits for them to settle. Later calls fail with `closed`.
+   */
+  async close(): Promise<void> {
+    if (!this.#close.signal.aborted) this.#close.abort(new ClosedError());
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** `await using client = new ReplicateClient()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.#inFlight.add(promise);
+    const forget = (): void => {
+      this.#inFlight.delete(promise);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  #operation(timeoutMs: number, options: WaitOptions): Operation {
+    return new Operation({
+      now: this.#now,
+      timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+    });
+  }
+
+  async #run(
+    model: string,
+    input: Record<string, unknown>,
+    options: WaitOptions & { keepRunning?: boolean },
+    defaultTimeoutMs: number,
+  ): Promise<RunOutcome> {
+    const timeoutMs = checkTimeout(options.timeoutMs, defaultTimeoutMs);
+    const intervalMs = checkInterval(options.intervalMs);
+    if (this.closed) throw new ClosedError('The client is closed');
+    if (options.signal?.aborted) throw new CanceledError('The operation was aborted by the caller before it started');
+    const operation = this.#operation(timeoutMs, options);
+    return runPrediction(
+      this.#transport,
+      {
+        target: { model },
+        input,
+        intervalMs,
+        keepRunning: options.keepRunning ?? this.#keepRunning,
+        knownIds: this.#knownIds,
+      },
+      operation,
+    );
+  }
+
+  #failure(error: ReplicateError, outcome?: RunOutcome): FailureFields {
+    return {
+      success: false,
+      error: this.#redact(error.message),
+      errorCode: error.code,
+      predictionId: error.predictionId,
+      prediction: outcome?.prediction ?? null,
+      canceledOnServer: outcome?.kind === 'gave_up' ? outcome.canceledOnServer : false,
+    };
+  }
+
+  async #rethrow<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#clean(error);
+    }
+  }
+
+  /** Makes sure what escapes the lower layer is a ReplicateError without the key in it. */
+  #clean(error: unknown): ReplicateError {
+    const typed = asReplicateError(error);
+    return typed.with({
+      message: this.#redact(typed.message),
+      detail: typed.detail === null ? null : this.#redact(typed.detail),
+    });
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+/** Carries a finished-but-unsuccessful run through the catch of a generate* call. */
+class OutcomeError extends Error {
+  constructor(
+    readonly error: ReplicateError,
+    readonly outcome: RunOutcome,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The terminal prediction of a run that succeeded; throws (as OutcomeError) otherwise. */
+function finished(outcome: RunOutcome): Prediction {
+  if (outcome.kind === 'gave_up') throw new OutcomeError(outcome.error, outcome);
+  const p = outcome.prediction;
+  const details = { predictionId: p.id, detail: typeof p.error === 'string' ? p.error : null };
+  switch (p.status) {
+    case 'succeeded':
+      return p;
+    case 'failed':
+      throw new OutcomeError(new PredictionFailedError(failedMessage(p), details), outcome);
+    case 'canceled':
+      throw new OutcomeError(new CanceledError(`Prediction ${p.id} was canceled`, details), outcome);
+    default:
+      throw new OutcomeError(new TimeoutError(abortedMessage(p), details), outcome);
+  }
+}
+
+function outcomeOf(error: unknown): RunOutcome | undefined {
+  return error instanceof OutcomeError ? error.outcome : undefined;
+}
+
+function asReplicateError(error: unknown): ReplicateError {
+  if (error instanceof OutcomeError) return error.error;
+  if (error instanceof ReplicateError) return error;
+  if (error instanceof RangeError || error instanceof TypeError) return new InvalidInputError(error.message);
+  return new ReplicateError('http', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+function failedMessage(p: Prediction): string {
+  const reason = typeof p.error === 'string' && p.error ? p.error : 'no reason given';
+  return `Prediction ${p.id} failed: ${reason}`;
+}
+
+function abortedMessage(p: Prediction): string {
+  return `Prediction ${p.id} was aborted: its deadline (timeout) passed before it started`;
+}
+
+function noOutput(p: Prediction, what: string): PredictionFailedError {
+  const why = p.data_removed ? ' (its outputs were removed: Replicate deletes API outputs after an hour)' : '';
+  return new PredictionFailedError(`Prediction ${p.id} succeeded but returned no ${what}${why}`, { predictionId: p.id });
+}
+
+function checkInput(input: unknown): Record<string, unknown> {
+  if (input === undefined) return {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidInputError('input must be an object of model inputs');
+  }
+  return input as Record<string, unknown>;
+}
+
+function checkTimeout(value: number | undefined, fallback: number): number {
+  const timeoutMs = value ?? fallback;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {
+    throw new InvalidInputError(`timeoutMs must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return timeoutMs;
+}
+
+function checkTimeoutOrThrow(value: number | undefined): number {
+  return checkTimeout(value, DEFAULT_CALL_TIMEOUT_MS);
+}
+
+function checkInterval(value: number | undefined): number {
+  const intervalMs = value ?? DEFAULT_INTERVAL_MS;
+  if (typeof intervalMs !== 'number' || !(intervalMs > 0) || intervalMs === Infinity) {
+    throw new InvalidInputError(`intervalMs must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return intervalMs;
+}

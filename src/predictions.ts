@@ -1,0 +1,216 @@
+// Waiting for predictions: create with `Prefer: wait` and a `Cancel-After` deadline, then poll until a
+// terminal status (aborted included) or the deadline; when a call gives up, cancel what it started.
+
+import {
+  cancelPrediction,
+  createPrediction,
+  findCreatedPrediction,
+  getPrediction,
+  type PredictionTarget,
+} from './api.js';
+import { ReplicateError, TimeoutError } from './errors.js';
+import type { RetryInfo, Transport } from './transport.js';
+import { isTerminalStatus, type Prediction, type StatusListener, type StatusUpdate } from './types.js';
+
+/** How long clean-up work (canceling after a give-up) may take, on the client's clock. */
+export const CLEANUP_TIMEOUT_MS = 30_000;
+
+/** One waiting operation: its deadline, abort signal, retry count and status reports. */
+export class Operation {
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly signal: AbortSignal | undefined;
+  retries = 0;
+  predictionId: string | null = null;
+  readonly #now: () => number;
+  readonly #onStatus: StatusListener | undefined;
+  #status: StatusUpdate['status'] = 'creating';
+
+  constructor(options: { now: () => number; timeoutMs: number; signal?: AbortSignal; onStatus?: StatusListener }) {
+    this.#now = options.now;
+    this.startedAt = options.now();
+    this.deadline = this.startedAt + options.timeoutMs;
+    this.signal = options.signal;
+    this.#onStatus = options.onStatus;
+  }
+
+  /** Counts a retry and reports it. */
+  readonly onRetry = (_info: RetryInfo): void => {
+    this.retries += 1;
+    this.report();
+  };
+
+  /** Records what the API said about the prediction and reports it. */
+  observe(prediction: Prediction): void {
+    this.predictionId = prediction.id;
+    this.#status = prediction.status;
+    this.report();
+  }
+
+  /** Sends a {@link StatusUpdate} to the listener, if any (a throwing listener is ignored). */
+  report(): void {
+    if (!this.#onStatus) return;
+    try {
+      this.#onStatus({
+        predictionId: this.predictionId,
+        status: this.#status,
+        elapsedMs: this.#now() - this.startedAt,
+        retries: this.retries,
+      });
+    } catch {
+      // A status line must never break the operation.
+    }
+  }
+
+  /** The client's clock. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** Milliseconds left before the deadline. */
+  remainingMs(): number {
+    return this.deadline - this.#now();
+  }
+}
+
+/**
+ * Polls until the prediction reaches a terminal status (`succeeded`, `failed`, `canceled` or `aborted`).
+ * @throws TimeoutError when the deadline passes first; the transport's errors otherwise.
+ */
+export async function waitForPrediction(
+  transport: Transport,
+  prediction: Prediction,
+  operation: Operation,
+  intervalMs: number,
+): Promise<Prediction> {
+  let current = prediction;
+  while (!isTerminalStatus(current.status)) {
+    const remainingMs = operation.remainingMs();
+    if (remainingMs <= 0) throw timeoutError(current, operation);
+    await transport.wait(Math.min(intervalMs, remainingMs), { signal: operation.signal });
+    if (operation.remainingMs() <= 0 && !operation.signal?.aborted) throw timeoutError(current, operation);
+    current = await getPrediction(transport, current.id, {
+      signal: operation.signal,
+      deadline: operation.deadline,
+      onRetry: operation.onRetry,
+    });
+    operation.observe(current);
+  }
+  return current;
+}
+
+function timeoutError(prediction: Prediction, operation: Operation): TimeoutError {
+  return new TimeoutError(
+    `timeout: prediction ${prediction.id} did not finish within ${operation.deadline - operation.startedAt} ms (last status: ${prediction.status})`,
+    { predictionId: prediction.id, retries: operation.retries },
+  );
+}
+
+/** How a run ended. */
+export type RunOutcome =
+  /** The prediction reached a terminal status (any of them). */
+  | { kind: 'finished'; prediction: Prediction }
+  /** The call stopped waiting: timeout, abort, close or an error; the prediction, if any, is reported. */
+  | { kind: 'gave_up'; error: ReplicateError; prediction: Prediction | null; canceledOnServer: boolean };
+
+/** What to run and how long to wait for it. */
+export interface RunRequest {
+  target: PredictionTarget;
+  input: Record<string, unknown>;
+  intervalMs: number;
+  /** Leave the prediction running on the server when the call gives up. */
+  keepRunning: boolean;
+  knownIds: Set<string>;
+}
+
+/**
+ * Creates a prediction (waiting in the create with `Prefer: wait`, deadline sent as `Cancel-After`),
+ * polls it to a terminal status, and on giving up cancels it unless told to keep it running.
+ * Never throws for operational failures.
+ */
+export async function runPrediction(transport: Transport, request: RunRequest, operation: Operation): Promise<RunOutcome> {
+  let prediction: Prediction | null = null;
+  try {
+    operation.report();
+    const remainingMs = operation.remainingMs();
+    prediction = await createPrediction(
+      transport,
+      {
+        ...request.target,
+        input: request.input,
+        wait: Math.max(1, Math.min(60, Math.floor(remainingMs / 1000))),
+        cancelAfterMs: remainingMs,
+        signal: operation.signal,
+      },
+      {
+        deadline: operation.deadline,
+        startedAt: operation.startedAt,
+        knownIds: request.knownIds,
+        onRetry: operation.onRetry,
+      },
+    );
+    operation.observe(prediction);
+    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs);
+    return { kind: 'finished', prediction };
+  } catch (caught) {
+    if (!(caught instanceof ReplicateError)) throw caught;
+    const canceledOnServer = request.keepRunning
+      ? false
+      : await cancelAfterGivingUp(transport, request, operation, prediction, caught);
+    // The create's answer may have been lost and the prediction found afterwards: report its id either way.
+    const predictionId = prediction?.id ?? operation.predictionId ?? caught.predictionId;
+    const error = caught.with({
+      predictionId,
+      retries: operation.retries,
+      message: `${caught.message}${whatHappened(predictionId, prediction, canceledOnServer)}`,
+    });
+    return { kind: 'gave_up', error, prediction, canceledOnServer };
+  }
+}
+
+function whatHappened(predictionId: string | null, prediction: Prediction | null, canceled: boolean): string {
+  if (!predictionId) return '';
+  if (canceled) return `; prediction ${predictionId} was canceled on the server`;
+  if (prediction && isTerminalStatus(prediction.status)) return '';
+  return `; prediction ${predictionId} may still be running on the server`;
+}
+
+/**
+ * Cancels the prediction a call gave up on, so giving up costs nothing more. When the create's answer was
+ * lost (an abort or timeout during the create), first finds the prediction it made.
+ * Returns true when a cancel was accepted.
+ */
+async function cancelAfterGivingUp(
+  transport: Transport,
+  request: RunRequest,
+  operation: Operation,
+  prediction: Prediction | null,
+  error: ReplicateError,
+): Promise<boolean> {
+  if (prediction && isTerminalStatus(prediction.status)) return false;
+  if (!prediction && !error.ambiguous) return false;
+  const cleanup = { cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS };
+  try {
+    let id = prediction?.id ?? null;
+    if (id === null) {
+      const found = await findCreatedPrediction(transport, {
+        model: request.target.model?.split(':')[0] ?? null,
+        version: null,
+        input: request.input,
+        since: operation.startedAt,
+        knownIds: request.knownIds,
+        signal: undefined,
+        ...cleanup,
+      });
+      if (!found) return false;
+      id = found.id;
+      operation.predictionId = id;
+      if (isTerminalStatus(found.status)) return false;
+    }
+    const canceled = await cancelPrediction(transport, id, cleanup);
+    return canceled.status === 'canceled' || !isTerminalStatus(canceled.status);
+  } catch (cancelError) {
+    transport.log('warn', `could not cancel the prediction after giving up: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`);
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from './models.js';
+
+/** How a model is billed. */
+export type Price =
+  /** per output image */
+  | { unit: 'image'; usd: number }
+  /** per second of output video */
+  | { unit: 'second'; usd: number }
+  /** per prediction */
+  | { unit: 'run'; usd: number };
+
+/** Prices per model (`owner/name`). */
+export type PriceTable = Readonly<Record<string, Price>>;
+
+/**
+ * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video.
+ * `fofr/frames-to-video` is billed by hardware time and has no published per-run price, so it is absent:
+ * pass a price through the client's `prices` option to estimate it.
+ */
+export const DEFAULT_PRICES: PriceTable = Object.freeze({
+  [DEFAULT_IMAGE_MODEL]: { unit: 'image', usd: 0.003 },
+  [DEFAULT_VIDEO_MODEL]: { unit: 'second', usd: 0.1 },
+});
+
+/** Options of {@link estimateCost}. */
+export interface EstimateCostOptions {
+  /** The image model; default `black-forest-labs/flux-schnell`. */
+  imageModel?: string;
+  /** The video model; default `fofr/skyreels-2`. */
+  videoModel?: string;
+  /** Overrides or additions to {@link DEFAULT_PRICES}, per model. */
+  prices?: Record<string, Price>;
+}
+
+const MICROS_PER_USD = 1_000_000;
+
+/** A price in whole micro-dollars (prices are given in dollars with at most 6 decimals). */
+function toMicros(usd: number): number {
+  return Math.round(usd * MICROS_PER_USD);
+}
+
+/** Looks a model's price up, throwing a RangeError that says how to add one. */
+export function priceOf(model: string, prices: PriceTable = DEFAULT_PRICES): Price {
+  const price = prices[model];
+  if (!price) {
+    throw new RangeError(`No price is known for model "${model}"; pass one in the "prices" option`);
+  }
+  if (!Number.isFinite(price.usd) || price.usd < 0) {
+    throw new RangeError(`The price of model "${model}" must be a non-negative number of dollars`);
+  }
+  return price;
+}
+
+/** Merges price overrides over a base table. */
+export function mergePrices(base: PriceTable, overrides: Record<string, Price> | undefined): PriceTable {
+  return overrides ? Object.freeze({ ...base, ...overrides }) : base;
+}
+
+/**
+ * The cost, in micro-dollars, of a prediction of `model` that produces `quantity` units
+ * (images for per-image models, seconds for per-second models; ignored for per-run models).
+ */
+export function costMicros(model: string, quantity: number, prices: PriceTable = DEFAULT_PRICES): number {
+  const price = priceOf(model, prices);
+  const unitMicros = toMicros(price.usd);
+  return price.unit === 'run' ? unitMicros : Math.round(quantity * unitMicros);
+}
+
+/**
+ * Estimates what `numImages` images and `videoDurationSeconds` seconds of video cost, in USD,
+ * exact to the micro-dollar: `estimateCost(10, 30) === 3.03`.
+ * @throws RangeError for a negative or fractional image count, a negative duration, NaN or Infinity,
+ *   or a model without a price.
+ */
+export function estimateCost(numImages: number, videoDurationSeconds = 0, options: EstimateCostOptions = {}): number {
+  if (typeof numImages !== 'number' || !Number.isInteger(numImages) || numImages < 0) {
+    throw new RangeError(`numImages must be a non-negative whole number, got ${String(numImages)}`);
+  }
+  if (typeof videoDurationSeconds !== 'number' || !Number.isFinite(videoDurationSeconds) || videoDurationSeconds < 0) {
+    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${String(videoDurationSeconds)}`);
+  }
+  const prices = mergePrices(DEFAULT_PRICES, options.prices);
+  let micros = 0;
+  if (numImages > 0) micros += costMicros(options.imageModel ?? DEFAULT_IMAGE_MODEL, numImages, prices);
+  if (videoDurationSeconds > 0) micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
+  return micros / MICROS_PER_USD;
+}

@@ -1,0 +1,389 @@
+// The one request path. Every HTTP call the library makes to the API goes through `Transport.request`:
+// auth (only to the configured API origin), per-request timeout, abort, retries, logging.
+
+import {
+  ClosedError,
+  CanceledError,
+  HttpError,
+  InvalidInputError,
+  NetworkError,
+  ReplicateError,
+  TimeoutError,
+  errorForStatus,
+} from './errors.js';
+import type { Redactor } from './redact.js';
+import {
+  decideRetry,
+  failureKind,
+  serverRequestedDelayMs,
+  withJitter,
+  type RetrySchedule,
+} from './retry-policy.js';
+import type { FetchFn, Logger, SleepFn } from './types.js';
+
+/** Everything the transport needs, resolved by the client. */
+export interface TransportConfig {
+  apiKey: string;
+  /** e.g. `https://api.replicate.com/v1` (no trailing slash). */
+  baseUrl: string;
+  fetch: FetchFn;
+  sleep: SleepFn;
+  now: () => number;
+  random: () => number;
+  retry: RetrySchedule;
+  /** Per-attempt timeout. */
+  requestTimeoutMs: number;
+  logger: Logger | undefined;
+  redact: Redactor;
+  /** Aborted when the client closes. */
+  closeSignal: AbortSignal;
+  userAgent: string;
+}
+
+/** A retry about to happen. */
+export interface RetryInfo {
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  error: ReplicateError;
+}
+
+/** One API call. */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** A path under the base URL (`/predictions`), or an absolute URL on the API origin (pagination). */
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A multipart body (file uploads). */
+  form?: FormData;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** The operation's deadline on the client's clock: no attempt or retry wait goes past it. */
+  deadline?: number;
+  /** Per-attempt timeout; default the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
+  /** Attached to errors. */
+  predictionId?: string | null;
+  /**
+   * Whether repeating the request is harmless. Default: true except for POST. A non-idempotent request
+   * is retried after an ambiguous failure only when `recover` looked and found nothing.
+   */
+  idempotent?: boolean;
+  /**
+   * Called after an ambiguous failure of a non-idempotent request, before any retry: returns the answer
+   * the lost request produced (e.g. the prediction it created), or null when it produced nothing.
+   */
+  recover?: (error: ReplicateError) => Promise<ApiResponse | null>;
+  onRetry?: (info: RetryInfo) => void;
+  /** Clean-up work (canceling after a give-up): allowed after `close()`, not aborted by it. */
+  cleanup?: boolean;
+}
+
+/** A successful answer, its JSON body parsed (null when empty). */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+// Codes for failures where the request cannot have reached the server (Node/undici, Bun, Deno).
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ConnectionRefused',
+  'FailedToOpenSocket',
+]);
+
+/** The one request path; see the file comment. */
+export class Transport {
+  readonly #config: TransportConfig;
+  readonly #origin: string;
+  readonly #basePath: string;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+    const base = new URL(config.baseUrl);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+  }
+
+  /** The per-attempt timeout requests get by default. */
+  get requestTimeoutMs(): number {
+    return this.#config.requestTimeoutMs;
+  }
+
+  /** The configured API base URL. */
+  get baseUrl(): string {
+    return this.#config.baseUrl;
+  }
+
+  /** Makes the request, retrying per the policy; throws a ReplicateError. */
+  async request(req: ApiRequest): Promise<ApiResponse> {
+    const { now, retry } = this.#config;
+    const url = this.#url(req);
+    const label = `${req.method} ${url.pathname}`;
+    const idempotent = req.idempotent ?? req.method !== 'POST';
+    if (req.json !== undefined && JSON.stringify(req.json).includes(this.#config.apiKey)) {
+      // One official client serializes itself, token included, into prediction inputs: never send the key as data.
+      throw new InvalidInputError(`Refusing to send ${label}: its body contains the API key`, {
+        predictionId: req.predictionId ?? null,
+      });
+    }
+    let retries = 0;
+    let transientRetries = 0;
+    for (;;) {
+      this.#throwIfStopped(req, retries);
+      let error: ReplicateError;
+      let headers: Headers | null = null;
+      try {
+        return await this.#attempt(req, url, label);
+      } catch (caught) {
+        if (!(caught instanceof ReplicateError)) throw caught;
+        error = caught.with({ retries, predictionId: caught.predictionId ?? req.predictionId ?? null });
+        headers = attemptHeaders.get(caught) ?? null;
+      }
+      if (error.code === 'canceled' || error.code === 'closed') throw error;
+      const kind = failureKind(error);
+      const decision = decideRetry(
+        retry,
+        kind,
+        retries,
+        transientRetries,
+        headers ? serverRequestedDelayMs(headers, now()) : null,
+      );
+      if (!decision.retry) throw error;
+      if (kind === 'ambiguous' && !idempotent) {
+        if (!req.recover) throw error;
+        let recovered: ApiResponse | null;
+        try {
+          recovered = await req.recover(error);
+        } catch (lookupError) {
+          this.#log('warn', `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`);
+          throw error;
+        }
+        if (recovered) {
+          this.#log('info', `${label}: the failed request had taken effect; adopted its result`);
+          return recovered;
+        }
+      }
+      const delayMs = decision.fromServer ? decision.delayMs : withJitter(decision.delayMs, retry.jitterRatio, this.#config.random);
+      if (req.deadline !== undefined && now() + delayMs >= req.deadline) {
+        throw error.with({
+          message: `${error.message} (gave up: retrying in ${delayMs} ms would pass the operation's deadline)`,
+        });
+      }
+      retries += 1;
+      if (kind !== 'throttled') transientRetries += 1;
+      this.#log('warn', `${label}: ${error.message}; retry ${retries} in ${delayMs} ms`);
+      req.onRetry?.({ attempt: retries, delayMs, error });
+      await this.#sleep(delayMs, req);
+    }
+  }
+
+  /** Sleeps on the injected clock, waking early when the operation is aborted or the client closes. */
+  async #sleep(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'>): Promise<void> {
+    const signals = this.#signals(req);
+    const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    if (signal?.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#config.sleep(ms, signal), aborted]);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Sleeps like a retry wait does (exposed for polling). */
+  async wait(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'> = {}): Promise<void> {
+    await this.#sleep(ms, req);
+  }
+
+  #signals(req: Pick<ApiRequest, 'signal' | 'cleanup'>): AbortSignal[] {
+    const out: AbortSignal[] = [];
+    if (req.signal) out.push(req.signal);
+    if (!req.cleanup) out.push(this.#config.closeSignal);
+    return out;
+  }
+
+  #throwIfStopped(req: ApiRequest, retries: number): void {
+    const details = { predictionId: req.predictionId ?? null, retries };
+    if (!req.cleanup && this.#config.closeSignal.aborted) throw new ClosedError('The client was closed', details);
+    if (req.signal?.aborted) throw new CanceledError('The operation was aborted by the caller', details);
+    if (req.deadline !== undefined && this.#config.now() >= req.deadline) {
+      throw new TimeoutError("timeout: the operation's deadline passed", details);
+    }
+  }
+
+  #url(req: ApiRequest): URL {
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(req.path);
+    const url = new URL(absolute ? req.path : `${this.#origin}${this.#basePath}${req.path}`);
+    // The key goes only to the configured API: refuse any other origin (or a path outside the base).
+    if (url.origin !== this.#origin || !url.pathname.startsWith(this.#basePath)) {
+      throw new HttpError(
+        `Refusing to send an API request to ${this.#config.redact(url.origin)}: it is not the configured API origin`,
+        { predictionId: req.predictionId ?? null },
+      );
+    }
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    return url;
+  }
+
+  async #attempt(req: ApiRequest, url: URL, label: string): Promise<ApiResponse> {
+    const { now, redact } = this.#config;
+    const limitMs = req.timeoutMs ?? this.#config.requestTimeoutMs;
+    const remainingMs = req.deadline === undefined ? Infinity : req.deadline - now();
+    const timeoutMs = Math.max(1, Math.min(limitMs, remainingMs));
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(), timeoutMs);
+    const signal = AbortSignal.any([...this.#signals(req), timer.signal]);
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.#config.apiKey}`,
+      Accept: 'application/json',
+      'User-Agent': this.#config.userAgent,
+      ...req.headers,
+    };
+    let body: string | FormData | undefined;
+    if (req.form) body = req.form;
+    else if (req.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    }
+    const started = now();
+    const details = { predictionId: req.predictionId ?? null };
+    const sentNonIdempotent = req.method === 'POST';
+    const stopped = (): ReplicateError | null => {
+      if (!req.cleanup && this.#config.closeSignal.aborted) {
+        return new ClosedError('The client was closed', { ...details, ambiguous: sentNonIdempotent });
+      }
+      if (req.signal?.aborted) {
+        return new CanceledError('The operation was aborted by the caller', { ...details, ambiguous: sentNonIdempotent });
+      }
+      if (timer.signal.aborted) {
+        return new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, { ...details, ambiguous: true });
+      }
+      return null;
+    };
+    this.#log('debug', `→ ${label}`);
+    try {
+      let response: Response;
+      try {
+        response = await this.#config.fetch(url, { method: req.method, headers, body, signal, redirect: 'manual' });
+      } catch (cause) {
+        throw stopped() ?? networkError(cause, label, details, redact);
+      }
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (cause) {
+        throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
+      }
+      this.#log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
+      if (response.status >= 200 && response.status < 300) {
+        if (text.trim() === '') return { status: response.status, headers: response.headers, body: null };
+        try {
+          return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown };
+        } catch {
+          throw new NetworkError(`network error: ${label} answered ${response.status} with a body that is not JSON`, {
+            ...details,
+            ambiguous: true,
+          });
+        }
+      }
+      throw withHeaders(httpError(response.status, text, label, details, redact), response.headers);
+    } finally {
+      clearTimeout(handle);
+    }
+  }
+
+  #log(level: keyof Logger, message: string): void {
+    const fn = this.#config.logger?.[level];
+    if (!fn) return;
+    try {
+      fn.call(this.#config.logger, `replicate-media: ${this.#config.redact(message)}`);
+    } catch {
+      // A logger that throws must not break a request.
+    }
+  }
+
+  /** Logs through the configured logger, redacted. */
+  log(level: keyof Logger, message: string): void {
+    this.#log(level, message);
+  }
+}
+
+// The response headers of a failed attempt (Retry-After, ratelimit-reset), kept off the public error.
+const attemptHeaders = new WeakMap<ReplicateError, Headers>();
+
+function withHeaders(error: ReplicateError, headers: Headers): ReplicateError {
+  attemptHeaders.set(error, headers);
+  return error;
+}
+
+function networkError(
+  cause: unknown,
+  label: string,
+  details: { predictionId: string | null; notSent?: boolean },
+  redact: Redactor,
+): NetworkError {
+  const code = causeCode(cause);
+  const notSent = details.notSent ?? (code !== null && NOT_SENT_CODES.has(code));
+  const reason = redact([code, describe(cause)].filter(Boolean).join(': '));
+  return new NetworkError(`network error: ${label} failed (${reason})`, {
+    predictionId: details.predictionId,
+    ambiguous: !notSent,
+  });
+}
+
+function httpError(
+  status: number,
+  text: string,
+  label: string,
+  details: { predictionId: string | null },
+  redact: Redactor,
+): ReplicateError {
+  let detail: string | null = null;
+  try {
+    const problem = JSON.parse(text) as unknown;
+    if (typeof problem === 'object' && problem !== null) {
+      const p = problem as Record<string, unknown>;
+      const found = p.detail ?? p.title ?? p.error;
+      if (typeof found === 'string') detail = found;
+    }
+  } catch {
+    detail = text.trim().slice(0, 300) || null;
+  }
+  if (detail !== null) detail = redact(detail);
+  const what =
+    status >= 300 && status < 400 ? 'redirect (not followed, so the API key stays with the API)' : `HTTP ${status}`;
+  const message = `${label} failed with ${what}${detail ? `: ${detail}` : ''}`;
+  return errorForStatus(status, message, { ...details, detail });
+}
+
+function causeCode(cause: unknown): string | null {
+  for (let c: unknown = cause, depth = 0; c && depth < 4; depth += 1) {
+    if (typeof c === 'object' && c !== null) {
+      const code = (c as { code?: unknown }).code;
+      if (typeof code === 'string') return code;
+      c = (c as { cause?: unknown }).cause;
+    } else break;
+  }
+  return null;
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) {
+    const inner = value.cause instanceof Error ? ` (${value.cause.message})` : '';
+    return `${value.message}${inner}`;
+  }
+  return String(value);
+}
