@@ -46,6 +46,12 @@ const openapi = JSON.parse(readFileSync(new URL('../../../shared/replicate-opena
 };
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+// The published schema says `version` is oneOf [any string, the string "hidden"], which "hidden"
+// matches twice, so no official-model prediction could ever validate. Read it as anyOf.
+const predictionSchema = openapi.components.schemas.schemas_prediction_response as { properties: { version: Record<string, unknown> } };
+if (predictionSchema.properties.version.oneOf) {
+  predictionSchema.properties.version = { anyOf: predictionSchema.properties.version.oneOf };
+}
 ajv.addSchema({ $id: 'openapi', components: openapi.components });
 
 /** Replaces local `#/components/...` refs with refs into the registered document. */
@@ -69,7 +75,7 @@ export function validateAgainstOpenApi(method: string, pathTemplate: string, sta
     const operation = openapi.paths[pathTemplate]?.[method.toLowerCase()];
     if (!operation) throw new Error(`no operation ${method} ${pathTemplate} in the OpenAPI schema`);
     const response = operation.responses[String(status)];
-    const schema = response?.content?.['application/json']?.schema;
+    const schema = (response?.content?.['application/json'] ?? response?.content?.['application/problem+json'])?.schema;
     if (!schema) throw new Error(`no JSON schema for ${key}`);
     validate = ajv.compile(rebase(schema) as object);
     validators.set(key, validate);
