@@ -65,6 +65,11 @@ export interface ReplicateClientOptions {
   requestTimeoutMs?: number;
   /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
   keepRunning?: boolean;
+  /**
+   * How long a `generate*` create may ask the API to hold its answer (`Prefer: wait`), in seconds, 0–60.
+   * Default 60; 0 polls from the start.
+   */
+  preferWaitSeconds?: number;
   /** Price overrides or additions, per model (`owner/name`). */
   prices?: Record<string, Price>;
   /** Extra or replacement video input adapters, per model. */
@@ -242,6 +247,7 @@ export class ReplicateClient implements AsyncDisposable {
   readonly #prices: PriceTable;
   readonly #videoAdapters: Readonly<Record<string, VideoInputAdapter>>;
   readonly #keepRunning: boolean;
+  readonly #preferWaitSeconds: number;
 
   /**
    * @throws ConfigurationError when no API key is found (`API key not provided ...`), or the base URL or
@@ -282,6 +288,10 @@ export class ReplicateClient implements AsyncDisposable {
     this.#prices = mergePrices(DEFAULT_PRICES, options.prices);
     this.#videoAdapters = Object.freeze({ ...VIDEO_INPUT_ADAPTERS, ...options.videoAdapters });
     this.#keepRunning = options.keepRunning ?? false;
+    this.#preferWaitSeconds = options.preferWaitSeconds ?? 60;
+    if (!Number.isInteger(this.#preferWaitSeconds) || this.#preferWaitSeconds < 0 || this.#preferWaitSeconds > 60) {
+      throw new ConfigurationError('preferWaitSeconds must be a whole number of seconds from 0 to 60');
+    }
     this.#transport = new Transport({
       apiKey,
       baseUrl,
@@ -578,6 +588,7 @@ export class ReplicateClient implements AsyncDisposable {
         input,
         intervalMs,
         keepRunning: options.keepRunning ?? this.#keepRunning,
+        preferWaitSeconds: this.#preferWaitSeconds,
         knownIds: this.#knownIds,
       },
       operation,

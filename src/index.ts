@@ -76,3 +76,10 @@ export type {
   StatusUpdate,
   StatusListener,
 } from './types.js';
+export {
+  verifyWebhook,
+  type VerifyWebhookOptions,
+  type WebhookVerification,
+  type WebhookFailureReason,
+  type WebhookHeaders,
+} from './webhooks.js';

@@ -120,6 +120,8 @@ export interface RunRequest {
   intervalMs: number;
   /** Leave the prediction running on the server when the call gives up. */
   keepRunning: boolean;
+  /** Longest `Prefer: wait` hold asked of the create, in seconds (0: do not hold, poll from the start). */
+  preferWaitSeconds: number;
   knownIds: Set<string>;
 }
 
@@ -133,12 +135,14 @@ export async function runPrediction(transport: Transport, request: RunRequest, o
   try {
     operation.report();
     const remainingMs = operation.remainingMs();
+    // Hold the create no longer than the deadline allows; a fast model then answers in one round trip.
+    const waitSeconds = Math.min(request.preferWaitSeconds, Math.floor(remainingMs / 1000));
     prediction = await createPrediction(
       transport,
       {
         ...request.target,
         input: request.input,
-        wait: Math.max(1, Math.min(60, Math.floor(remainingMs / 1000))),
+        wait: waitSeconds >= 1 ? waitSeconds : false,
         cancelAfterMs: remainingMs,
         signal: operation.signal,
       },
