@@ -8,8 +8,11 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/em
 /** Short timings so lifecycles finish in tens of milliseconds. */
 export const FAST: EmulatorOptions = { timings: { '*': { startMs: 5, predictMs: 20 } } };
 
-/** Long timings, for tests that step the lifecycle with advanceClock. */
-export const SLOW: EmulatorOptions = { timings: { '*': { startMs: 10_000, predictMs: 20_000 } } };
+/** A fixed instant: with `now` frozen, only advanceClock moves the emulator's time. */
+export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+/** Long timings on a frozen clock, for tests that step the lifecycle with advanceClock. */
+export const SLOW: EmulatorOptions = { timings: { '*': { startMs: 10_000, predictMs: 20_000 } }, now: () => T0 };
 
 export function start(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ ...FAST, ...options });
