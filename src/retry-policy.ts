@@ -51,7 +51,8 @@ export function serverRequestedDelayMs(headers: Headers, nowMs: number): number 
   const retryAfter = headers.get('retry-after')?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
-    const date = Date.parse(retryAfter);
+    // An HTTP date names its day and month; without this check Date.parse takes "-3" for a year.
+    const date = /[a-z]{3}/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
     if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
   }
   const reset = headers.get('ratelimit-reset')?.trim();

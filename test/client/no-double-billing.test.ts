@@ -1,0 +1,97 @@
+// No double billing: a create is repeated blindly only when the server cannot have acted on it; after an
+// ambiguous failure the client first looks for the prediction the lost request made, and adopts it.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
+import { clientFor, startFast } from './helpers.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startFast();
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+});
+
+describe('ambiguous create failures', () => {
+  test('a reset after the prediction was created adopts it: one prediction, and the result has its id', async () => {
+    const { client, time } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
+    const result = await client.generateImage('a lighthouse');
+    expect(result.success).toBe(true);
+    const stats = emu.stats();
+    expect(stats.predictionsCreated).toBe(1);
+    expect(stats.requests['predictions.create']).toBe(1);
+    expect(stats.requests['predictions.list']).toBe(1);
+    expect(result.predictionId).toBe(stats.predictionIds[0]);
+    expect(time.sleeps).toEqual([]);
+  });
+
+  test('every create reset after creating still yields exactly one prediction per call', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'reset-after-create', count: 3 });
+    const results = [
+      await client.generateImage('same prompt'),
+      await client.generateImage('same prompt'),
+      await client.generateImage('same prompt'),
+    ];
+    expect(results.every((r) => r.success)).toBe(true);
+    const ids = results.map((r) => r.predictionId);
+    expect(new Set(ids).size).toBe(3); // an earlier call's prediction is never adopted by a later one
+    expect(emu.stats().predictionsCreated).toBe(3);
+  });
+
+  test('the lower-layer createPrediction adopts too', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
+    const prediction = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x', seed: 3 } });
+    expect(emu.stats().predictionIds).toEqual([prediction.id]);
+  });
+
+  test('a 502 on create is checked first, then retried when nothing was created', async () => {
+    const { client, time } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 502 });
+    const result = await client.generateImage('a dog');
+    expect(result.success).toBe(true);
+    expect(emu.stats().requests['predictions.list']).toBe(1);
+    expect(emu.stats().predictionsCreated).toBe(1);
+    expect(time.sleeps).toEqual([5_000]);
+  });
+
+  test('a stalled create (request timeout) is checked, then retried: one prediction', async () => {
+    const { client } = clientFor(emu, { requestTimeoutMs: 150, preferWaitSeconds: 0 });
+    emu.addFault({ route: 'predictions.create', type: 'stall' });
+    const result = await client.generateImage('a dog');
+    expect(result.success).toBe(true);
+    expect(emu.stats().predictionsCreated).toBe(1);
+    expect(emu.stats().requests['predictions.list']).toBe(1);
+  });
+
+  test('when the lookup itself fails, the create is not repeated blindly', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 504 });
+    emu.addFault({ route: 'predictions.list', type: 'status', status: 401, count: Infinity });
+    const result = await client.generateImage('a dog');
+    expect(result).toMatchObject({ success: false, errorCode: 'http' });
+    expect(emu.stats().requests['predictions.create']).toBe(1);
+  });
+});
+
+describe('unambiguous create failures', () => {
+  test('a 429 on create is retried without looking anything up', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 429, retryAfterSeconds: 1 });
+    expect((await client.generateImage('a dog')).success).toBe(true);
+    expect(emu.stats().requests['predictions.list'] ?? 0).toBe(0);
+  });
+
+  test('a reset before the request was handled is retried after a lookup', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'reset-before' });
+    expect((await client.generateImage('a dog')).success).toBe(true);
+    expect(emu.stats().predictionsCreated).toBe(1);
+  });
+});
