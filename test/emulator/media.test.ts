@@ -72,9 +72,10 @@ describe('renderImage', () => {
   });
 
   it('writes a lossless WebP that libwebp (webp-wasm) decodes to exactly the painted pixels', async () => {
-    // Odd sizes, a single pixel and a wide strip exercise the prefix-code edge cases.
+    // Odd sizes, a single pixel and a wide strip exercise the prefix-code and predictor-block edges.
     for (const [width, height] of [
       [96, 64],
+      [256, 200],
       [1, 1],
       [17, 33],
       [300, 7],

@@ -1,5 +1,5 @@
 // Baseline JFIF encoder: YCbCr 4:2:0, the Annex K quantisation tables scaled by quality the way
-// libjpeg does, the Annex K Huffman tables, and a separable floating-point DCT.
+// libjpeg does, the Annex K Huffman tables, and the Arai-Agui-Nakajima floating-point DCT.
 
 import { ByteWriter } from './bytes.js';
 import type { RgbRaster } from './painter.js';
@@ -100,12 +100,69 @@ function scaleQuant(table: number[], quality: number): Uint8Array {
   return Uint8Array.from(table, (value) => Math.min(255, Math.max(1, Math.floor((value * scale + 50) / 100))));
 }
 
-/** DCT basis: COS[u * 8 + x] = C(u) / 2 * cos((2x + 1) u pi / 16). */
-const COS = new Float64Array(64);
-for (let u = 0; u < 8; u++) {
-  for (let x = 0; x < 8; x++) {
-    COS[u * 8 + x] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
+/**
+ * The AAN DCT leaves coefficient (u, v) scaled by 8 * AAN_SCALE[u] * AAN_SCALE[v]
+ * (AAN_SCALE[0] = 1, AAN_SCALE[k] = sqrt(2) cos(k pi / 16)); the scale is folded into the divisors.
+ */
+const AAN_SCALE = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
+
+/** 1 / (quantiser * AAN scale), natural order: quantising becomes one multiply per coefficient. */
+function divisors(quant: Uint8Array): Float64Array {
+  return Float64Array.from(quant, (q, k) => 1 / (q * 8 * (AAN_SCALE[k >> 3] as number) * (AAN_SCALE[k & 7] as number)));
+}
+
+/** In-place scaled 8-point DCT (AAN, 5 multiplies) on data[start], data[start + step], ... */
+function dct8(data: Float64Array, start: number, step: number): void {
+  const i0 = start;
+  const i1 = start + step;
+  const i2 = start + 2 * step;
+  const i3 = start + 3 * step;
+  const i4 = start + 4 * step;
+  const i5 = start + 5 * step;
+  const i6 = start + 6 * step;
+  const i7 = start + 7 * step;
+  const d0 = data[i0] as number;
+  const d1 = data[i1] as number;
+  const d2 = data[i2] as number;
+  const d3 = data[i3] as number;
+  const d4 = data[i4] as number;
+  const d5 = data[i5] as number;
+  const d6 = data[i6] as number;
+  const d7 = data[i7] as number;
+  const tmp0 = d0 + d7;
+  const tmp7 = d0 - d7;
+  const tmp1 = d1 + d6;
+  const tmp6 = d1 - d6;
+  const tmp2 = d2 + d5;
+  const tmp5 = d2 - d5;
+  const tmp3 = d3 + d4;
+  const tmp4 = d3 - d4;
+
+  // Even part.
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  data[i0] = tmp10 + tmp11;
+  data[i4] = tmp10 - tmp11;
+  const z1 = (tmp12 + tmp13) * 0.707106781;
+  data[i2] = tmp13 + z1;
+  data[i6] = tmp13 - z1;
+
+  // Odd part.
+  const odd10 = tmp4 + tmp5;
+  const odd11 = tmp5 + tmp6;
+  const odd12 = tmp6 + tmp7;
+  const z5 = (odd10 - odd12) * 0.382683433;
+  const z2 = 0.5411961 * odd10 + z5;
+  const z4 = 1.306562965 * odd12 + z5;
+  const z3 = odd11 * 0.707106781;
+  const z11 = tmp7 + z3;
+  const z13 = tmp7 - z3;
+  data[i5] = z13 + z2;
+  data[i3] = z13 - z2;
+  data[i1] = z11 + z4;
+  data[i7] = z11 - z4;
 }
 
 /** Entropy-coded segment writer: MSB first, 0xFF followed by a stuffed 0x00. */
@@ -139,30 +196,17 @@ function bitLength(value: number): number {
 
 /** One 8x8 block: level shift, DCT, quantise, then DC difference and AC run lengths. */
 class BlockCoder {
-  private readonly temp = new Float64Array(64);
   private readonly coefficients = new Int32Array(64);
 
   constructor(private readonly scan: ScanWriter) {}
 
-  encode(samples: Float64Array, reciprocal: Float64Array, dc: HuffmanCodes, ac: HuffmanCodes, previousDc: number): number {
-    const temp = this.temp;
-    // Rows: temp[y][u] = sum_x COS[u][x] * (f[y][x] - 128)
-    for (let y = 0; y < 8; y++) {
-      for (let u = 0; u < 8; u++) {
-        let sum = 0;
-        for (let x = 0; x < 8; x++) sum += (COS[u * 8 + x] as number) * ((samples[y * 8 + x] as number) - 128);
-        temp[y * 8 + u] = sum;
-      }
-    }
-    // Columns, then quantise straight into zigzag order.
+  /** `samples` (level-shifted in place) are the 64 pixels of the block, row-major. */
+  encode(samples: Float64Array, divisor: Float64Array, dc: HuffmanCodes, ac: HuffmanCodes, previousDc: number): number {
+    for (let k = 0; k < 64; k++) samples[k] = (samples[k] as number) - 128;
+    for (let row = 0; row < 8; row++) dct8(samples, row * 8, 1);
+    for (let column = 0; column < 8; column++) dct8(samples, column, 8);
     const coefficients = this.coefficients;
-    for (let v = 0; v < 8; v++) {
-      for (let u = 0; u < 8; u++) {
-        let sum = 0;
-        for (let y = 0; y < 8; y++) sum += (COS[v * 8 + y] as number) * (temp[y * 8 + u] as number);
-        coefficients[v * 8 + u] = Math.round(sum * (reciprocal[v * 8 + u] as number));
-      }
-    }
+    for (let k = 0; k < 64; k++) coefficients[k] = Math.round((samples[k] as number) * (divisor[k] as number));
 
     const dcValue = coefficients[0] as number;
     this.writeValue(dcValue - previousDc, dc, 0);
@@ -204,8 +248,8 @@ export function encodeJpeg(image: RgbRaster, quality = 85): Uint8Array {
   const { width, height, rgb } = image;
   const lumaQuant = scaleQuant(LUMA_QUANT, quality);
   const chromaQuant = scaleQuant(CHROMA_QUANT, quality);
-  const lumaReciprocal = Float64Array.from(lumaQuant, (q) => 1 / q);
-  const chromaReciprocal = Float64Array.from(chromaQuant, (q) => 1 / q);
+  const lumaDivisor = divisors(lumaQuant);
+  const chromaDivisor = divisors(chromaQuant);
 
   // Colour planes padded to whole 16x16 MCUs by repeating the last row and column.
   const paddedWidth = Math.ceil(width / 16) * 16;
@@ -261,7 +305,7 @@ export function encodeJpeg(image: RgbRaster, quality = 85): Uint8Array {
         for (let y = 0; y < 8; y++) {
           for (let x = 0; x < 8; x++) block[y * 8 + x] = lumaPlane[(by + y) * paddedWidth + bx + x] as number;
         }
-        dcY = coder.encode(block, lumaReciprocal, DC_LUMA_CODES, AC_LUMA_CODES, dcY);
+        dcY = coder.encode(block, lumaDivisor, DC_LUMA_CODES, AC_LUMA_CODES, dcY);
       }
       for (const [plane, isCb] of [
         [cbPlane, true],
@@ -279,8 +323,8 @@ export function encodeJpeg(image: RgbRaster, quality = 85): Uint8Array {
               4;
           }
         }
-        if (isCb) dcCb = coder.encode(block, chromaReciprocal, DC_CHROMA_CODES, AC_CHROMA_CODES, dcCb);
-        else dcCr = coder.encode(block, chromaReciprocal, DC_CHROMA_CODES, AC_CHROMA_CODES, dcCr);
+        if (isCb) dcCb = coder.encode(block, chromaDivisor, DC_CHROMA_CODES, AC_CHROMA_CODES, dcCb);
+        else dcCr = coder.encode(block, chromaDivisor, DC_CHROMA_CODES, AC_CHROMA_CODES, dcCr);
       }
     }
   }

@@ -1,11 +1,13 @@
-// Lossless WebP (VP8L) encoder: no transforms, no colour cache, one prefix-code group, literals plus
-// greedy backward references to the left and upper neighbours (runs in flat areas and gradients).
+// Lossless WebP (VP8L) encoder: subtract-green and predictor transforms, no colour cache, one
+// prefix-code group, literals plus greedy backward references to the left and upper neighbours.
 
 import { ByteWriter } from './bytes.js';
 import { canonicalCodes, huffmanLengths } from './huffman.js';
 import type { RgbRaster } from './painter.js';
 
 const MAX_CODE_LENGTH = 15;
+const TRANSFORM_PREDICTOR = 0;
+const TRANSFORM_SUBTRACT_GREEN = 2;
 const MAX_CODE_LENGTH_CODE_LENGTH = 7;
 const NUM_LENGTH_PREFIXES = 24;
 const NUM_DISTANCE_PREFIXES = 40;
@@ -151,16 +153,13 @@ function matchLength(argb: Uint32Array, start: number, distance: number): number
   return length;
 }
 
-/** Encodes an RGB raster as a lossless WebP (RIFF + VP8L chunk); opaque, so no alpha is stored. */
-export function encodeWebpLossless(image: RgbRaster): Uint8Array {
-  const { width, height, rgb } = image;
-  if (width > 16384 || height > 16384) throw new RangeError('WebP images are at most 16384 pixels per side');
-  const pixelCount = width * height;
-  const argb = new Uint32Array(pixelCount);
-  for (let p = 0; p < pixelCount; p++) {
-    argb[p] = (0xff000000 | ((rgb[p * 3] as number) << 16) | ((rgb[p * 3 + 1] as number) << 8) | (rgb[p * 3 + 2] as number)) >>> 0;
-  }
-
+/**
+ * Writes one entropy-coded image: the colour-cache bit (off), for the main image the meta-prefix bit
+ * (off: one group of five prefix codes), the codes, then the pixels as literals and backward
+ * references to the left or upper neighbour.
+ */
+function writeEntropyCodedImage(writer: LsbWriter, argb: Uint32Array, width: number, isMainImage: boolean): void {
+  const pixelCount = argb.length;
   // Pass 1: tokens (a literal pixel, or a copy of `length` pixels from the left or above) and counts.
   const tokenLength = new Uint32Array(pixelCount); // 0 = literal
   const tokenValue = new Uint32Array(pixelCount); // the pixel, or the distance code
@@ -192,18 +191,8 @@ export function encodeWebpLossless(image: RgbRaster): Uint8Array {
     }
   }
 
-  const out = new ByteWriter(pixelCount * 2 + 64);
-  out.ascii('RIFF').u32le(0).ascii('WEBP').ascii('VP8L').u32le(0);
-  const writer = new LsbWriter(out);
-  writer.write(0x2f, 8); // VP8L signature
-  writer.write(width - 1, 14);
-  writer.write(height - 1, 14);
-  writer.write(0, 1); // alpha_is_used: every pixel is opaque
-  writer.write(0, 3); // version
-  writer.write(0, 1); // no transform
   writer.write(0, 1); // no colour cache
-  writer.write(0, 1); // no meta prefix codes: one group for the whole image
-
+  if (isMainImage) writer.write(0, 1); // no meta prefix codes
   const codes = [green, red, blue, alpha, distance].map((f) => makePrefixCode(f, MAX_CODE_LENGTH)) as [
     PrefixCode,
     PrefixCode,
@@ -232,6 +221,132 @@ export function encodeWebpLossless(image: RgbRaster): Uint8Array {
       writer.write(distancePrefix.extra, distancePrefix.extraBits);
     }
   }
+}
+
+/** Per-channel (mod 256) difference of two ARGB pixels. */
+function subtractPixels(a: number, b: number): number {
+  const alphaGreen = ((a | 0x00ff00ff) - (b & 0xff00ff00)) & 0xff00ff00;
+  const redBlue = ((a | 0xff00ff00) - (b & 0x00ff00ff)) & 0x00ff00ff;
+  return (alphaGreen | redBlue) >>> 0;
+}
+
+function clamp255(value: number): number {
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+}
+
+/** Predictor mode 12, ClampAddSubtractFull: clamp(L + T - TL) in each channel. */
+function clampAddSubtractFull(left: number, top: number, topLeft: number): number {
+  const a = clamp255((left >>> 24) + (top >>> 24) - (topLeft >>> 24));
+  const r = clamp255(((left >>> 16) & 0xff) + ((top >>> 16) & 0xff) - ((topLeft >>> 16) & 0xff));
+  const g = clamp255(((left >>> 8) & 0xff) + ((top >>> 8) & 0xff) - ((topLeft >>> 8) & 0xff));
+  const b = clamp255((left & 0xff) + (top & 0xff) - (topLeft & 0xff));
+  return ((a << 24) | (r << 16) | (g << 8) | b) >>> 0;
+}
+
+/** Cost of a residual: the sum of its red, green and blue magnitudes (alpha is always 0 here). */
+function residualCost(residual: number): number {
+  const r = (residual >>> 16) & 0xff;
+  const g = (residual >>> 8) & 0xff;
+  const b = residual & 0xff;
+  return (r < 128 ? r : 256 - r) + (g < 128 ? g : 256 - g) + (b < 128 ? b : 256 - b);
+}
+
+/** Predictor modes tried per block: 1 left, 2 top, 12 ClampAddSubtractFull. */
+const PREDICTOR_MODES = [1, 2, 12] as const;
+/** Blocks of 1 << (PREDICTOR_BITS + 2) = 32 pixels square each pick their own predictor mode. */
+const PREDICTOR_BITS = 3;
+
+function predict(argb: Uint32Array, width: number, p: number, x: number, y: number, mode: number): number {
+  // The first row predicts from the left, the first column from the top, the corner from opaque black.
+  if (y === 0) return x === 0 ? 0xff000000 : (argb[p - 1] as number);
+  if (x === 0) return argb[p - width] as number;
+  if (mode === 1) return argb[p - 1] as number;
+  if (mode === 2) return argb[p - width] as number;
+  return clampAddSubtractFull(argb[p - 1] as number, argb[p - width] as number, argb[p - width - 1] as number);
+}
+
+/**
+ * The predictor transform: per block, the mode whose residuals are smallest (sum of absolute
+ * channel differences); returns the mode sub-image (mode in the green channel) and the residuals.
+ */
+function predictorTransform(
+  argb: Uint32Array,
+  width: number,
+  height: number,
+): { modes: Uint32Array; modesWidth: number; residuals: Uint32Array } {
+  const blockSize = 1 << (PREDICTOR_BITS + 2);
+  const modesWidth = Math.ceil(width / blockSize);
+  const modesHeight = Math.ceil(height / blockSize);
+  const modes = new Uint32Array(modesWidth * modesHeight);
+  const residuals = new Uint32Array(argb.length);
+  for (let by = 0; by < modesHeight; by++) {
+    for (let bx = 0; bx < modesWidth; bx++) {
+      const x0 = bx * blockSize;
+      const y0 = by * blockSize;
+      const x1 = Math.min(width, x0 + blockSize);
+      const y1 = Math.min(height, y0 + blockSize);
+      let bestMode: number = PREDICTOR_MODES[0];
+      let bestCost = Infinity;
+      for (const mode of PREDICTOR_MODES) {
+        let cost = 0;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            const p = y * width + x;
+            cost += residualCost(subtractPixels(argb[p] as number, predict(argb, width, p, x, y, mode)));
+          }
+        }
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestMode = mode;
+        }
+      }
+      modes[by * modesWidth + bx] = (0xff000000 | (bestMode << 8)) >>> 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const p = y * width + x;
+          residuals[p] = subtractPixels(argb[p] as number, predict(argb, width, p, x, y, bestMode));
+        }
+      }
+    }
+  }
+  return { modes, modesWidth, residuals };
+}
+
+/**
+ * Encodes an RGB raster as a lossless WebP (RIFF + VP8L chunk); opaque, so no alpha is stored.
+ * Transforms: subtract-green, then a predictor per 32x32 block; the residuals are entropy coded.
+ */
+export function encodeWebpLossless(image: RgbRaster): Uint8Array {
+  const { width, height, rgb } = image;
+  if (width > 16384 || height > 16384) throw new RangeError('WebP images are at most 16384 pixels per side');
+  const pixelCount = width * height;
+  // ARGB with the subtract-green transform applied: red and blue are stored minus green (mod 256).
+  const argb = new Uint32Array(pixelCount);
+  for (let p = 0; p < pixelCount; p++) {
+    const r = rgb[p * 3] as number;
+    const g = rgb[p * 3 + 1] as number;
+    const b = rgb[p * 3 + 2] as number;
+    argb[p] = (0xff000000 | (((r - g) & 0xff) << 16) | (g << 8) | ((b - g) & 0xff)) >>> 0;
+  }
+  const { modes, modesWidth, residuals } = predictorTransform(argb, width, height);
+
+  const out = new ByteWriter(pixelCount + 64);
+  out.ascii('RIFF').u32le(0).ascii('WEBP').ascii('VP8L').u32le(0);
+  const writer = new LsbWriter(out);
+  writer.write(0x2f, 8); // VP8L signature
+  writer.write(width - 1, 14);
+  writer.write(height - 1, 14);
+  writer.write(0, 1); // alpha_is_used: every pixel is opaque
+  writer.write(0, 3); // version
+  // Decoders undo transforms in reverse order: the predictor first, then add green back.
+  writer.write(1, 1);
+  writer.write(TRANSFORM_SUBTRACT_GREEN, 2);
+  writer.write(1, 1);
+  writer.write(TRANSFORM_PREDICTOR, 2);
+  writer.write(PREDICTOR_BITS, 3);
+  writeEntropyCodedImage(writer, modes, modesWidth, false);
+  writer.write(0, 1); // no more transforms
+  writeEntropyCodedImage(writer, residuals, width, true);
   writer.flush();
 
   // RIFF sizes: the chunk payload, padded to even length; the file minus its first eight bytes.
@@ -241,4 +356,3 @@ export function encodeWebpLossless(image: RgbRaster): Uint8Array {
   out.patchU32le(4, out.size - 8);
   return out.toBytes();
 }
-

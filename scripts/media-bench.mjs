@@ -1,0 +1,33 @@
+// Encode timings for the emulator's media (src/emulator/media). Run `npm run build` first, then
+// `node scripts/media-bench.mjs [iterations]`. Reports the median per output after a warm-up.
+
+import { renderImage, renderVideo } from '../dist/emulator/media/index.js';
+
+const iterations = Number(process.argv[2] ?? 50);
+const prompts = ['a red fox in the snow', 'an astronaut riding a horse', 'sunset over the sea', 'a bowl of fruit'];
+
+function bench(name, run) {
+  for (let i = 0; i < 5; i++) run(i);
+  const times = [];
+  let bytes = 0;
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    bytes += run(i).length;
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(`${name.padEnd(44)} ${median.toFixed(2).padStart(7)} ms   ${Math.round(bytes / iterations / 1024)} KiB`);
+}
+
+const image = (format, side) => (i) =>
+  renderImage({ prompt: prompts[i % prompts.length], seed: i, width: side, height: side, format });
+for (const side of [256, 512]) {
+  for (const format of ['png', 'jpg', 'webp']) bench(`renderImage ${format} ${side}x${side}`, image(format, side));
+}
+bench('renderVideo 128x128, 4 scenes, 5 s at 24 fps', (i) =>
+  renderVideo({ prompt: prompts[i % prompts.length], seed: i, frameCount: 4, fps: 24, durationSeconds: 5 }),
+);
+bench('renderVideo 256x256, 1 scene, 5 s at 24 fps', (i) =>
+  renderVideo({ prompt: prompts[i % prompts.length], seed: i, frameCount: 1, fps: 24, durationSeconds: 5, width: 256, height: 256 }),
+);
