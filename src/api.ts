@@ -300,6 +300,14 @@ export async function uploadFile(
   return file;
 }
 
+/** `GET /webhooks/default/secret`: the `whsec_...` key deliveries are signed with. */
+export async function getWebhookSecret(transport: Transport, options: { signal?: AbortSignal; deadline?: number }): Promise<string> {
+  const response = await transport.request({ method: 'GET', path: '/webhooks/default/secret', ...options });
+  const key = (response.body as { key?: unknown } | null)?.key;
+  if (typeof key !== 'string') throw new HttpError('GET /webhooks/default/secret answered without a key');
+  return key;
+}
+
 function checkId(id: string): string {
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) {
     throw new InvalidInputError(`Invalid prediction id: ${JSON.stringify(id)}`);

@@ -519,6 +519,18 @@ export class ReplicateClient implements AsyncDisposable {
     }
   }
 
+  /** The secret webhook deliveries are signed with (`whsec_...`), for `verifyWebhook`. @throws ReplicateError */
+  getWebhookSecret(options: RequestOptions = {}): Promise<string> {
+    return this.#track(() =>
+      this.#rethrow(() =>
+        api.getWebhookSecret(this.#transport, {
+          signal: options.signal,
+          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+        }),
+      ),
+    );
+  }
+
   /** Uploads bytes through the files API (they expire after 24 hours). @throws ReplicateError */
   uploadFile(content: Blob | Uint8Array, options: RequestOptions & { filename?: string } = {}): Promise<UploadedFile> {
     return this.#track(() =>

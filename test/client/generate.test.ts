@@ -197,7 +197,7 @@ describe('generateVideo', () => {
   test('small image bytes are sent as a data URL', async () => {
     const { client } = clientFor(emu);
     const png = await pngBytes();
-    const result = await client.generateVideo([png, new Blob([png], { type: 'image/png' })]);
+    const result = await client.generateVideo([png, new Blob([new Uint8Array(png)], { type: 'image/png' })]);
     if (!result.success) throw new Error(result.error);
     const images = result.prediction.input.images as string[];
     expect(images).toHaveLength(2);
