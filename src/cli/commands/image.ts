@@ -1,0 +1,126 @@
+// `replicate-media image PROMPT`: generate images, download every output, print where they went.
+import { DEFAULT_IMAGE_MODEL } from '../../index.js';
+import { numberOption, secondsOption, stringOption, booleanOption } from '../args.js';
+import { GLOBAL_HELP, type Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { formatBytes, formatDuration, formatUsd } from '../output.js';
+import { costOf, failureError, saveOutputs, statusListener, type SavedFile } from '../predictions.js';
+
+export const DEFAULT_OUT_DIR = 'replicate-output';
+
+const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'];
+const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
+
+export const imageCommand: Command = {
+  name: 'image',
+  summary: 'generate images from a prompt and download them',
+  options: {
+    model: { type: 'string', short: 'm' },
+    'num-outputs': { type: 'string', short: 'n' },
+    'aspect-ratio': { type: 'string' },
+    format: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    timeout: { type: 'string' },
+    interval: { type: 'string' },
+    wait: { type: 'string' },
+    'no-download': { type: 'boolean' },
+  },
+  help: `Usage: replicate-media image PROMPT [options]
+
+Generates images from PROMPT, downloads every output into the output directory and prints where
+each file went, the prediction id and the cost.
+
+Options:
+  -m, --model M          model (default ${DEFAULT_IMAGE_MODEL})
+  -n, --num-outputs N    how many images, 1-4 (default 1)
+      --aspect-ratio R   ${ASPECT_RATIOS.join(' ')} (default 1:1)
+      --format F         webp, jpg or png (default webp)
+      --seed S           a whole number, for repeatable images
+  -o, --out DIR          where to save the files (default ./${DEFAULT_OUT_DIR})
+      --timeout S        give up (and cancel the prediction) after S seconds (default 600)
+      --interval S       seconds between status checks (default 5)
+      --wait S           hold the create up to S seconds for a fast answer (0-60, default 5; 0 polls at once)
+      --no-download      print the output URLs (valid for an hour) instead of saving the files
+
+${GLOBAL_HELP}
+
+Examples:
+  replicate-media image "a red sports car" --aspect-ratio 16:9 --format png
+  replicate-media image "a lighthouse at dawn" -n 4 --emulator --json`,
+
+  async run(ctx, { values, positionals }) {
+    const prompt = positionals.join(' ').trim();
+    if (prompt === '') throw new UsageError('Missing PROMPT: run `replicate-media image "a red sports car"` (see --help).');
+    const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
+    const input: Record<string, unknown> = {};
+    const numOutputs = numberOption(values, 'num-outputs', { integer: true, min: 1, max: 4 });
+    if (numOutputs !== undefined) input.num_outputs = numOutputs;
+    const aspectRatio = stringOption(values, 'aspect-ratio');
+    if (aspectRatio !== undefined) {
+      if (!ASPECT_RATIOS.includes(aspectRatio)) {
+        throw new UsageError(`--aspect-ratio must be one of ${ASPECT_RATIOS.join(', ')}, not "${aspectRatio}".`);
+      }
+      input.aspect_ratio = aspectRatio;
+    }
+    const format = stringOption(values, 'format');
+    if (format !== undefined) {
+      const normalized = FORMATS[format.toLowerCase()];
+      if (normalized === undefined) throw new UsageError(`--format must be webp, jpg or png, not "${format}".`);
+      input.output_format = normalized;
+    }
+    const seed = numberOption(values, 'seed', { integer: true });
+    if (seed !== undefined) input.seed = seed;
+    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const timeoutMs = secondsOption(values, 'timeout');
+    const intervalMs = secondsOption(values, 'interval');
+    const download = !booleanOption(values, 'no-download');
+
+    const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
+    const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
+    const seen = { predictionId: null as string | null, status: 'creating' };
+    const startedAt = performance.now();
+    const result = await client.generateImage(prompt, {
+      model,
+      input,
+      signal: ctx.signal,
+      onStatus: statusListener(ctx, 'image', costUsd, seen),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+    });
+    if (!result.success) {
+      ctx.progress.stop();
+      throw await failureError(ctx, client, 'image generation', result, { command: 'image', model });
+    }
+    const elapsedMs = performance.now() - startedAt;
+    const predictionId = result.predictionId;
+    const actualCost = costOf({ model, count: result.imageUrls.length }, null);
+    let files: SavedFile[] = [];
+    if (download) {
+      files = await saveOutputs(ctx, result.imageUrls, { dir: outDir, predictionId, expect: 'image' });
+    }
+    ctx.progress.stop();
+
+    ctx.out.json({
+      success: true,
+      command: 'image',
+      predictionId,
+      model,
+      status: 'succeeded',
+      prompt,
+      imageUrls: result.imageUrls,
+      files,
+      costUsd: actualCost,
+      elapsedMs: Math.round(elapsedMs),
+    });
+    ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}).`);
+    if (download) {
+      for (const file of files) ctx.out.line(`Saved ${file.path} (${formatBytes(file.bytes)})`);
+    } else {
+      for (const url of result.imageUrls) ctx.out.line(`Output ${url}`);
+      ctx.out.line('Output URLs expire an hour after the prediction: download them before then.');
+    }
+    ctx.out.line(actualCost === null ? `Cost: unknown (no price known for ${model})` : `Cost: ${formatUsd(actualCost)}`);
+  },
+};

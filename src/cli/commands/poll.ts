@@ -1,0 +1,115 @@
+// `replicate-media poll ID`: wait for an existing prediction to finish, then save its outputs.
+// Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
+// started by this command); `replicate-media cancel ID` stops it.
+import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
+import { booleanOption, requirePositionals, secondsOption, stringOption } from '../args.js';
+import { GLOBAL_HELP, type Command } from '../command.js';
+import { FailedError, InterruptedError, UsageError } from '../errors.js';
+import { formatBytes, formatDuration } from '../output.js';
+import { saveOutputs, statusListener, urlsIn, withJson, type SavedFile } from '../predictions.js';
+import { DEFAULT_OUT_DIR } from './image.js';
+
+export const pollCommand: Command = {
+  name: 'poll',
+  summary: 'wait for a prediction to finish and download its outputs',
+  options: {
+    timeout: { type: 'string' },
+    interval: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    'no-download': { type: 'boolean' },
+  },
+  help: `Usage: replicate-media poll ID [--timeout 600] [--interval 5] [--out DIR]
+
+Waits until prediction ID finishes (succeeded, failed, canceled or aborted), then downloads its
+output files into DIR. Exits 0 if it succeeded, 1 if it failed, was canceled or aborted, or the
+timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with \`cancel ID\`).
+
+Options:
+      --timeout S     stop waiting after S seconds (default 600); the prediction is not canceled
+      --interval S    seconds between status checks (default 5)
+  -o, --out DIR       where to save the outputs (default ./${DEFAULT_OUT_DIR})
+      --no-download   print the output URLs instead of saving the files
+
+${GLOBAL_HELP}`,
+
+  async run(ctx, { values, positionals }) {
+    const [id] = requirePositionals('poll', positionals, ['ID']);
+    const predictionId = id!;
+    const timeoutMs = secondsOption(values, 'timeout');
+    const intervalMs = secondsOption(values, 'interval');
+    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const download = !booleanOption(values, 'no-download');
+
+    const client = await ctx.createClient();
+    const seen = { predictionId: predictionId as string | null, status: 'starting' };
+    const startedAt = performance.now();
+    const result = await client.pollPrediction(predictionId, {
+      signal: ctx.signal,
+      onStatus: statusListener(ctx, 'poll', null, seen),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+    });
+    const elapsedMs = performance.now() - startedAt;
+    const base = { command: 'poll', predictionId, status: result.status };
+
+    if (ctx.signal.aborted && !isTerminalStatus(result.status)) {
+      ctx.progress.stop();
+      // Polling only watches; check what the prediction is doing now rather than assume.
+      const now = await client.getPrediction(predictionId).then(
+        (p) => p.status,
+        () => null,
+      );
+      const state =
+        now === null || !isTerminalStatus(now)
+          ? `it is still running on the server (stop it with \`replicate-media cancel ${predictionId}\`)`
+          : `it has ${now}`;
+      throw withJson(new InterruptedError(`Stopped watching prediction ${predictionId}; ${state}.`), { ...base, status: now });
+    }
+    if (result.status === 'timeout') {
+      ctx.progress.stop();
+      throw withJson(
+        new FailedError(
+          `Prediction ${predictionId} did not finish within ${formatDuration(timeoutMs ?? DEFAULT_TIMEOUT_MS)}; it is still running: poll again with a longer --timeout, or cancel it.`,
+        ),
+        { ...base, errorCode: 'timeout' },
+      );
+    }
+    if (result.status === 'error') {
+      ctx.progress.stop();
+      const reason = result.error.replace(/\.$/, '');
+      const details = { ...base, errorCode: result.errorCode, error: result.error };
+      if (result.errorCode === 'auth') {
+        throw withJson(new UsageError(`Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`), details);
+      }
+      if (result.prediction === null && result.errorCode === 'http') {
+        throw withJson(
+          new UsageError(`Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`),
+          details,
+        );
+      }
+      throw withJson(new FailedError(`Could not poll prediction ${predictionId}: ${reason}.`), details);
+    }
+    if (result.status !== 'succeeded') {
+      ctx.progress.stop();
+      throw withJson(new FailedError(`${result.error.replace(/\.$/, '')}.`), {
+        ...base,
+        errorCode: result.errorCode,
+        error: result.error,
+      });
+    }
+
+    const urls = urlsIn(result.output);
+    let files: SavedFile[] = [];
+    if (download && urls.length > 0) files = await saveOutputs(ctx, urls, { dir: outDir, predictionId, expect: 'media' });
+    ctx.progress.stop();
+
+    ctx.out.json({ success: true, ...base, output: result.output, files, elapsedMs: Math.round(elapsedMs) });
+    ctx.out.line(`Prediction ${predictionId} succeeded.`);
+    if (download) {
+      for (const file of files) ctx.out.line(`Saved ${file.path} (${formatBytes(file.bytes)})`);
+      if (urls.length === 0) ctx.out.line(`Output: ${JSON.stringify(result.output)}`);
+    } else {
+      for (const url of urls) ctx.out.line(`Output ${url}`);
+    }
+  },
+};

@@ -1,0 +1,317 @@
+// The built CLI, run as a subprocess against an emulator started in this test process.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { assertBuilt, cleanEnv, fileType, parseJson, runCli, startCli } from './helpers.js';
+
+const TOKEN = 'test';
+let emu: Emulator;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  assertBuilt();
+  emu = await startEmulator({
+    port: 0,
+    token: TOKEN,
+    timings: { '*': { startMs: 20, predictMs: 80 } },
+  });
+  env = cleanEnv({ REPLICATE_API_KEY: TOKEN, REPLICATE_BASE_URL: emu.apiUrl });
+});
+
+afterAll(async () => {
+  await emu?.close();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function api(path: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
+  const response = await fetch(`${emu.apiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function createPrediction(prompt: string): Promise<string> {
+  const prediction = await api('/models/black-forest-labs/flux-schnell/predictions', {
+    method: 'POST',
+    body: JSON.stringify({ input: { prompt } }),
+  });
+  return prediction.id as string;
+}
+
+describe('estimate', () => {
+  it('prints the cost of 10 images and 30 s of video', async () => {
+    const result = await runCli(['estimate', '--images', '10', '--video-seconds', '30']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('Estimated cost: $3.03\n');
+  });
+
+  it('prints one JSON document with --json', async () => {
+    const result = await runCli(['estimate', '--images', '1', '--json']);
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout)).toMatchObject({ success: true, costUsd: 0.003, images: 1, videoSeconds: 0 });
+  });
+
+  it('exits 2 for a negative count', async () => {
+    const result = await runCli(['estimate', '--images', '-1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--images must be a whole number of at least 0/);
+  });
+});
+
+describe('no API key', () => {
+  it.each([
+    ['image', ['image', 'a red sports car']],
+    ['video', ['video', 'https://example.com/a.png']],
+  ])('%s exits 2 with "API key not provided" and points at --emulator and demo', async (_name, args) => {
+    const result = await runCli(args, { env: cleanEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/API key not provided/);
+    expect(result.stderr).toMatch(/--emulator/);
+    expect(result.stderr).toMatch(/replicate-media demo/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('puts the message in the JSON document with --json', async () => {
+    const result = await runCli(['image', 'x', '--json'], { env: cleanEnv() });
+    expect(result.code).toBe(2);
+    expect(parseJson(result.stdout)).toMatchObject({ success: false, exitCode: 2 });
+    expect(String(parseJson(result.stdout).error)).toMatch(/API key not provided/);
+  });
+});
+
+describe('image', () => {
+  it('downloads PNG outputs and prints one JSON document with the fields', async () => {
+    const result = await runCli(['image', 'a red sports car', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parseJson(result.stdout);
+    expect(doc).toMatchObject({ success: true, command: 'image', status: 'succeeded', costUsd: 0.006 });
+    expect(typeof doc.predictionId).toBe('string');
+    const files = doc.files as Array<{ path: string; bytes: number }>;
+    expect(files).toHaveLength(2);
+    for (const [i, file] of files.entries()) {
+      expect(file.path).toBe(join(dir, `${doc.predictionId}-${i}.png`));
+      expect(await fileType(file.path)).toBe('png');
+    }
+    expect(emu.stats().predictionIds).toContain(doc.predictionId);
+  });
+
+  it('saves WebP by default and JPEG on request, and says where they went', async () => {
+    const webp = await runCli(['image', 'a lighthouse', '--out', dir], { env });
+    expect(webp.code, webp.stderr).toBe(0);
+    expect(webp.stdout).toMatch(/^Prediction \S+ succeeded in .*\nSaved .*-0\.webp \(.*\)\nCost: \$0\.003\n$/);
+    const jpg = await runCli(['image', 'a lighthouse', '--format', 'jpg', '--out', dir, '--json'], { env });
+    expect(jpg.code, jpg.stderr).toBe(0);
+    const files = (await readdir(dir)).sort();
+    expect(files).toHaveLength(2);
+    const types = await Promise.all(files.map((f) => fileType(join(dir, f))));
+    expect(types.sort()).toEqual(['jpg', 'webp']);
+  });
+
+  it('exits 1 when the prediction fails, with the reason on stderr', async () => {
+    const result = await runCli(['image', 'a car [emulator:fail=GPU melted]', '--out', dir], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Error: The image generation failed: Prediction \S+ failed: .*GPU melted/m);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('exits 1 on timeout and cancels the prediction on the server', async () => {
+    const result = await runCli(
+      ['image', 'slow [emulator:predict_ms=60000]', '--timeout', '0.5', '--interval', '0.1', '--out', dir, '--json'],
+      { env },
+    );
+    expect(result.code).toBe(1);
+    const doc = parseJson(result.stdout);
+    expect(doc).toMatchObject({ success: false, errorCode: 'timeout', exitCode: 1 });
+    const prediction = await api(`/predictions/${doc.predictionId}`);
+    expect(prediction.status).toBe('canceled');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    for (const args of [['image'], ['image', 'x', '--num-outputs', '9'], ['image', 'x', '--aspect-ratio', '7:1'], ['image', 'x', '--bogus'], ['imagine', 'x']]) {
+      const result = await runCli(args, { env });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(/^Error: .+\n$/);
+    }
+  });
+
+  it('exits 2 when the API rejects the key, and never prints the key', async () => {
+    const secret = 'r8_thisIsASecretKeyThatMustNeverBePrinted';
+    const result = await runCli(['image', 'x', '--json', '--verbose'], { env: { ...env, REPLICATE_API_KEY: secret } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/rejected the API key/);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stdout + result.stderr).not.toContain(secret.slice(3, 20));
+  });
+
+  it('Ctrl-C (SIGINT) cancels the running prediction on the server, then exits 130', async () => {
+    const cli = startCli(['image', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], { env });
+    const match = await cli.waitFor(/image (\S+) (starting|processing)/);
+    const predictionId = match[1]!;
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(new RegExp(`Interrupted: prediction ${predictionId} was canceled on the server`));
+    const prediction = await api(`/predictions/${predictionId}`);
+    expect(prediction.status).toBe('canceled');
+  });
+
+  it('Ctrl-C while the create is still held open (Prefer: wait) finds the prediction and cancels it', async () => {
+    const before = emu.stats().predictionsCreated;
+    // A prompt no other test uses: the client finds its lost prediction by model and input.
+    const cli = startCli(['image', `held ${Date.now()} [emulator:predict_ms=60000]`, '--out', dir], { env });
+    await cli.waitFor(/image: creating the prediction/);
+    while (emu.stats().predictionsCreated === before) await new Promise((r) => setTimeout(r, 20));
+    const predictionId = emu.stats().predictionIds.at(-1)!;
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/^Error: Interrupted/m);
+    const prediction = await api(`/predictions/${predictionId}`);
+    expect(prediction.status, result.stderr).toBe('canceled');
+  });
+
+  it('runs on an embedded emulator with --emulator and no key', async () => {
+    const result = await runCli(['image', 'a red sports car', '--emulator', '--out', dir, '--json'], { env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parseJson(result.stdout);
+    const files = doc.files as Array<{ path: string }>;
+    expect(await fileType(files[0]!.path)).toBe('webp');
+  });
+});
+
+describe('video', () => {
+  it('uploads local frames, passes URLs through and downloads a valid MP4', async () => {
+    const images = await runCli(['image', 'frames', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env });
+    expect(images.code, images.stderr).toBe(0);
+    const doc = parseJson(images.stdout);
+    const [first, second] = doc.files as Array<{ path: string }>;
+    const [, secondUrl] = doc.imageUrls as string[];
+    expect(second).toBeDefined();
+    const result = await runCli(['video', first!.path, secondUrl!, '--prompt', 'a slow pan', '--out', dir, '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const video = parseJson(result.stdout);
+    expect(video).toMatchObject({ success: true, command: 'video', durationSeconds: 2, costUsd: 0.2 });
+    const files = video.files as Array<{ path: string }>;
+    expect(files).toHaveLength(1);
+    expect(files[0]!.path).toMatch(/\.mp4$/);
+    expect(await fileType(files[0]!.path)).toBe('mp4');
+    const prediction = await api(`/predictions/${video.predictionId}`);
+    const input = prediction.input as { images: string[] };
+    expect(input.images[0]).toMatch(/^(data:image\/png;base64,|https?:)/);
+    expect(input.images[1]).toBe(secondUrl);
+  });
+
+  it('exits 2 for a missing frame file', async () => {
+    const result = await runCli(['video', join(dir, 'nope.png')], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Cannot read frame .*nope\.png": no such file/);
+  });
+});
+
+describe('poll, cancel and predictions', () => {
+  it('poll waits for a prediction and downloads its outputs', async () => {
+    const id = await createPrediction('polled');
+    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir, '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parseJson(result.stdout);
+    expect(doc).toMatchObject({ success: true, predictionId: id, status: 'succeeded' });
+    const files = doc.files as Array<{ path: string }>;
+    expect(await fileType(files[0]!.path)).toBe('webp');
+  });
+
+  it('poll exits 1 for a failed prediction', async () => {
+    const id = await createPrediction('x [emulator:fail=nope]');
+    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^Error: Prediction ${id} failed: .*nope`, 'm'));
+  });
+
+  it('cancel stops a running prediction', async () => {
+    const id = await createPrediction('slow [emulator:predict_ms=60000]');
+    const result = await runCli(['cancel', id], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`Prediction ${id} is canceled.\n`);
+    expect((await api(`/predictions/${id}`)).status).toBe('canceled');
+  });
+
+  it('predictions lists recent predictions as a table', async () => {
+    const id = await createPrediction('listed');
+    const result = await runCli(['predictions', '--limit', '5'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+MODEL\s+CREATED\s+RUN TIME$/);
+    expect(lines[1]).toContain(id);
+    expect(lines.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('demo', () => {
+  it('makes images and a video on its own emulator and prints a JSON summary', async () => {
+    const result = await runCli(['demo', '--out', dir, '--json'], { env: cleanEnv(), cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parseJson(result.stdout);
+    expect(doc).toMatchObject({ success: true, command: 'demo', totalCostUsd: 0.309 });
+    const image = doc.image as { predictionId: string; files: Array<{ path: string }> };
+    const video = doc.video as { predictionId: string; files: Array<{ path: string }> };
+    expect(image.files).toHaveLength(3);
+    for (const file of image.files) expect(await fileType(file.path)).toBe('png');
+    expect(await fileType(video.files[0]!.path)).toBe('mp4');
+  });
+
+  it('prints a human summary by default', async () => {
+    const result = await runCli(['demo', '--out', dir], { env: cleanEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Demo finished in .* on the embedded emulator/);
+    expect(result.stdout).toMatch(/On Replicate this would have cost \$0\.309/);
+  });
+});
+
+describe('emulator', () => {
+  it('prints exactly the listening line and stops cleanly on SIGINT', async () => {
+    const cli = startCli(['emulator', '--port', '0', '--token', 'T'], { env: cleanEnv() });
+    const [line, url] = await cli.waitFor(/^Replicate emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n$/, 'stdout');
+    expect(line).toBeDefined();
+    const response = await fetch(`${url}/v1/predictions`, { headers: { authorization: 'Bearer T' } });
+    expect(response.status).toBe(200);
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    await expect(fetch(`${url}/v1/predictions`)).rejects.toThrow();
+  });
+
+  it('exits 2 when the port is taken', async () => {
+    const port = new URL(emu.url).port;
+    const result = await runCli(['emulator', '--port', port], { env: cleanEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/already in use/);
+  });
+});
+
+describe('help', () => {
+  it('lists the commands and exits 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['image', 'video', 'demo', 'estimate', 'poll', 'cancel', 'predictions', 'emulator']) {
+      expect(result.stdout).toContain(`  ${name} `);
+    }
+  });
+
+  it('has help for each command', async () => {
+    const result = await runCli(['video', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: replicate-media video FRAME/);
+  });
+});
