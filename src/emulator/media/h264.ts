@@ -87,18 +87,20 @@ class RbspWriter {
 
 /** NAL unit header plus payload with emulation prevention (00 00 0x -> 00 00 03 0x for x <= 3). */
 function nalUnit(refIdc: number, type: number, rbsp: Uint8Array): Uint8Array {
-  const out = new ByteWriter(rbsp.length + 16);
-  out.u8((refIdc << 5) | type);
+  const out = new Uint8Array(1 + rbsp.length + Math.ceil(rbsp.length / 2)); // worst case: one 03 per two bytes
+  out[0] = (refIdc << 5) | type;
+  let length = 1;
   let zeros = 0;
-  for (const byte of rbsp) {
+  for (let i = 0; i < rbsp.length; i++) {
+    const byte = rbsp[i] as number;
     if (zeros >= 2 && byte <= 3) {
-      out.u8(3);
+      out[length++] = 3;
       zeros = 0;
     }
-    out.u8(byte);
+    out[length++] = byte;
     zeros = byte === 0 ? zeros + 1 : 0;
   }
-  return out.toBytes();
+  return out.slice(0, length);
 }
 
 export interface H264Stream {
@@ -176,38 +178,38 @@ function toYcbcr420(picture: RgbRaster, widthMbs: number, heightMbs: number): { 
   const { width, height, rgb } = picture;
   const lumaWidth = widthMbs * 16;
   const lumaHeight = heightMbs * 16;
+  const chromaWidth = lumaWidth / 2;
   const y = new Uint8Array(lumaWidth * lumaHeight);
-  const cb = new Uint8Array((lumaWidth / 2) * (lumaHeight / 2));
+  const cb = new Uint8Array(chromaWidth * (lumaHeight / 2));
   const cr = new Uint8Array(cb.length);
-  const pixel = (px: number, py: number): number => (Math.min(py, height - 1) * width + Math.min(px, width - 1)) * 3;
+  // Source byte offset of each padded column and row (edge pixels repeat into the padding).
+  const columnOffset = Int32Array.from({ length: lumaWidth }, (_, x) => Math.min(x, width - 1) * 3);
+  const rowOffset = Int32Array.from({ length: lumaHeight }, (_, row) => Math.min(row, height - 1) * width * 3);
   for (let row = 0; row < lumaHeight; row++) {
+    const rowStart = rowOffset[row] as number;
     for (let col = 0; col < lumaWidth; col++) {
-      const i = pixel(col, row);
-      const r = rgb[i] as number;
-      const g = rgb[i + 1] as number;
-      const b = rgb[i + 2] as number;
-      y[row * lumaWidth + col] = Math.round(16 + (65.738 * r + 129.057 * g + 25.064 * b) / 256);
+      const i = rowStart + (columnOffset[col] as number);
+      y[row * lumaWidth + col] = Math.round(
+        16 + (65.738 * (rgb[i] as number) + 129.057 * (rgb[i + 1] as number) + 25.064 * (rgb[i + 2] as number)) / 256,
+      );
     }
   }
   for (let row = 0; row < lumaHeight / 2; row++) {
-    for (let col = 0; col < lumaWidth / 2; col++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (const [dx, dy] of [
-        [0, 0],
-        [1, 0],
-        [0, 1],
-        [1, 1],
-      ] as const) {
-        const i = pixel(col * 2 + dx, row * 2 + dy);
-        r += (rgb[i] as number) / 4;
-        g += (rgb[i + 1] as number) / 4;
-        b += (rgb[i + 2] as number) / 4;
-      }
-      const o = row * (lumaWidth / 2) + col;
-      cb[o] = Math.round(128 + (-37.945 * r - 74.494 * g + 112.439 * b) / 256);
-      cr[o] = Math.round(128 + (112.439 * r - 94.154 * g - 18.285 * b) / 256);
+    const top = rowOffset[row * 2] as number;
+    const bottom = rowOffset[row * 2 + 1] as number;
+    for (let col = 0; col < chromaWidth; col++) {
+      const left = columnOffset[col * 2] as number;
+      const right = columnOffset[col * 2 + 1] as number;
+      // The 2x2 average of the four pixels the chroma sample covers.
+      const a = top + left;
+      const c = top + right;
+      const d = bottom + left;
+      const e = bottom + right;
+      const r = ((rgb[a] as number) + (rgb[c] as number) + (rgb[d] as number) + (rgb[e] as number)) / 4;
+      const g = ((rgb[a + 1] as number) + (rgb[c + 1] as number) + (rgb[d + 1] as number) + (rgb[e + 1] as number)) / 4;
+      const b = ((rgb[a + 2] as number) + (rgb[c + 2] as number) + (rgb[d + 2] as number) + (rgb[e + 2] as number)) / 4;
+      cb[row * chromaWidth + col] = Math.round(128 + (-37.945 * r - 74.494 * g + 112.439 * b) / 256);
+      cr[row * chromaWidth + col] = Math.round(128 + (112.439 * r - 94.154 * g - 18.285 * b) / 256);
     }
   }
   return { y, cb, cr };
