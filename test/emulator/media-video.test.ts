@@ -2,6 +2,7 @@
 // independent H.264 decoder (h264decoder: TinyH264 / Android's decoder compiled to WebAssembly).
 
 import { H264Decoder } from 'h264decoder';
+import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
 import { describe, expect, it } from 'vitest';
 import { renderVideo } from '../../src/emulator/media/index.js';
 import { paintPicture } from '../../src/emulator/media/painter.js';
@@ -132,6 +133,28 @@ describe('renderVideo', () => {
     expect(m.avcC).toEqual({ version: 1, profile: 66, lengthSize: 4 });
     expect((m.sps[0] as number) & 0x1f).toBe(7);
     expect((m.pps[0] as number) & 0x1f).toBe(8);
+  });
+
+  it('is read by mp4box.js as one avc1 track with the expected codec string, size and duration', () => {
+    const bytes = renderVideo({ ...fox, width: 100, height: 50 });
+    const file = createFile();
+    let info: Movie | undefined;
+    file.onReady = (ready) => {
+      info = ready;
+    };
+    file.onError = (module, message) => {
+      throw new Error(`${module}: ${message}`);
+    };
+    file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(bytes.slice().buffer, 0));
+    file.flush();
+    expect(info).toBeDefined();
+    const track = info?.videoTracks[0];
+    expect(info?.isFragmented).toBe(false);
+    expect(info?.duration).toBe(2000);
+    expect(track?.codec).toBe('avc1.42c00a'); // constrained baseline, level 1.0 for 7x4 macroblocks at 24 fps
+    expect(track?.nb_samples).toBe(48);
+    expect(track?.video).toEqual({ width: 100, height: 50 });
+    expect((track?.duration ?? 0) / (track?.timescale ?? 1)).toBe(2);
   });
 
   it('decodes every frame, each scene showing its painted picture exactly in luma', () => {
