@@ -332,9 +332,10 @@ export class ReplicateClient implements AsyncDisposable {
         imageUrls: [],
       });
       try {
+        const opts = readOptions(options);
         if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('The prompt is empty: describe the image to generate');
-        const input = { ...checkInput(options.input), prompt };
-        const outcome = await this.#run(options.model ?? DEFAULT_IMAGE_MODEL, input, options, DEFAULT_TIMEOUT_MS);
+        const input = { ...checkInput(opts.input), prompt };
+        const outcome = await this.#run(opts.model ?? DEFAULT_IMAGE_MODEL, input, opts, DEFAULT_TIMEOUT_MS);
         const prediction = finished(outcome);
         const imageUrls = outputUrls(prediction.output);
         const [imageUrl] = imageUrls;
@@ -350,9 +351,9 @@ export class ReplicateClient implements AsyncDisposable {
    * Makes a video from a sequence of images (URLs, data URLs or bytes). Never throws for operational failures.
    * `durationSeconds` defaults to one second per image and is what the cost is estimated on.
    */
-  generateVideo(imageUrls: readonly ImageInput[], options: GenerateVideoOptions = {}): Promise<VideoResult> {
+  generateVideo(imageUrls: readonly ImageInput[], videoOptions: GenerateVideoOptions = {}): Promise<VideoResult> {
     const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
-    const durationSeconds = options.durationSeconds ?? count;
+    const durationSeconds = (videoOptions ?? {}).durationSeconds ?? count;
     return this.#track(async () => {
       const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
         ...this.#failure(error, outcome),
@@ -360,6 +361,7 @@ export class ReplicateClient implements AsyncDisposable {
         durationSeconds,
       });
       try {
+        const options = readOptions(videoOptions);
         if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
         if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
           throw new InvalidInputError(`durationSeconds must be a positive number, got ${String(options.durationSeconds)}`);
@@ -412,10 +414,11 @@ export class ReplicateClient implements AsyncDisposable {
    * status or `timeoutMs` (default 600 000). Never throws for operational failures; the prediction is left
    * running on timeout.
    */
-  pollPrediction(predictionId: string, options: PollOptions = {}): Promise<PollResult> {
+  pollPrediction(predictionId: string, pollOptions: PollOptions = {}): Promise<PollResult> {
     return this.#track(async (): Promise<PollResult> => {
       let last: Prediction | null = null;
       try {
+        const options = readOptions(pollOptions);
         const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_TIMEOUT_MS);
         const intervalMs = checkInterval(options.intervalMs);
         const operation = this.#operation(timeoutMs, options);
@@ -467,16 +470,16 @@ export class ReplicateClient implements AsyncDisposable {
    * @throws ReplicateError
    */
   createPrediction(options: CreatePredictionOptions): Promise<Prediction> {
-    return this.#track(() => {
-      const now = this.#now();
-      return this.#rethrow(() =>
-        api.createPrediction(this.#transport, options, {
+    return this.#track(() =>
+      this.#rethrow(() => {
+        const now = this.#now();
+        return api.createPrediction(this.#transport, readOptions(options), {
           deadline: now + checkTimeoutOrThrow(options.timeoutMs),
           startedAt: now,
           knownIds: this.#knownIds,
-        }),
-      );
-    });
+        });
+      }),
+    );
   }
 
   /** Fetches a prediction. @throws ReplicateError */
@@ -484,7 +487,7 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#track(() =>
       this.#rethrow(() =>
         api.getPrediction(this.#transport, predictionId, {
-          signal: options.signal,
+          signal: readOptions(options).signal,
           deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
         }),
       ),
@@ -496,7 +499,7 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#track(() =>
       this.#rethrow(() =>
         api.cancelPrediction(this.#transport, predictionId, {
-          signal: options.signal,
+          signal: readOptions(options).signal,
           deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
         }),
       ),
@@ -512,7 +515,7 @@ export class ReplicateClient implements AsyncDisposable {
    */
   async *listPredictions(options: ListPredictionsOptions = {}): AsyncGenerator<Prediction[], void, undefined> {
     try {
-      const deadline = this.#now() + checkTimeoutOrThrow(options.timeoutMs);
+      const deadline = this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs);
       yield* api.listPredictions(this.#transport, { ...options, deadline });
     } catch (error) {
       throw this.#clean(error);
@@ -688,6 +691,17 @@ function abortedMessage(p: Prediction): string {
 function noOutput(p: Prediction, what: string): PredictionFailedError {
   const why = p.data_removed ? ' (its outputs were removed: Replicate deletes API outputs after an hour)' : '';
   return new PredictionFailedError(`Prediction ${p.id} succeeded but returned no ${what}${why}`, { predictionId: p.id });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Options as given, `{}` for null or undefined; anything else (from untyped callers) is invalid_input. */
+function readOptions<T extends object>(value: T | null | undefined): T {
+  if (value === undefined || value === null) return {} as T;
+  if (!isObject(value)) throw new InvalidInputError('options must be an object');
+  return value;
 }
 
 function checkInput(input: unknown): Record<string, unknown> {

@@ -309,3 +309,51 @@ async function pngBytes(): Promise<Uint8Array> {
   const { renderImage } = await import('../../src/emulator/media/index.js');
   return renderImage({ prompt: 'frame', seed: 1, width: 16, height: 16, format: 'png' });
 }
+
+describe('hostile input from untyped callers', () => {
+  type Loose = (...args: unknown[]) => Promise<unknown>;
+
+  test('the result methods return well-formed results and never throw', async () => {
+    const { client } = clientFor(emu);
+    const image = client.generateImage.bind(client) as Loose;
+    const video = client.generateVideo.bind(client) as Loose;
+    const poll = client.pollPrediction.bind(client) as Loose;
+    const cases: Array<[Loose, unknown[]]> = [
+      [image, [undefined]],
+      [image, [null, null]],
+      [image, ['a dog', 'fast']],
+      [image, ['a dog', { model: 42 }]],
+      [image, ['a dog', { timeoutMs: Infinity }]],
+      [video, [null]],
+      [video, ['https://example.com/a.png']],
+      [video, [[42]]],
+      [video, [[null]]],
+      [video, [['https://example.com/a.png'], { fps: -1 }]],
+      [video, [['https://example.com/a.png'], { prompt: 42 }]],
+      [poll, [null]],
+      [poll, [{}]],
+      [poll, ['abc', 'x']],
+    ];
+    for (const [fn, args] of cases) {
+      const result = (await fn(...args)) as Record<string, unknown>;
+      expect(result.success === false || result.status === 'error', JSON.stringify(args)).toBe(true);
+      expect(result.errorCode).toBe('invalid_input');
+      expect(typeof result.error).toBe('string');
+    }
+    expect(emu.stats().predictionsCreated).toBe(0);
+    // null options mean "no options", as undefined does.
+    expect(await video(['https://example.com/a.png'], null)).toMatchObject({ success: true });
+  });
+
+  test('the lower layer rejects with typed errors only', async () => {
+    const { client } = clientFor(emu);
+    const calls: Array<() => Promise<unknown>> = [
+      () => (client.createPrediction as Loose).call(client, null),
+      () => (client.createPrediction as Loose).call(client, { model: 'a/b', input: [] }),
+      () => (client.getPrediction as Loose).call(client, 42),
+      () => (client.cancelPrediction as Loose).call(client, 'abc', 'x'),
+      () => client.getPrediction('abc', { timeoutMs: -1 }),
+    ];
+    for (const call of calls) await expect(call()).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
