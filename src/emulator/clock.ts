@@ -20,11 +20,67 @@ interface Task {
   atMs: number;
   seq: number;
   run: () => void;
+  canceled: boolean;
+}
+
+/** Earlier time first, then insertion order. */
+function before(a: Task, b: Task): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+}
+
+/** A binary min-heap of tasks: benchmarks schedule tens of thousands. */
+class TaskHeap {
+  private readonly items: Task[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Task | undefined {
+    return this.items[0];
+  }
+
+  push(task: Task): void {
+    const items = this.items;
+    items.push(task);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): Task | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && before(items[l]!, items[m]!)) m = l;
+        if (r < items.length && before(items[r]!, items[m]!)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m]!, items[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
 }
 
 /** Runs callbacks when the emulator clock reaches a time, whether real time passes or the clock is advanced. */
 export class Scheduler {
-  private tasks: Task[] = [];
+  private readonly tasks = new TaskHeap();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private armedForMs = Infinity;
@@ -36,21 +92,11 @@ export class Scheduler {
   /** Schedules `run` at clock time `atMs`; returns a function that cancels it. */
   at(atMs: number, run: () => void): () => void {
     if (this.closed) return () => {};
-    const task: Task = { atMs, seq: this.seq++, run };
-    // Keep the list sorted by time, then by insertion order.
-    let lo = 0;
-    let hi = this.tasks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const other = this.tasks[mid]!;
-      if (other.atMs < atMs || (other.atMs === atMs && other.seq < task.seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.tasks.splice(lo, 0, task);
+    const task: Task = { atMs, seq: this.seq++, run, canceled: false };
+    this.tasks.push(task);
     this.arm();
     return () => {
-      const i = this.tasks.indexOf(task);
-      if (i >= 0) this.tasks.splice(i, 1);
+      task.canceled = true;
     };
   }
 
@@ -63,10 +109,11 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.tasks.length > 0 && this.tasks[0]!.atMs <= this.clock.now()) {
-        const task = this.tasks.shift()!;
+      for (let next = this.tasks.peek(); next && next.atMs <= this.clock.now(); next = this.tasks.peek()) {
+        this.tasks.pop();
+        if (next.canceled) continue;
         try {
-          task.run();
+          next.run();
         } catch {
           // A push that throws must not stop the others; the state it pushes is recomputed on the next read.
         }
@@ -78,7 +125,7 @@ export class Scheduler {
   }
 
   clear(): void {
-    this.tasks = [];
+    this.tasks.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.armedForMs = Infinity;
@@ -91,7 +138,11 @@ export class Scheduler {
 
   private arm(): void {
     if (this.closed) return;
-    const next = this.tasks[0];
+    let next = this.tasks.peek();
+    while (next?.canceled) {
+      this.tasks.pop();
+      next = this.tasks.peek();
+    }
     if (!next) return;
     if (this.timer && this.armedForMs <= next.atMs) return;
     if (this.timer) clearTimeout(this.timer);

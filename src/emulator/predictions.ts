@@ -56,7 +56,7 @@ function progressLine(step: number, steps: number, elapsedMs: number): string {
   const pct = Math.floor((step / steps) * 100);
   const filled = Math.floor((step / steps) * 10);
   const bar = '█'.repeat(filled).padEnd(10, ' ');
-  const secs = (elapsedMs / 1000).toFixed(0).padStart(2, '0');
+  const secs = String(Math.floor(elapsedMs / 1000)).padStart(2, '0');
   const rate = step === 0 || elapsedMs === 0 ? '?' : (step / (elapsedMs / 1000)).toFixed(2);
   return `${String(pct).padStart(3, ' ')}%|${bar}| ${step}/${steps} [00:${secs}<00:00, ${rate}it/s]`;
 }

@@ -1,6 +1,7 @@
 // Everything one running emulator holds, shared by the route handlers: clock, scheduler, stores,
 // limits, faults, counters. `reset()` forgets it all except the clock.
 
+import { randomInt } from 'node:crypto';
 import { Clock, Scheduler } from './clock.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
@@ -34,6 +35,7 @@ export class EmulatorState {
   readonly openHandles = new Set<() => void>();
 
   origin = '';
+  private readonly idSeed: number;
   random: () => number;
   newId: () => string;
   webhookSecret: string;
@@ -50,7 +52,10 @@ export class EmulatorState {
     for (const rule of options.faults ?? []) this.faults.add(rule);
     const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () => this.clock.now());
-    this.random = seededRandom(this.seed);
+    // Without a seed, ids and the secret differ per run, so ids never repeat across restarts
+    // (journals and caches key on them); with one, a run repeats exactly.
+    this.idSeed = options.seed ?? randomInt(2 ** 31);
+    this.random = seededRandom(this.idSeed);
     this.newId = makeIdGenerator(this.random);
     this.webhookSecret = makeWebhookSecret(this.random);
     this.counters = emptyStats();
@@ -104,8 +109,11 @@ export class EmulatorState {
     this.rateLimiter.clear();
     this.renderedOutputs.clear();
     this.counters = emptyStats();
-    this.random = seededRandom(this.seed);
-    this.newId = makeIdGenerator(this.random);
+    // With a seed, ids restart with the run; without, they carry on (never reused).
+    if (this.options.seed !== undefined) {
+      this.random = seededRandom(this.idSeed);
+      this.newId = makeIdGenerator(this.random);
+    }
     // The webhook secret survives a reset: receivers fetch it once.
   }
 }

@@ -96,7 +96,7 @@ export interface EmulatorOptions {
   outputRetentionMs?: number;
   /** Clock in ms since the epoch; default Date.now. `advanceClock` adds to it. */
   now?: () => number;
-  /** Seeds fault probabilities and generated ids; default 1. */
+  /** Seeds fault probabilities, generated ids, model seeds and the webhook secret. Unset: faults use seed 1, ids are random per run. */
   seed?: number;
   /** Initial fault rules. */
   faults?: FaultRule[];

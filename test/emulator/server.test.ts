@@ -156,6 +156,23 @@ describe('start and stop', () => {
     expect(['ended', 'error']).toContain(await streamText);
   });
 
+  test('a seed makes ids repeat; without one they differ per run', async () => {
+    const firstIds = async (options: { seed?: number }) => {
+      await using emu = await start(options);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const { key } = (await (await api(emu, '/webhooks/default/secret')).json()) as { key: string };
+      return [...ids, key];
+    };
+    const seeded = await firstIds({ seed: 9 });
+    expect(await firstIds({ seed: 9 })).toEqual(seeded);
+    expect(seeded[0]).toMatch(/^[a-z2-7]{26}$/);
+    expect(await firstIds({})).not.toEqual(await firstIds({}));
+  });
+
   test('a port in use is an error', async () => {
     await using first = await start();
     const port = Number(new URL(first.url).port);
