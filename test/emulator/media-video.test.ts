@@ -151,7 +151,8 @@ describe('renderVideo', () => {
     const track = info?.videoTracks[0];
     expect(info?.isFragmented).toBe(false);
     expect(info?.duration).toBe(2000);
-    expect(track?.codec).toBe('avc1.42c00a'); // constrained baseline, level 1.0 for 7x4 macroblocks at 24 fps
+    // Constrained baseline; level 1.1: 1.5 keyframes of 7x4 raw macroblocks a second (130 kbit/s) exceed 1.0.
+    expect(track?.codec).toBe('avc1.42c00b');
     expect(track?.nb_samples).toBe(48);
     expect(track?.video).toEqual({ width: 100, height: 50 });
     expect((track?.duration ?? 0) / (track?.timescale ?? 1)).toBe(2);

@@ -15,23 +15,31 @@ const MB_TYPE_I_PCM = 25;
 const SLICE_TYPE_P_ALL = 5; // 5..9: every slice of the picture has this type
 const SLICE_TYPE_I_ALL = 7;
 
-/** Levels (Table A-1): the first whose frame size (macroblocks) and macroblock rate both fit is used. */
-const LEVELS: readonly { levelIdc: number; maxFrameMbs: number; maxMbsPerSecond: number }[] = [
-  { levelIdc: 10, maxFrameMbs: 99, maxMbsPerSecond: 1485 },
-  { levelIdc: 11, maxFrameMbs: 396, maxMbsPerSecond: 3000 },
-  { levelIdc: 12, maxFrameMbs: 396, maxMbsPerSecond: 6000 },
-  { levelIdc: 13, maxFrameMbs: 396, maxMbsPerSecond: 11880 },
-  { levelIdc: 21, maxFrameMbs: 792, maxMbsPerSecond: 19800 },
-  { levelIdc: 22, maxFrameMbs: 1620, maxMbsPerSecond: 20250 },
-  { levelIdc: 30, maxFrameMbs: 1620, maxMbsPerSecond: 40500 },
-  { levelIdc: 31, maxFrameMbs: 3600, maxMbsPerSecond: 108000 },
-  { levelIdc: 32, maxFrameMbs: 5120, maxMbsPerSecond: 216000 },
-  { levelIdc: 40, maxFrameMbs: 8192, maxMbsPerSecond: 245760 },
-  { levelIdc: 42, maxFrameMbs: 8704, maxMbsPerSecond: 522240 },
-  { levelIdc: 50, maxFrameMbs: 22080, maxMbsPerSecond: 589824 },
-  { levelIdc: 51, maxFrameMbs: 36864, maxMbsPerSecond: 983040 },
-  { levelIdc: 52, maxFrameMbs: 36864, maxMbsPerSecond: 2073600 },
+/**
+ * Levels (Table A-1, baseline bit rates): the first that fits the frame size, the macroblock rate,
+ * the bit rate and a whole keyframe in the coded picture buffer is used.
+ */
+const LEVELS: readonly { levelIdc: number; maxFrameMbs: number; maxMbsPerSecond: number; maxKbps: number; maxCpbKbits: number }[] = [
+  { levelIdc: 10, maxFrameMbs: 99, maxMbsPerSecond: 1485, maxKbps: 64, maxCpbKbits: 175 },
+  { levelIdc: 11, maxFrameMbs: 396, maxMbsPerSecond: 3000, maxKbps: 192, maxCpbKbits: 500 },
+  { levelIdc: 12, maxFrameMbs: 396, maxMbsPerSecond: 6000, maxKbps: 384, maxCpbKbits: 1000 },
+  { levelIdc: 13, maxFrameMbs: 396, maxMbsPerSecond: 11880, maxKbps: 768, maxCpbKbits: 2000 },
+  { levelIdc: 20, maxFrameMbs: 396, maxMbsPerSecond: 11880, maxKbps: 2000, maxCpbKbits: 2000 },
+  { levelIdc: 21, maxFrameMbs: 792, maxMbsPerSecond: 19800, maxKbps: 4000, maxCpbKbits: 4000 },
+  { levelIdc: 22, maxFrameMbs: 1620, maxMbsPerSecond: 20250, maxKbps: 4000, maxCpbKbits: 4000 },
+  { levelIdc: 30, maxFrameMbs: 1620, maxMbsPerSecond: 40500, maxKbps: 10000, maxCpbKbits: 10000 },
+  { levelIdc: 31, maxFrameMbs: 3600, maxMbsPerSecond: 108000, maxKbps: 14000, maxCpbKbits: 14000 },
+  { levelIdc: 32, maxFrameMbs: 5120, maxMbsPerSecond: 216000, maxKbps: 20000, maxCpbKbits: 20000 },
+  { levelIdc: 40, maxFrameMbs: 8192, maxMbsPerSecond: 245760, maxKbps: 20000, maxCpbKbits: 25000 },
+  { levelIdc: 41, maxFrameMbs: 8192, maxMbsPerSecond: 245760, maxKbps: 50000, maxCpbKbits: 62500 },
+  { levelIdc: 42, maxFrameMbs: 8704, maxMbsPerSecond: 522240, maxKbps: 50000, maxCpbKbits: 62500 },
+  { levelIdc: 50, maxFrameMbs: 22080, maxMbsPerSecond: 589824, maxKbps: 135000, maxCpbKbits: 135000 },
+  { levelIdc: 51, maxFrameMbs: 36864, maxMbsPerSecond: 983040, maxKbps: 240000, maxCpbKbits: 240000 },
+  { levelIdc: 52, maxFrameMbs: 36864, maxMbsPerSecond: 2073600, maxKbps: 240000, maxCpbKbits: 240000 },
 ];
+
+/** An I_PCM macroblock: mb_type (9 bits), up to 7 alignment bits, 384 samples of 8 bits. */
+const PCM_MACROBLOCK_BITS = 9 + 7 + 384 * 8;
 
 /** RBSP writer: most significant bit first, with Exp-Golomb codes. */
 class RbspWriter {
@@ -114,15 +122,30 @@ export interface H264Stream {
   readonly levelIdc: number;
 }
 
-/** Parameter sets for a picture of width x height (even numbers; cropped from whole macroblocks). */
-export function createH264Stream(width: number, height: number, fps: number): H264Stream {
+export interface H264StreamOptions {
+  /** Even numbers; the picture is coded in whole macroblocks and cropped to this size. */
+  width: number;
+  height: number;
+  fps: number;
+  /** Average keyframes (I_PCM pictures) per second, which set the bit rate and so the level. */
+  keyframesPerSecond: number;
+}
+
+/** The parameter sets and level for a stream. */
+export function createH264Stream({ width, height, fps, keyframesPerSecond }: H264StreamOptions): H264Stream {
   if (width % 2 || height % 2 || width < 2 || height < 2) throw new RangeError('H.264 4:2:0 needs even sizes');
   const widthMbs = Math.ceil(width / 16);
   const heightMbs = Math.ceil(height / 16);
   const frameMbs = widthMbs * heightMbs;
+  const keyframeKbits = (frameMbs * PCM_MACROBLOCK_BITS) / 1000;
   const level =
-    LEVELS.find((l) => frameMbs <= l.maxFrameMbs && frameMbs * fps <= l.maxMbsPerSecond) ??
-    (LEVELS[LEVELS.length - 1] as (typeof LEVELS)[number]);
+    LEVELS.find(
+      (l) =>
+        frameMbs <= l.maxFrameMbs &&
+        frameMbs * fps <= l.maxMbsPerSecond &&
+        keyframeKbits * keyframesPerSecond <= l.maxKbps &&
+        keyframeKbits <= l.maxCpbKbits,
+    ) ?? (LEVELS[LEVELS.length - 1] as (typeof LEVELS)[number]);
   const profileIdc = 66; // baseline
   const constraintFlags = 0b11000000; // constraint_set0 and set1: constrained baseline
 
