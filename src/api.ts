@@ -131,8 +131,7 @@ export async function createPrediction(
   const recover = async (error: ReplicateError): Promise<ApiResponse | null> => {
     transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
     const found = await findCreatedPrediction(transport, {
-      model: target.model,
-      version: target.version ?? null,
+      target: options,
       input: options.input,
       since: context.startedAt,
       knownIds: context.knownIds,
@@ -163,9 +162,8 @@ export async function createPrediction(
 }
 
 /** What a lost create would have made. */
-interface AdoptionQuery {
-  model: string | null;
-  version: string | null;
+export interface AdoptionQuery {
+  target: PredictionTarget;
   input: Record<string, unknown>;
   since: number;
   knownIds: Set<string>;
@@ -179,6 +177,7 @@ interface AdoptionQuery {
  * model or version and the same input, that this client does not already own. Returns the oldest match.
  */
 export async function findCreatedPrediction(transport: Transport, query: AdoptionQuery): Promise<Prediction | null> {
+  const { model, version = null } = resolveTarget(query.target);
   const createdAfter = new Date(query.since - ADOPTION_SKEW_MS).toISOString();
   const response = await transport.request({
     method: 'GET',
@@ -192,8 +191,8 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   const matches = page.results.filter(
     (p) =>
       !query.knownIds.has(p.id) &&
-      (query.model === null || p.model === query.model) &&
-      (query.version === null || p.version === query.version) &&
+      (model === null || p.model === model) &&
+      (version === null || p.version === version) &&
       inputMatches(query.input, p.input),
   );
   const oldest = matches.at(-1) ?? null;

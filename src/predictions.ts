@@ -198,8 +198,7 @@ async function cancelAfterGivingUp(
     let id = prediction?.id ?? null;
     if (id === null) {
       const found = await findCreatedPrediction(transport, {
-        model: request.target.model?.split(':')[0] ?? null,
-        version: null,
+        target: request.target,
         input: request.input,
         since: operation.startedAt,
         knownIds: request.knownIds,

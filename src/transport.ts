@@ -10,6 +10,7 @@ import {
   ReplicateError,
   TimeoutError,
   errorForStatus,
+  type ReplicateErrorDetails,
 } from './errors.js';
 import type { Redactor } from './redact.js';
 import {
@@ -127,7 +128,8 @@ export class Transport {
     const url = this.#url(req);
     const label = `${req.method} ${url.pathname}`;
     const idempotent = req.idempotent ?? req.method !== 'POST';
-    if (req.json !== undefined && JSON.stringify(req.json).includes(this.#config.apiKey)) {
+    const body = req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
+    if (typeof body === 'string' && body.includes(this.#config.apiKey)) {
       // One official client serializes itself, token included, into prediction inputs: never send the key as data.
       throw new InvalidInputError(`Refusing to send ${label}: its body contains the API key`, {
         predictionId: req.predictionId ?? null,
@@ -140,7 +142,7 @@ export class Transport {
       let error: ReplicateError;
       let headers: Headers | null = null;
       try {
-        return await this.#attempt(req, url, label);
+        return await this.#attempt(req, url, label, body);
       } catch (caught) {
         if (!(caught instanceof ReplicateError)) throw caught;
         error = caught.with({ retries, predictionId: caught.predictionId ?? req.predictionId ?? null });
@@ -162,11 +164,11 @@ export class Transport {
         try {
           recovered = await req.recover(error);
         } catch (lookupError) {
-          this.#log('warn', `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`);
+          this.log('warn', `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`);
           throw error;
         }
         if (recovered) {
-          this.#log('info', `${label}: the failed request had taken effect; adopted its result`);
+          this.log('info', `${label}: the failed request had taken effect; adopted its result`);
           return recovered;
         }
       }
@@ -178,14 +180,14 @@ export class Transport {
       }
       retries += 1;
       if (kind !== 'throttled') transientRetries += 1;
-      this.#log('warn', `${label}: ${error.message}; retry ${retries} in ${delayMs} ms`);
+      this.log('warn', `${label}: ${error.message}; retry ${retries} in ${delayMs} ms`);
       req.onRetry?.({ attempt: retries, delayMs, error });
-      await this.#sleep(delayMs, req);
+      await this.wait(delayMs, req);
     }
   }
 
-  /** Sleeps on the injected clock, waking early when the operation is aborted or the client closes. */
-  async #sleep(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'>): Promise<void> {
+  /** Sleeps with the injected sleep (retry waits, polling), waking early when the operation is aborted or the client closes. */
+  async wait(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'>): Promise<void> {
     const signals = this.#signals(req);
     const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     if (signal?.aborted) return;
@@ -201,11 +203,6 @@ export class Transport {
     }
   }
 
-  /** Sleeps like a retry wait does (exposed for polling). */
-  async wait(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'> = {}): Promise<void> {
-    await this.#sleep(ms, req);
-  }
-
   #signals(req: Pick<ApiRequest, 'signal' | 'cleanup'>): AbortSignal[] {
     const out: AbortSignal[] = [];
     if (req.signal) out.push(req.signal);
@@ -213,10 +210,17 @@ export class Transport {
     return out;
   }
 
+  /** The error for an operation stopped by the client's close or the caller's signal, or null. */
+  #stopped(req: Pick<ApiRequest, 'signal' | 'cleanup'>, details: ReplicateErrorDetails): ReplicateError | null {
+    if (!req.cleanup && this.#config.closeSignal.aborted) return new ClosedError('The client was closed', details);
+    if (req.signal?.aborted) return new CanceledError('The operation was aborted by the caller', details);
+    return null;
+  }
+
   #throwIfStopped(req: ApiRequest, retries: number): void {
     const details = { predictionId: req.predictionId ?? null, retries };
-    if (!req.cleanup && this.#config.closeSignal.aborted) throw new ClosedError('The client was closed', details);
-    if (req.signal?.aborted) throw new CanceledError('The operation was aborted by the caller', details);
+    const stopped = this.#stopped(req, details);
+    if (stopped) throw stopped;
     if (req.deadline !== undefined && this.#config.now() >= req.deadline) {
       throw new TimeoutError("timeout: the operation's deadline passed", details);
     }
@@ -238,7 +242,7 @@ export class Transport {
     return url;
   }
 
-  async #attempt(req: ApiRequest, url: URL, label: string): Promise<ApiResponse> {
+  async #attempt(req: ApiRequest, url: URL, label: string, body: string | FormData | undefined): Promise<ApiResponse> {
     const { now, redact } = this.#config;
     const limitMs = req.timeoutMs ?? this.#config.requestTimeoutMs;
     const remainingMs = req.deadline === undefined ? Infinity : req.deadline - now();
@@ -250,30 +254,18 @@ export class Transport {
       Authorization: `Bearer ${this.#config.apiKey}`,
       Accept: 'application/json',
       'User-Agent': this.#config.userAgent,
+      ...(typeof body === 'string' ? { 'Content-Type': 'application/json' } : {}),
       ...req.headers,
     };
-    let body: string | FormData | undefined;
-    if (req.form) body = req.form;
-    else if (req.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(req.json);
-    }
     const started = now();
     const details = { predictionId: req.predictionId ?? null };
-    const sentNonIdempotent = req.method === 'POST';
-    const stopped = (): ReplicateError | null => {
-      if (!req.cleanup && this.#config.closeSignal.aborted) {
-        return new ClosedError('The client was closed', { ...details, ambiguous: sentNonIdempotent });
-      }
-      if (req.signal?.aborted) {
-        return new CanceledError('The operation was aborted by the caller', { ...details, ambiguous: sentNonIdempotent });
-      }
-      if (timer.signal.aborted) {
-        return new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, { ...details, ambiguous: true });
-      }
-      return null;
-    };
-    this.#log('debug', `→ ${label}`);
+    // Why the fetch ended early, if it did: a POST stopped mid-flight may still have taken effect.
+    const stopped = (): ReplicateError | null =>
+      this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
+      (timer.signal.aborted
+        ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, { ...details, ambiguous: true })
+        : null);
+    this.log('debug', `→ ${label}`);
     try {
       let response: Response;
       try {
@@ -287,7 +279,7 @@ export class Transport {
       } catch (cause) {
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
       }
-      this.#log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
+      this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
       if (response.status >= 200 && response.status < 300) {
         if (text.trim() === '') return { status: response.status, headers: response.headers, body: null };
         try {
@@ -305,7 +297,8 @@ export class Transport {
     }
   }
 
-  #log(level: keyof Logger, message: string): void {
+  /** Logs through the configured logger, redacted; a logger that throws is ignored. */
+  log(level: keyof Logger, message: string): void {
     const fn = this.#config.logger?.[level];
     if (!fn) return;
     try {
@@ -313,11 +306,6 @@ export class Transport {
     } catch {
       // A logger that throws must not break a request.
     }
-  }
-
-  /** Logs through the configured logger, redacted. */
-  log(level: keyof Logger, message: string): void {
-    this.#log(level, message);
   }
 }
 
