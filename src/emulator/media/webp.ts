@@ -267,7 +267,7 @@ function predict(argb: Uint32Array, width: number, p: number, x: number, y: numb
 
 /**
  * The predictor transform: per block, the mode whose residuals are smallest (sum of absolute
- * channel differences); returns the mode sub-image (mode in the green channel) and the residuals.
+ * channel differences, sampled); returns the mode sub-image (mode in the green channel) and the residuals.
  */
 function predictorTransform(
   argb: Uint32Array,
@@ -289,8 +289,9 @@ function predictorTransform(
       let bestCost = Infinity;
       for (const mode of PREDICTOR_MODES) {
         let cost = 0;
-        for (let y = y0; y < y1; y++) {
-          for (let x = x0; x < x1; x++) {
+        // Every other pixel of every other row is a good enough sample, at a quarter of the cost.
+        for (let y = y0; y < y1; y += 2) {
+          for (let x = x0; x < x1; x += 2) {
             const p = y * width + x;
             cost += residualCost(subtractPixels(argb[p] as number, predict(argb, width, p, x, y, mode)));
           }
