@@ -335,7 +335,8 @@ export class ReplicateClient implements AsyncDisposable {
         const opts = readOptions(options);
         if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('The prompt is empty: describe the image to generate');
         const input = { ...checkInput(opts.input), prompt };
-        const outcome = await this.#run(opts.model ?? DEFAULT_IMAGE_MODEL, input, opts, DEFAULT_TIMEOUT_MS);
+        const started = this.#begin(opts, DEFAULT_TIMEOUT_MS);
+        const outcome = await this.#run(opts.model ?? DEFAULT_IMAGE_MODEL, input, started, opts.keepRunning);
         const prediction = finished(outcome);
         const imageUrls = outputUrls(prediction.output);
         const [imageUrl] = imageUrls;
@@ -378,13 +379,15 @@ export class ReplicateClient implements AsyncDisposable {
           );
         }
         const extra = checkInput(options.input);
-        const deadlineStart = this.#now();
-        const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_VIDEO_TIMEOUT_MS);
+        // The deadline starts now: uploads of large images count against it.
+        const started = this.#begin(options, DEFAULT_VIDEO_TIMEOUT_MS);
+        const { operation } = started;
         const images = await resolveImageInputs(imageUrls, async (content, filename) => {
           const file = await api.uploadFile(this.#transport, content, {
             filename,
-            signal: options.signal,
-            deadline: deadlineStart + timeoutMs,
+            signal: operation.signal,
+            deadline: operation.deadline,
+            onRetry: operation.onRetry,
           });
           return file.urls.get;
         });
@@ -397,8 +400,7 @@ export class ReplicateClient implements AsyncDisposable {
           }),
           ...extra,
         };
-        const remainingMs = Math.max(1, timeoutMs - (this.#now() - deadlineStart));
-        const outcome = await this.#run(model, input, { ...options, timeoutMs: remainingMs }, DEFAULT_VIDEO_TIMEOUT_MS);
+        const outcome = await this.#run(model, input, started, options.keepRunning);
         const prediction = finished(outcome);
         const videoUrl = adapter.videoUrl ? adapter.videoUrl(prediction.output) : (outputUrls(prediction.output)[0] ?? null);
         if (!videoUrl) throw noOutput(prediction, 'video URL');
@@ -419,9 +421,7 @@ export class ReplicateClient implements AsyncDisposable {
       let last: Prediction | null = null;
       try {
         const options = readOptions(pollOptions);
-        const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_TIMEOUT_MS);
-        const intervalMs = checkInterval(options.intervalMs);
-        const operation = this.#operation(timeoutMs, options);
+        const { operation, intervalMs } = this.#begin(options, DEFAULT_TIMEOUT_MS);
         operation.predictionId = typeof predictionId === 'string' ? predictionId : null;
         last = await api.getPrediction(this.#transport, predictionId, {
           signal: options.signal,
@@ -576,37 +576,42 @@ export class ReplicateClient implements AsyncDisposable {
     return promise;
   }
 
-  #operation(timeoutMs: number, options: WaitOptions): Operation {
-    return new Operation({
+  /**
+   * Starts a waiting operation: checks its timing options, refuses to start when the client is closed or
+   * the signal already aborted, and fixes the deadline.
+   */
+  #begin(options: WaitOptions, defaultTimeoutMs: number): { operation: Operation; intervalMs: number } {
+    const timeoutMs = checkTimeout(options.timeoutMs, defaultTimeoutMs);
+    const intervalMs = checkInterval(options.intervalMs);
+    if (this.closed) throw new ClosedError('The client is closed');
+    if (options.signal?.aborted) throw new CanceledError('The operation was aborted by the caller before it started');
+    const operation = new Operation({
       now: this.#now,
       timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
     });
+    return { operation, intervalMs };
   }
 
-  async #run(
+  /** Runs a prediction of `model` to its end within the operation (see runPrediction). */
+  #run(
     model: string,
     input: Record<string, unknown>,
-    options: WaitOptions & { keepRunning?: boolean },
-    defaultTimeoutMs: number,
+    started: { operation: Operation; intervalMs: number },
+    keepRunning: boolean | undefined,
   ): Promise<RunOutcome> {
-    const timeoutMs = checkTimeout(options.timeoutMs, defaultTimeoutMs);
-    const intervalMs = checkInterval(options.intervalMs);
-    if (this.closed) throw new ClosedError('The client is closed');
-    if (options.signal?.aborted) throw new CanceledError('The operation was aborted by the caller before it started');
-    const operation = this.#operation(timeoutMs, options);
     return runPrediction(
       this.#transport,
       {
         target: { model },
         input,
-        intervalMs,
-        keepRunning: options.keepRunning ?? this.#keepRunning,
+        intervalMs: started.intervalMs,
+        keepRunning: keepRunning ?? this.#keepRunning,
         preferWaitSeconds: this.#preferWaitSeconds,
         knownIds: this.#knownIds,
       },
-      operation,
+      started.operation,
     );
   }
 
