@@ -73,7 +73,12 @@ function matchRoute(method: string, path: string): { route: Route; params: Recor
     }
     const params: Record<string, string> = { ...r.fixed };
     r.keys.forEach((key, i) => {
-      params[key] = decodeURIComponent(m[i + 1]!);
+      const raw = m[i + 1]!;
+      try {
+        params[key] = decodeURIComponent(raw);
+      } catch {
+        params[key] = raw; // a malformed %-escape simply matches nothing
+      }
     });
     return { route: r, params };
   }
@@ -143,7 +148,7 @@ export class EmulatorServer {
     const { route: r, params } = matched;
     ctx.params = params;
     if (r.name !== 'web') state.countRequest(r.name);
-    state.log(`${method} ${path}`);
+    res.once('finish', () => state.log(`${method} ${path} → ${res.statusCode}`));
 
     const plan = r.name === 'web' ? { latencyMs: 0 } : state.faults.plan(r.name);
     if (plan.latencyMs > 0) await this.sleep(plan.latencyMs);

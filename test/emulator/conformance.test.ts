@@ -107,6 +107,20 @@ describe('the official replicate client against the emulator', () => {
     expect(versions.results[0]!.openapi_schema).toBeTruthy();
   });
 
+  test('list, secret and problem bodies match the OpenAPI schema too', async () => {
+    const checks: Array<[string, string, string, number]> = [
+      ['/files', 'GET', '/files', 200],
+      ['/webhooks/default/secret', 'GET', '/webhooks/default/secret', 200],
+      ['/files/missing', 'GET', '/files/{file_id}', 404],
+      ['/predictions?created_after=2020-01-01T00:00:00Z', 'GET', '/predictions', 200],
+    ];
+    for (const [path, method, template, status] of checks) {
+      const res = await api(emu, path);
+      expect(res.status).toBe(status);
+      expect(validateAgainstOpenApi(method, template, status, await res.json())).toEqual([]);
+    }
+  });
+
   test('accounts.current and the default webhook secret answer', async () => {
     const account = await replicate.accounts.current();
     expect(validateAgainstOpenApi('GET', '/account', 200, account)).toEqual([]);
