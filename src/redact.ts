@@ -4,10 +4,11 @@
 /** What a redacted secret is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-// Replicate tokens look like `r8_` + 37 characters; also catch `Bearer …`/`Token …` credentials that a
-// server or a proxy might echo back, whoever's key they are.
+// Replicate tokens look like `r8_` + 37 characters (in either scheme, `Bearer r8_…` or `Token r8_…`);
+// also catch any `Bearer …` credential a server or a proxy might echo back, whoever's key it is.
+// (Not `Token …` in general: "Token expired" is prose.)
 const TOKEN_PATTERN = /\br8_[A-Za-z0-9]{8,}/g;
-const AUTH_PATTERN = /\b(Bearer|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+const AUTH_PATTERN = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** Removes secrets from a string. */
 export type Redactor = (text: string) => string;

@@ -48,8 +48,8 @@ export function fakeTime(realMs = 2): FakeTime {
 export function clientFor(
   emu: Emulator,
   options: ReplicateClientOptions = {},
+  time: FakeTime = fakeTime(),
 ): { client: ReplicateClient; time: FakeTime; logs: string[] } {
-  const time = fakeTime();
   const logs: string[] = [];
   const capture = (line: string): void => {
     logs.push(line);

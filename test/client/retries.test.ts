@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Emulator } from '../../src/emulator/index.js';
 import { ReplicateError } from '../../src/index.js';
 import { serverRequestedDelayMs } from '../../src/retry-policy.js';
-import { clientFor, startFast } from './helpers.js';
+import { clientFor, fakeTime, startFast } from './helpers.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -44,6 +44,26 @@ describe('429', () => {
     // 5 + 15 + 45 + 45 + 45 = 155 s; one more 45 s wait would pass the 200 s deadline.
     expect(time.sleeps).toEqual([5_000, 15_000, 45_000, 45_000, 45_000]);
     expect(emu.stats().predictionsCreated).toBe(0);
+  });
+
+  test("waits out the emulator's real rate limiter, on a clock shared with it", async () => {
+    // One clock for both sides: the client's sleeps move the emulator's token buckets and lifecycles.
+    const time = fakeTime();
+    const limited = await startFast({ now: time.now, rateLimits: { createPerMinute: 1 } });
+    try {
+      const { client } = clientFor(limited, { preferWaitSeconds: 0 }, time);
+      const first = await client.generateImage('one', { intervalMs: 1_000 });
+      const second = await client.generateImage('two', { intervalMs: 1_000 });
+      expect([first.success, second.success]).toEqual([true, true]);
+      const retryWaits = time.sleeps.filter((ms) => ms !== 1_000);
+      expect(retryWaits).toHaveLength(1);
+      expect(retryWaits[0]).toBeGreaterThan(1_000);
+      expect(retryWaits[0]).toBeLessThanOrEqual(60_000);
+      expect(limited.stats().responsesByStatus['429']).toBe(1);
+      expect(limited.stats().predictionsCreated).toBe(2);
+    } finally {
+      await limited.close();
+    }
   });
 
   test('honours Retry-After on a GET through the lower layer too', async () => {
