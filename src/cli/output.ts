@@ -120,6 +120,14 @@ export class Progress {
     }
   }
 
+  /**
+   * A line for logs only: printed in plain mode, skipped on a terminal (where the live line already
+   * showed it and the result on stdout will list it).
+   */
+  note(line: string): void {
+    if (!this.quiet && !this.live) this.plain(line);
+  }
+
   /** Removes the live line and stops redrawing. Call before printing results or errors. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -157,8 +165,8 @@ export class Progress {
       const elapsed = s.elapsedMs + (this.now() - this.view.at);
       const parts = [
         `${this.paint('36', SPINNER[this.frame]!)} ${s.label}`,
-        s.predictionId ?? '(creating)',
-        this.paint(statusColor(s.status), s.status),
+        ...(s.predictionId !== null ? [s.predictionId] : []),
+        this.paint(statusColor(s.status), s.status === 'creating' ? 'creating the prediction' : s.status),
         formatDuration(elapsed),
         `retries ${s.retries}`,
       ];

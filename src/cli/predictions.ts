@@ -96,6 +96,7 @@ export async function failureError(
   }
   const reason = result.error.replace(/\.$/, '');
   const where = id && !reason.includes(id) ? ` (prediction ${id})` : '';
+  const failed = `The ${what} failed${where}: ${reason}.`;
   switch (result.errorCode) {
     case 'auth':
       return withJson(
@@ -105,21 +106,15 @@ export async function failureError(
     case 'invalid_input':
       return withJson(new UsageError(`The ${what} request was rejected${where}: ${reason}. Fix the arguments and try again.`), json);
     case 'timeout':
-      return withJson(
-        new FailedError(`The ${what} timed out${where}: ${reason}. Try again with a longer --timeout.`),
-        json,
-      );
+      return withJson(new FailedError(`${failed} Try again with a longer --timeout.`), json);
     case 'network':
-      return withJson(
-        new FailedError(`The ${what} failed with a network error${where}: ${reason}. Check your connection or --base-url and try again.`),
-        json,
-      );
+      return withJson(new FailedError(`${failed} Check your connection (or --base-url) and try again.`), json);
     case 'rate_limited':
-      return withJson(new FailedError(`The ${what} was rate limited${where}: ${reason}. Wait a minute and try again.`), json);
+      return withJson(new FailedError(`${failed} Wait a minute and try again.`), json);
     case 'prediction_failed':
-      return withJson(new FailedError(`The ${what} failed${where}: ${reason}. Try another prompt or input.`), json);
+      return withJson(new FailedError(`${failed} Try another prompt or input.`), json);
     default:
-      return withJson(new FailedError(`The ${what} did not finish${where}: ${reason}.`), json);
+      return withJson(new FailedError(failed), json);
   }
 }
 
@@ -184,7 +179,7 @@ export async function saveOutputs(
       );
     }
     saved.push({ path: file.path, url, bytes: file.bytes, contentType: file.contentType });
-    ctx.progress.log(`saved ${file.path} (${formatBytes(file.bytes)})`);
+    ctx.progress.note(`saved ${file.path} (${formatBytes(file.bytes)})`);
   }
   return saved;
 }

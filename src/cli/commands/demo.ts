@@ -1,6 +1,6 @@
 // `replicate-media demo`: the whole job on an embedded emulator, no account and no network:
 // generate images, make a short video from them, download everything, and say what it would cost.
-import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from '../../index.js';
+import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -57,13 +57,13 @@ ${GLOBAL_HELP}`,
     }
     const imageFiles = await saveOutputs(ctx, image.imageUrls, { dir: outDir, predictionId: image.predictionId, expect: 'image' });
 
-    const videoCostSoFar = costOf({ model: DEFAULT_IMAGE_MODEL, count: frames }, { model: DEFAULT_VIDEO_MODEL, seconds: frames });
+    const videoCost = costOf(null, { model: DEFAULT_VIDEO_MODEL, seconds: frames });
     const videoSeen = { predictionId: null as string | null, status: 'creating' };
     const video = await client.generateVideo(image.imageUrls, {
       prompt: `${prompt}, slow cinematic camera move`,
       durationSeconds: frames,
       signal: ctx.signal,
-      onStatus: statusListener(ctx, 'video', videoCostSoFar, videoSeen),
+      onStatus: statusListener(ctx, 'video', videoCost, videoSeen),
     });
     if (!video.success) {
       ctx.progress.stop();
@@ -97,15 +97,19 @@ ${GLOBAL_HELP}`,
     const out = ctx.out;
     out.line(`Demo finished in ${formatDuration(elapsedMs)} on the embedded emulator (no account, no network, nothing billed).`);
     out.line();
-    out.line(`Images  ${image.predictionId}  ${DEFAULT_IMAGE_MODEL}  "${prompt}"`);
+    out.line(`Prompt  "${prompt}"`);
+    out.line(`Images  ${image.predictionId} (${DEFAULT_IMAGE_MODEL}, ${image.imageUrls.length} images)`);
     for (const file of imageFiles) out.line(`        ${file.path} (${formatBytes(file.bytes)})`);
-    out.line(`Video   ${video.predictionId}  ${DEFAULT_VIDEO_MODEL}  ${video.durationSeconds} s from ${image.imageUrls.length} frames`);
+    out.line(`Video   ${video.predictionId} (${DEFAULT_VIDEO_MODEL}, ${video.durationSeconds} s from ${image.imageUrls.length} frames)`);
     for (const file of videoFiles) out.line(`        ${file.path} (${formatBytes(file.bytes)})`);
     out.line();
+    const imagePrice = formatUsd(DEFAULT_PRICES[DEFAULT_IMAGE_MODEL]?.usd ?? 0);
+    const secondPrice = formatUsd(DEFAULT_PRICES[DEFAULT_VIDEO_MODEL]?.usd ?? 0);
     out.line(
-      `On Replicate this would have cost ${formatUsd(totalUsd)}: ${image.imageUrls.length} images × $0.003 = ${formatUsd(imagesUsd)}, ` +
-        `${video.durationSeconds} s of video × $0.10 = ${formatUsd(videoUsd)}.`,
+      `On Replicate this would have cost ${formatUsd(totalUsd)}: ${image.imageUrls.length} images × ${imagePrice} = ${formatUsd(imagesUsd)}, ` +
+        `${video.durationSeconds} s of video × ${secondPrice} = ${formatUsd(videoUsd)}.`,
     );
-    out.line('Next: set REPLICATE_API_KEY and run `replicate-media image "your prompt"`, or add --emulator to keep trying offline.');
+    out.line('Next: set REPLICATE_API_KEY and run `replicate-media image "your prompt"`,');
+    out.line('      or keep trying offline with `replicate-media image "your prompt" --emulator`.');
   },
 };
