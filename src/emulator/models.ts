@@ -121,7 +121,7 @@ export const MODELS: readonly ModelSpec[] = [
       const durationSeconds = typeof input.duration === 'number' ? input.duration : Math.min(30, images.length);
       const fps = input.fps as number;
       const seed = typeof input.seed === 'number' ? input.seed : ctx.seed;
-      const prompt = typeof input.prompt === 'string' ? input.prompt : images.join('\n');
+      const prompt = typeof input.prompt === 'string' ? input.prompt : `frames:${shortHash(images.join('\n'))}`;
       return {
         files: [{ kind: 'video', ext: 'mp4', prompt, seed, fps, durationSeconds, frameCount: Math.round(durationSeconds * fps) }],
         shape: 'single',
@@ -159,13 +159,18 @@ export const MODELS: readonly ModelSpec[] = [
       const frames = typeof input.frames_urls === 'string' ? frameUrls(input.frames_urls).length : 24;
       const fps = input.fps as number;
       return {
-        files: [{ kind: 'video', ext: 'mp4', prompt: String(input.frames_urls ?? input.frames_zip), seed: ctx.seed, fps, frameCount: frames, durationSeconds: frames / fps }],
+        files: [{ kind: 'video', ext: 'mp4', prompt: `frames:${shortHash(String(input.frames_urls ?? input.frames_zip))}`, seed: ctx.seed, fps, frameCount: frames, durationSeconds: frames / fps }],
         shape: 'single',
         steps: 10,
       };
     },
   },
 ];
+
+/** Frame lists can be megabytes of data URLs: the picture only needs something short and stable from them. */
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
 
 function frameUrls(text: string): string[] {
   return text

@@ -42,8 +42,9 @@ export async function getPrediction(emu: Emulator, id: string): Promise<Record<s
 }
 
 // --- OpenAPI validation ---------------------------------------------------------------------
+// Replicate's published OpenAPI schema, vendored so the suite runs anywhere (a copy of ../shared).
 
-const openapi = JSON.parse(readFileSync(new URL('../../../shared/replicate-openapi.json', import.meta.url), 'utf8')) as {
+const openapi = JSON.parse(readFileSync(new URL('./fixtures/replicate-openapi.json', import.meta.url), 'utf8')) as {
   components: { schemas: Record<string, unknown> };
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
 };

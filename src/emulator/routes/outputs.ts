@@ -27,6 +27,8 @@ export const getOutput: Handler = (ctx) => {
         : media.renderVideo({ prompt: file.prompt, seed: file.seed, frameCount: file.frameCount, fps: file.fps, durationSeconds: file.durationSeconds });
     rendered = { bytes, contentType: media.CONTENT_TYPE[file.ext] };
     state.renderedOutputs.set(path, rendered);
+    // Drop the bytes when the retention ends, whether or not anyone asks again.
+    state.scheduler.at((view.completedAtMs ?? state.now()) + state.retentionMs, () => state.renderedOutputs.delete(path));
   }
   return {
     kind: 'body',

@@ -112,9 +112,14 @@ export const createPrediction: Handler = async (ctx) => {
   const resolved = withDefaults(model.input, input);
   const directives = parseDirectives(resolved.prompt);
   const scenario = state.scenarios.take(name, resolved.prompt);
-  const configured = { ...model.timings, ...state.options.timings?.['*'], ...state.options.timings?.[name] };
-  const startMs = (scenario?.startMs ?? directives.startMs ?? configured.startMs) / state.speed;
-  const predictMs = (scenario?.predictMs ?? directives.predictMs ?? configured.predictMs) / state.speed;
+  const forModel = state.options.timings?.[name];
+  const forAll = state.options.timings?.['*'];
+  const pick = (key: 'startMs' | 'predictMs') => {
+    const ms = scenario?.[key] ?? directives[key] ?? forModel?.[key] ?? forAll?.[key] ?? model.timings[key];
+    return Number.isFinite(ms) ? Math.max(0, ms) / state.speed : model.timings[key] / state.speed;
+  };
+  const startMs = pick('startMs');
+  const predictMs = pick('predictMs');
   const failWith = scenario?.fail ?? directives.fail;
 
   const createdAtMs = state.now();
