@@ -101,6 +101,8 @@ export class EmulatorState {
   }
 
   reset(): void {
+    // Held requests and streams answer now: the timers they wait on are about to go.
+    for (const release of [...this.openHandles]) release();
     this.scheduler.clear();
     this.predictions.clear();
     this.files.clear();

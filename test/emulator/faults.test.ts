@@ -1,7 +1,7 @@
 // Fault injection: status bursts, resets before and after the work, stalls, malformed JSON,
 // latency; seeded probabilities; the admin routes that drive them.
 
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { api, createFlux, start } from './helpers.js';
 
@@ -189,6 +189,16 @@ describe('the admin routes', () => {
     expect((await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'explode' }) })).status).toBe(422);
     expect((await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'status', probability: 2 }) })).status).toBe(422);
     expect((await admin(emu, '/nothing')).status).toBe(404);
+  });
+
+  test('reset answers held Prefer: wait requests instead of leaving them hanging', async () => {
+    await using emu = await start({ timings: { '*': { startMs: 60_000, predictMs: 60_000 } } });
+    const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
+    await vi.waitFor(() => expect(emu.stats().predictionsCreated).toBe(1));
+    emu.reset();
+    const res = await held;
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { status: string }).status).toBe('starting');
   });
 
   test('reset forgets predictions, faults, scenarios and counters', async () => {
