@@ -1,5 +1,6 @@
 // Running a prediction from the CLI: the live status line, turning a failed result into a CliError
 // with the right exit code, making sure Ctrl-C left nothing running, and saving the outputs.
+import { relative, resolve } from 'node:path';
 import { downloadOutput, DownloadError, type DownloadedFile, type MediaKind } from '../downloads.js';
 import { estimateCost, isTerminalStatus, type ReplicateClient, type StatusUpdate } from '../index.js';
 import type { CommandContext } from './context.js';
@@ -126,6 +127,7 @@ export function withJson<E extends CliError>(error: E, details: Record<string, u
 
 /** A downloaded output, as printed and put in --json. */
 export interface SavedFile {
+  /** Absolute path. */
   path: string;
   url: string;
   bytes: number;
@@ -178,7 +180,7 @@ export async function saveOutputs(
         { predictionId: options.predictionId, errorCode: code, files: saved, unsavedUrls: left },
       );
     }
-    saved.push({ path: file.path, url, bytes: file.bytes, contentType: file.contentType });
+    saved.push({ path: resolve(file.path), url, bytes: file.bytes, contentType: file.contentType });
     ctx.progress.note(`saved ${file.path} (${formatBytes(file.bytes)})`);
   }
   return saved;
@@ -210,4 +212,10 @@ export function urlsIn(output: unknown): string[] {
   };
   visit(output);
   return urls;
+}
+
+/** A saved file's path for people: relative to the working directory when it is inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/') ? rel : path;
 }

@@ -1,5 +1,5 @@
 // The built CLI, run as a subprocess against an emulator started in this test process.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -212,6 +212,20 @@ describe('video', () => {
     const input = prediction.input as { images: string[] };
     expect(input.images[0]).toMatch(/^(data:image\/png;base64,|https?:)/);
     expect(input.images[1]).toBe(secondUrl);
+  });
+
+  it('uploads a frame larger than 256 KB through the files API', async () => {
+    const images = await runCli(['image', 'big frame', '--format', 'png', '--out', dir, '--json'], { env });
+    expect(images.code, images.stderr).toBe(0);
+    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
+    const big = join(dir, 'big.png');
+    await writeFile(big, Buffer.concat([await readFile(frame!.path), Buffer.alloc(300 * 1024)]));
+    const result = await runCli(['video', big, '--out', dir, '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const video = parseJson(result.stdout);
+    const prediction = await api(`/predictions/${video.predictionId}`);
+    expect((prediction.input as { images: string[] }).images[0]).toMatch(/\/v1\/files\//);
+    expect(await fileType((video.files as Array<{ path: string }>)[0]!.path)).toBe('mp4');
   });
 
   it('exits 2 for a missing frame file', async () => {

@@ -5,7 +5,7 @@ import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, failureError, saveOutputs, statusListener } from '../predictions.js';
+import { costOf, displayPath, failureError, saveOutputs, statusListener } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
@@ -99,9 +99,9 @@ ${GLOBAL_HELP}`,
     out.line();
     out.line(`Prompt  "${prompt}"`);
     out.line(`Images  ${image.predictionId} (${DEFAULT_IMAGE_MODEL}, ${image.imageUrls.length} images)`);
-    for (const file of imageFiles) out.line(`        ${file.path} (${formatBytes(file.bytes)})`);
+    for (const file of imageFiles) out.line(`        ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
     out.line(`Video   ${video.predictionId} (${DEFAULT_VIDEO_MODEL}, ${video.durationSeconds} s from ${image.imageUrls.length} frames)`);
-    for (const file of videoFiles) out.line(`        ${file.path} (${formatBytes(file.bytes)})`);
+    for (const file of videoFiles) out.line(`        ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
     out.line();
     const imagePrice = formatUsd(DEFAULT_PRICES[DEFAULT_IMAGE_MODEL]?.usd ?? 0);
     const secondPrice = formatUsd(DEFAULT_PRICES[DEFAULT_VIDEO_MODEL]?.usd ?? 0);

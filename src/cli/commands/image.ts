@@ -4,7 +4,7 @@ import { numberOption, secondsOption, stringOption, booleanOption } from '../arg
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, failureError, saveOutputs, statusListener, type SavedFile } from '../predictions.js';
+import { costOf, displayPath, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
@@ -116,7 +116,7 @@ Examples:
     });
     ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}).`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${file.path} (${formatBytes(file.bytes)})`);
+      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
     } else {
       for (const url of result.imageUrls) ctx.out.line(`Output ${url}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download them before then.');

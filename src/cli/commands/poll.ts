@@ -6,7 +6,7 @@ import { booleanOption, requirePositionals, secondsOption, stringOption } from '
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from '../output.js';
-import { saveOutputs, statusListener, urlsIn, withJson, type SavedFile } from '../predictions.js';
+import { displayPath, type SavedFile, saveOutputs, statusListener, urlsIn, withJson } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 export const pollCommand: Command = {
@@ -106,7 +106,7 @@ ${GLOBAL_HELP}`,
     ctx.out.json({ success: true, ...base, output: result.output, files, elapsedMs: Math.round(elapsedMs) });
     ctx.out.line(`Prediction ${predictionId} succeeded.`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${file.path} (${formatBytes(file.bytes)})`);
+      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
       if (urls.length === 0) ctx.out.line(`Output: ${JSON.stringify(result.output)}`);
     } else {
       for (const url of urls) ctx.out.line(`Output ${url}`);

@@ -7,7 +7,7 @@ import { booleanOption, numberOption, secondsOption, stringOption } from '../arg
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, failureError, saveOutputs, statusListener, type SavedFile } from '../predictions.js';
+import { costOf, displayPath, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -110,7 +110,7 @@ Examples:
     });
     ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}, ${result.durationSeconds} s of video).`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${file.path} (${formatBytes(file.bytes)})`);
+      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
     } else {
       ctx.out.line(`Output ${result.videoUrl}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download it before then.');
