@@ -52,13 +52,57 @@ export interface ListPredictionsOptions extends RequestOptions {
   createdBefore?: Date | string;
 }
 
+// Only recent predictions can be mistaken for a lost create's, so the ledger keeps the newest ids:
+// memory stays flat however many predictions a long-lived client makes.
+const OWNED_IDS_KEPT = 10_000;
+
+/**
+ * What one client owns and is creating, so that a create whose answer was lost adopts its own
+ * prediction and never another call's.
+ */
+export class PredictionLedger {
+  readonly #owned = new Set<string>();
+  readonly #creating = new Map<string, Set<Promise<unknown>>>();
+
+  /** True when a call of this client already returned (or adopted) this prediction. */
+  owns(id: string): boolean {
+    return this.#owned.has(id);
+  }
+
+  /** Records a prediction as returned by (or adopted for) one call. */
+  claim(id: string): void {
+    this.#owned.add(id);
+    if (this.#owned.size > OWNED_IDS_KEPT) {
+      const oldest = this.#owned.values().next().value;
+      if (oldest !== undefined) this.#owned.delete(oldest);
+    }
+  }
+
+  /** The creates of the same model and input already in flight. */
+  inFlight(key: string): Promise<unknown>[] {
+    return [...(this.#creating.get(key) ?? [])];
+  }
+
+  /** Makes a create visible to later creates of the same key until it settles. */
+  track(key: string, create: Promise<unknown>): void {
+    const set = this.#creating.get(key) ?? new Set<Promise<unknown>>();
+    set.add(create);
+    this.#creating.set(key, set);
+    const done = (): void => {
+      set.delete(create);
+      if (set.size === 0 && this.#creating.get(key) === set) this.#creating.delete(key);
+    };
+    create.then(done, done);
+  }
+}
+
 /** Internal knobs the client passes down to a create. */
 export interface CreateContext {
   deadline: number;
   /** When the calling operation started, on the client's clock (the adoption window starts here). */
   startedAt: number;
-  /** Predictions this client already owns: never adopted by another call. */
-  knownIds: Set<string>;
+  /** What this client owns and is creating: a lost create never adopts another call's prediction. */
+  ledger: PredictionLedger;
   onRetry?: (info: RetryInfo) => void;
   cleanup?: boolean;
 }
@@ -128,13 +172,19 @@ export async function createPrediction(
   if (options.webhookEventsFilter !== undefined) body.webhook_events_filter = options.webhookEventsFilter;
   if (options.stream !== undefined) body.stream = options.stream;
 
+  // Identical creates started earlier by this client may still be waiting for their answers: once they
+  // have settled, their predictions are owned and cannot be mistaken for this one's. (Only earlier ones:
+  // two lost creates then never wait for each other.)
+  const key = canonical([target.path, target.version ?? null, options.input]);
+  const earlier = context.ledger.inFlight(key);
   const recover = async (error: ReplicateError): Promise<ApiResponse | null> => {
     transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
+    await Promise.allSettled(earlier);
     const found = await findCreatedPrediction(transport, {
       target: options,
       input: options.input,
       since: context.startedAt,
-      knownIds: context.knownIds,
+      ledger: context.ledger,
       deadline: context.deadline,
       signal: options.signal,
       cleanup: context.cleanup,
@@ -142,7 +192,7 @@ export async function createPrediction(
     return found ? { status: 201, headers: new Headers(), body: found } : null;
   };
 
-  const response = await transport.request({
+  const request = transport.request({
     method: 'POST',
     path: target.path,
     json: body,
@@ -156,8 +206,9 @@ export async function createPrediction(
     onRetry: context.onRetry,
     cleanup: context.cleanup,
   });
-  const prediction = expectPrediction(response.body, 'create');
-  context.knownIds.add(prediction.id);
+  context.ledger.track(key, request);
+  const prediction = expectPrediction((await request).body, 'create');
+  context.ledger.claim(prediction.id);
   return prediction;
 }
 
@@ -166,7 +217,7 @@ export interface AdoptionQuery {
   target: PredictionTarget;
   input: Record<string, unknown>;
   since: number;
-  knownIds: Set<string>;
+  ledger: PredictionLedger;
   deadline: number;
   signal: AbortSignal | undefined;
   cleanup: boolean | undefined;
@@ -190,13 +241,13 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   const page = expectPage(response.body);
   const matches = page.results.filter(
     (p) =>
-      !query.knownIds.has(p.id) &&
+      !query.ledger.owns(p.id) &&
       (model === null || p.model === model) &&
       (version === null || p.version === version) &&
       inputMatches(query.input, p.input),
   );
   const oldest = matches.at(-1) ?? null;
-  if (oldest) query.knownIds.add(oldest.id);
+  if (oldest) query.ledger.claim(oldest.id);
   return oldest;
 }
 

@@ -243,7 +243,7 @@ export class ReplicateClient implements AsyncDisposable {
   readonly #now: () => number;
   readonly #close = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #knownIds = new Set<string>();
+  readonly #ledger = new api.PredictionLedger();
   readonly #prices: PriceTable;
   readonly #videoAdapters: Readonly<Record<string, VideoInputAdapter>>;
   readonly #keepRunning: boolean;
@@ -476,7 +476,7 @@ export class ReplicateClient implements AsyncDisposable {
         return api.createPrediction(this.#transport, readOptions(options), {
           deadline: now + checkTimeoutOrThrow(options.timeoutMs),
           startedAt: now,
-          knownIds: this.#knownIds,
+          ledger: this.#ledger,
         });
       }),
     );
@@ -609,7 +609,7 @@ export class ReplicateClient implements AsyncDisposable {
         intervalMs: started.intervalMs,
         keepRunning: keepRunning ?? this.#keepRunning,
         preferWaitSeconds: this.#preferWaitSeconds,
-        knownIds: this.#knownIds,
+        ledger: this.#ledger,
       },
       started.operation,
     );

@@ -6,6 +6,7 @@ import {
   createPrediction,
   findCreatedPrediction,
   getPrediction,
+  type PredictionLedger,
   type PredictionTarget,
 } from './api.js';
 import { ReplicateError, TimeoutError } from './errors.js';
@@ -22,6 +23,8 @@ export class Operation {
   readonly signal: AbortSignal | undefined;
   retries = 0;
   predictionId: string | null = null;
+  /** Sees every answer about the prediction, before the status report (the journal records them). */
+  onPrediction: ((prediction: Prediction) => void) | undefined;
   readonly #now: () => number;
   readonly #onStatus: StatusListener | undefined;
   #status: StatusUpdate['status'] = 'creating';
@@ -44,6 +47,7 @@ export class Operation {
   observe(prediction: Prediction): void {
     this.predictionId = prediction.id;
     this.#status = prediction.status;
+    this.onPrediction?.(prediction);
     this.report();
   }
 
@@ -122,7 +126,7 @@ export interface RunRequest {
   keepRunning: boolean;
   /** Longest `Prefer: wait` hold asked of the create, in seconds (0: do not hold, poll from the start). */
   preferWaitSeconds: number;
-  knownIds: Set<string>;
+  ledger: PredictionLedger;
 }
 
 /**
@@ -149,7 +153,7 @@ export async function runPrediction(transport: Transport, request: RunRequest, o
       {
         deadline: operation.deadline,
         startedAt: operation.startedAt,
-        knownIds: request.knownIds,
+        ledger: request.ledger,
         onRetry: operation.onRetry,
       },
     );
@@ -201,7 +205,7 @@ async function cancelAfterGivingUp(
         target: request.target,
         input: request.input,
         since: operation.startedAt,
-        knownIds: request.knownIds,
+        ledger: request.ledger,
         signal: undefined,
         ...cleanup,
       });

@@ -44,6 +44,22 @@ describe('ambiguous create failures', () => {
     expect(emu.stats().predictionsCreated).toBe(3);
   });
 
+  test("a lost create never adopts an identical, earlier call's prediction still on its way back", async () => {
+    const { client } = clientFor(emu);
+    // B is created first and held (Prefer: wait) for a while; then A's create is reset after creating.
+    // A's lookup sees two identical, unknown predictions, and B's is the older one.
+    emu.addScenario({ promptIncludes: 'same', predictMs: 400 });
+    const b = client.generateImage('same prompt');
+    while (emu.stats().predictionsCreated < 1) await new Promise((r) => setTimeout(r, 5));
+    emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
+    const a = client.generateImage('same prompt');
+    const [resultA, resultB] = await Promise.all([a, b]);
+    const [idB, idA] = emu.stats().predictionIds;
+    expect(resultB).toMatchObject({ success: true, predictionId: idB });
+    expect(resultA).toMatchObject({ success: true, predictionId: idA });
+    expect(emu.stats().predictionsCreated).toBe(2);
+  });
+
   test('the lower-layer createPrediction adopts too', async () => {
     const { client } = clientFor(emu);
     emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
