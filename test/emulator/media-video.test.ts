@@ -193,6 +193,14 @@ describe('renderVideo', () => {
     expect(decodeAll(bytes).luma).toHaveLength(5);
   });
 
+  it('rejects timing and sizes that are not finite numbers in range', () => {
+    expect(() => renderVideo({ ...fox, fps: 0 })).toThrow(RangeError);
+    expect(() => renderVideo({ ...fox, frameCount: -1 })).toThrow(RangeError);
+    expect(movie(renderVideo({ ...fox, frameCount: 0 })).keyframes).toEqual([1]); // still one picture
+    expect(() => renderVideo({ ...fox, durationSeconds: Number.NaN })).toThrow(RangeError);
+    expect(() => renderVideo({ ...fox, width: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+  });
+
   it('is deterministic and differs between prompts', () => {
     expect(renderVideo(fox)).toEqual(renderVideo(fox));
     expect(renderVideo({ ...fox, prompt: 'a bowl of fruit' })).not.toEqual(renderVideo(fox));

@@ -95,6 +95,11 @@ describe('renderImage', () => {
     }
   });
 
+  it('rejects sizes that are not finite positive numbers', () => {
+    expect(() => renderImage({ ...base, width: 0, format: 'png' })).toThrow(RangeError);
+    expect(() => renderImage({ ...base, height: Number.NaN, format: 'jpg' })).toThrow(RangeError);
+  });
+
   it('names a content type for every format', () => {
     expect(CONTENT_TYPE).toEqual({ png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', mp4: 'video/mp4' });
   });

@@ -28,8 +28,18 @@ export interface RenderImageOptions {
   quality?: number;
 }
 
-/** Renders the picture for (prompt, seed) in the given format; the same options give the same bytes. */
+/** Throws a RangeError unless `value` is a finite number of at least `min`. */
+function requireNumber(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) throw new RangeError(`${name} must be a finite number >= ${min}, got ${value}`);
+}
+
+/**
+ * Renders the picture for (prompt, seed) in the given format; the same options give the same bytes.
+ * Fractional sizes are rounded down.
+ */
 export function renderImage(options: RenderImageOptions): Uint8Array {
+  requireNumber('width', options.width, 1);
+  requireNumber('height', options.height, 1);
   const picture = paintPicture(options);
   switch (options.format) {
     case 'png':
@@ -69,12 +79,16 @@ const DEFAULT_VIDEO_SIDE = 128;
  */
 export function renderVideo(options: RenderVideoOptions): Uint8Array {
   const { prompt, seed, fps } = options;
-  if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`fps must be a positive number, got ${fps}`);
+  requireNumber('fps', fps, Number.MIN_VALUE);
+  requireNumber('frameCount', options.frameCount, 0);
+  requireNumber('durationSeconds', options.durationSeconds, 0);
+  if (options.width !== undefined) requireNumber('width', options.width, 1);
+  if (options.height !== undefined) requireNumber('height', options.height, 1);
   const even = (side: number | undefined): number => Math.max(2, Math.ceil((side ?? DEFAULT_VIDEO_SIDE) / 2) * 2);
   const width = even(options.width);
   const height = even(options.height);
-  const sceneCount = Math.max(1, Math.floor(options.frameCount));
-  const totalFrames = Math.max(sceneCount, Math.round(Math.max(0, options.durationSeconds) * fps));
+  const sceneCount = Math.max(1, Math.floor(options.frameCount)); // 0 still shows one picture
+  const totalFrames = Math.max(sceneCount, Math.round(options.durationSeconds * fps));
 
   const keyframesPerSecond = sceneCount / (totalFrames / fps);
   const stream = createH264Stream({ width, height, fps, keyframesPerSecond });
