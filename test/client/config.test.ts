@@ -64,3 +64,16 @@ describe('base URL', () => {
     expect(() => new ReplicateClient({ apiKey: 'k123', preferWaitSeconds: 61 })).toThrow(ConfigurationError);
   });
 });
+
+describe('runtimes without process (edge, browsers)', () => {
+  test('the environment is read safely: a key must then be passed, and one passed works', () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'process')!;
+    Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
+    try {
+      expect(() => new ReplicateClient()).toThrow(/API key not provided/);
+      expect(new ReplicateClient({ apiKey: 'k123' }).baseUrl).toBe('https://api.replicate.com/v1');
+    } finally {
+      Object.defineProperty(globalThis, 'process', saved);
+    }
+  });
+});

@@ -22,9 +22,11 @@ describe('429', () => {
   test('retries a 429 after the Retry-After delay', async () => {
     const { client, time } = clientFor(emu);
     emu.addFault({ route: 'predictions.create', type: 'status', status: 429, retryAfterSeconds: 7, count: 2 });
-    const result = await client.generateImage('a dog');
+    const retriesSeen: number[] = [];
+    const result = await client.generateImage('a dog', { onStatus: (u) => retriesSeen.push(u.retries) });
     expect(result.success).toBe(true);
     expect(time.sleeps).toEqual([7_000, 7_000]);
+    expect(retriesSeen).toEqual([0, 1, 2, 2]); // creating, each retry, then the answer
     expect(emu.stats().predictionsCreated).toBe(1);
   });
 
