@@ -5,9 +5,9 @@ import { ByteWriter } from './bytes.js';
 import { canonicalCodes, huffmanLengths } from './huffman.js';
 import type { RgbRaster } from './painter.js';
 
-const MAX_CODE_LENGTH = 15;
 const TRANSFORM_PREDICTOR = 0;
 const TRANSFORM_SUBTRACT_GREEN = 2;
+const MAX_CODE_LENGTH = 15;
 const MAX_CODE_LENGTH_CODE_LENGTH = 7;
 const NUM_LENGTH_PREFIXES = 24;
 const NUM_DISTANCE_PREFIXES = 40;
