@@ -12,7 +12,8 @@ import type { Emulator, EmulatorOptions } from './types.js';
 
 export type { Emulator, EmulatorOptions, EmulatorStats, FaultRule, FaultType, ModelTimings, RouteName, Scenario } from './types.js';
 export { signWebhook } from './webhooks.js';
-export { MODELS, type ModelSpec } from './models.js';
+export { MODELS, imageSize, type ModelSpec, type OutputFile, type OutputPlan, type PlanContext } from './models.js';
+export type { FieldSchema, InputSchema } from './schema.js';
 
 /** Starts an emulator on `host:port` (default 127.0.0.1, a free port) and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

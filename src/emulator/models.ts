@@ -191,10 +191,27 @@ export function versionId(model: ModelSpec): string {
 /** When each model's single version was "pushed": fixed, so responses are stable. */
 export const VERSION_CREATED_AT = '2024-07-30T00:00:00.000Z';
 
-export function findModel(owner: string, name: string): ModelSpec | undefined {
-  return MODELS.find((m) => m.owner === owner && m.name === name);
-}
+/** The models one emulator serves: the built-in table plus any given in options (same name replaces). */
+export class ModelRegistry {
+  readonly all: readonly ModelSpec[];
+  private readonly versions = new Map<string, ModelSpec>();
 
-export function findModelByVersion(id: string): ModelSpec | undefined {
-  return MODELS.find((m) => versionId(m) === id);
+  constructor(extra: readonly ModelSpec[] = []) {
+    const names = new Set(extra.map(modelName));
+    this.all = [...extra, ...MODELS.filter((m) => !names.has(modelName(m)))];
+    for (const model of this.all) this.versions.set(versionId(model), model);
+  }
+
+  find(owner: string, name: string): ModelSpec | undefined {
+    return this.all.find((m) => m.owner === owner && m.name === name);
+  }
+
+  findByVersion(id: string): ModelSpec | undefined {
+    return this.versions.get(id);
+  }
+
+  /** Deployments map to the model of the same name, under any owner: `acme/flux-schnell` runs flux-schnell. */
+  forDeployment(owner: string, name: string): ModelSpec | undefined {
+    return this.find(owner, name) ?? this.all.find((m) => m.name === name);
+  }
 }

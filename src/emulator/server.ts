@@ -148,6 +148,7 @@ export class EmulatorServer {
     const { route: r, params } = matched;
     ctx.params = params;
     if (r.name !== 'web') state.countRequest(r.name);
+    if (!r.api && req.headers.authorization !== undefined) state.counters.authOnPublicRoutes += 1;
     res.once('finish', () => state.log(`${method} ${path} → ${res.statusCode}`));
 
     const plan = r.name === 'web' ? { latencyMs: 0 } : state.faults.plan(r.name);

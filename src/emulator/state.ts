@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { Clock, Scheduler } from './clock.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
+import { ModelRegistry } from './models.js';
 import { PredictionStore, viewAt, type PredictionRecord, type PredictionView } from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
@@ -22,6 +23,7 @@ export class EmulatorState {
   readonly predictions = new PredictionStore();
   readonly files = new FileStore();
   readonly scenarios = new ScenarioQueue();
+  readonly models: ModelRegistry;
   readonly faults: FaultEngine;
   readonly rateLimiter: RateLimiter;
   readonly webhooks: WebhookSender;
@@ -43,6 +45,7 @@ export class EmulatorState {
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
+    this.models = new ModelRegistry(options.models);
     this.scheduler = new Scheduler(this.clock);
     this.speed = options.speed && options.speed > 0 ? options.speed : 1;
     this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
@@ -121,5 +124,5 @@ export class EmulatorState {
 }
 
 function emptyStats(): EmulatorStats {
-  return { requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0 };
+  return { requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0, authOnPublicRoutes: 0 };
 }

@@ -1,6 +1,8 @@
 // The public types of the emulator: its options, its handle, fault rules, scenarios and stats.
 // This file is the contract written down in docs/architecture.md; keep the two in step.
 
+import type { ModelSpec } from './models.js';
+
 /** Every emulated route, as counted in {@link EmulatorStats.requests} and matched by {@link FaultRule.route}. */
 export type RouteName =
   | 'predictions.create'
@@ -104,6 +106,8 @@ export interface EmulatorOptions {
   webhookRetryDelaysMs?: number[];
   /** Rendered images are scaled so the longest side is at most this (default 256). */
   imageMaxSide?: number;
+  /** Extra models to serve beside the built-in ones (one with the same `owner/name` replaces it). */
+  models?: ModelSpec[];
   /** Receives one line per notable event (listening, requests, webhook failures). Default: silent. */
   logger?: (line: string) => void;
 }
@@ -118,6 +122,8 @@ export interface EmulatorStats {
   predictionIds: string[];
   /** Webhook delivery attempts (retries included). */
   webhookDeliveries: number;
+  /** Requests to the public routes (output files, streams, pages) that carried an Authorization header: a client leaking its key. */
+  authOnPublicRoutes: number;
 }
 
 export interface Emulator extends AsyncDisposable {

@@ -2,6 +2,7 @@
 // scenarios, prompt directives, speed, list filters.
 
 import { describe, expect, test, vi } from 'vitest';
+import type { ModelSpec } from '../../src/emulator/index.js';
 import { SLOW, T0, api, createFlux, getPrediction, isIsoDate, sniff, start, validateAgainstOpenApi } from './helpers.js';
 
 describe('lifecycle on the emulator clock', () => {
@@ -357,6 +358,36 @@ describe('input validation and model resolution', () => {
     const a2 = await render('a red square');
     expect(a.equals(a2)).toBe(true);
     expect(a.equals(b)).toBe(false);
+  });
+});
+
+describe('extra models', () => {
+  test('a model given in options is served like the built-in ones', async () => {
+    const upscaler: ModelSpec = {
+      owner: 'acme',
+      name: 'upscaler',
+      description: 'A fake upscaler',
+      official: false,
+      timings: { startMs: 10, predictMs: 10 },
+      input: { required: ['image'], properties: { image: { type: 'string', format: 'uri' }, scale: { type: 'integer', minimum: 2, maximum: 4, default: 2 } } },
+      output: { type: 'string', format: 'uri' },
+      plan: (input, ctx) => ({
+        files: [{ kind: 'image', ext: 'png', format: 'png', prompt: String(input.image), seed: ctx.seed, width: 32 * (input.scale as number), height: 32 * (input.scale as number), quality: 80 }],
+        shape: 'single',
+        steps: 2,
+      }),
+    };
+    await using emu = await start({ models: [upscaler] });
+    const res = await api(emu, '/models/acme/upscaler/predictions', { json: { input: { image: 'https://example.com/a.png', scale: 3 } }, headers: { prefer: 'wait' } });
+    const p = (await res.json()) as { status: string; output: string; version: string };
+    expect(p.status).toBe('succeeded');
+    expect(p.version).toMatch(/^[0-9a-f]{64}$/);
+    expect(sniff(new Uint8Array(await (await fetch(p.output)).arrayBuffer()))).toBe('png');
+    expect((await api(emu, '/models/acme/upscaler/predictions', { json: { input: { image: 'x' } } })).status).toBe(422);
+    const model = (await (await api(emu, '/models/acme/upscaler')).json()) as { latest_version: { openapi_schema: any } };
+    expect(model.latest_version.openapi_schema.components.schemas.Input.required).toEqual(['image']);
+    // The built-in models are still there.
+    expect((await api(emu, '/models/black-forest-labs/flux-schnell')).status).toBe(200);
   });
 });
 

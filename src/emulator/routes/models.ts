@@ -1,12 +1,12 @@
 // Model routes: the model object (with its latest version's `openapi_schema`) and its versions.
 
 import { json, type Handler, type RequestContext } from '../http.js';
-import { VERSION_CREATED_AT, findModel, modelName, versionId, type ModelSpec } from '../models.js';
+import { VERSION_CREATED_AT, modelName, versionId, type ModelSpec } from '../models.js';
 import { fail } from '../problem.js';
 import { toOpenApiSchema } from '../schema.js';
 
 function findOr404(ctx: RequestContext): ModelSpec {
-  const model = findModel(ctx.params.owner!, ctx.params.name!);
+  const model = ctx.state.models.find(ctx.params.owner!, ctx.params.name!);
   if (!model) fail(404, `Model ${ctx.params.owner}/${ctx.params.name} not found`);
   return model;
 }

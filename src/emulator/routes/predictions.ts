@@ -4,7 +4,7 @@ import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
 import { json, readJsonObject, type Handler, type RequestContext } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
-import { MODELS, findModel, findModelByVersion, modelName, versionId, type ModelSpec } from '../models.js';
+import { modelName, versionId, type ModelRegistry, type ModelSpec } from '../models.js';
 import { planLogLines, predictionJson, TERMINAL_STATUSES, type PredictionRecord, type WebhookEvent } from '../predictions.js';
 import { fail } from '../problem.js';
 import { validateInput, withDefaults, type InvalidField } from '../schema.js';
@@ -33,40 +33,35 @@ export function parsePreferWait(header: string | undefined): number | undefined 
 }
 
 /** `owner/name:version` or a bare 64-hex version id. */
-function modelForVersion(version: unknown): { model: ModelSpec; version: string } {
+function modelForVersion(models: ModelRegistry, version: unknown): { model: ModelSpec; version: string } {
   if (typeof version !== 'string' || version === '') fail(422, 'version: required (a 64-character version id or owner/name:version)', { invalid_fields: [{ type: 'required', field: 'version', description: 'version is required' }] });
   const colon = version.indexOf(':');
   const id = colon >= 0 ? version.slice(colon + 1) : version;
   if (colon >= 0) {
     const [owner = '', name = ''] = version.slice(0, colon).split('/');
-    const model = findModel(owner, name);
+    const model = models.find(owner, name);
     if (!model) fail(404, `Model ${version.slice(0, colon)} not found`);
     if (versionId(model) !== id) fail(422, `version: ${id} is not a version of ${modelName(model)}; its latest version is ${versionId(model)}`);
     return { model, version: id };
   }
-  const model = findModelByVersion(id);
+  const model = models.findByVersion(id);
   if (!model) fail(422, `version: invalid version or not permitted (got ${JSON.stringify(id.slice(0, 70))})`);
   return { model, version: id };
-}
-
-/** Deployments map to the model of the same name, under any owner: `acme/flux-schnell` runs flux-schnell. */
-export function modelForDeployment(owner: string, name: string): ModelSpec | undefined {
-  return findModel(owner, name) ?? MODELS.find((m) => m.name === name);
 }
 
 function resolveModel(ctx: RequestContext, body: Record<string, unknown>): { model: ModelSpec; version: string; deployment?: string } {
   const { owner, name } = ctx.params;
   if (ctx.params.kind === 'model') {
-    const model = findModel(owner!, name!);
+    const model = ctx.state.models.find(owner!, name!);
     if (!model) fail(404, `Model ${owner}/${name} not found`);
     return { model, version: model.official ? 'hidden' : versionId(model) };
   }
   if (ctx.params.kind === 'deployment') {
-    const model = modelForDeployment(owner!, name!);
-    if (!model) fail(404, `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${MODELS.map((m) => m.name).join(', ')})`);
+    const model = ctx.state.models.forDeployment(owner!, name!);
+    if (!model) fail(404, `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${ctx.state.models.all.map((m) => m.name).join(', ')})`);
     return { model, version: versionId(model), deployment: `${owner}/${name}` };
   }
-  return modelForVersion(body.version);
+  return modelForVersion(ctx.state.models, body.version);
 }
 
 function checkWebhookFields(body: Record<string, unknown>): { webhook?: string; filter?: WebhookEvent[] } {
