@@ -1,20 +1,14 @@
 // Giving up costs nothing more: a generate* call that times out, is aborted, or whose client is closed
 // cancels the prediction it started on the server (unless told to keep it), and says so with its id.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { ReplicateClient } from '../../src/index.js';
-import { API_KEY, clientFor, startFast } from './helpers.js';
+import { API_KEY, clientFor, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 const LONG = '[emulator:predict_ms=600000]';

@@ -1,19 +1,13 @@
 // generateImage / generateVideo against the emulator: result shapes, inputs, and each way they fail.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import type { ImageResult, StatusUpdate } from '../../src/index.js';
-import { clientFor, startFast } from './helpers.js';
+import { clientFor, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 async function predictionOnServer(id: string): Promise<Record<string, unknown>> {

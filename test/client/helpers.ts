@@ -1,6 +1,7 @@
 // Shared helpers for the client tests: a fast emulator on loopback, a client pointed at it, and a
 // fake clock whose sleep records each requested delay and returns at once.
 
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { ReplicateClient, type ReplicateClientOptions } from '../../src/index.js';
 
@@ -12,6 +13,21 @@ export const FAST: EmulatorOptions = { timings: { '*': { startMs: 5, predictMs: 
 
 export function startFast(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ ...FAST, token: API_KEY, ...options });
+}
+
+/** One fast emulator for a test file, reset before each test; `use` receives it once started. */
+export function useEmulator(use: (emu: Emulator) => void, options: EmulatorOptions = {}): void {
+  let emu: Emulator | undefined;
+  beforeAll(async () => {
+    emu = await startFast(options);
+    use(emu);
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  beforeEach(() => {
+    emu?.reset();
+  });
 }
 
 /** A clock that only moves when the client sleeps; every sleep is recorded. */

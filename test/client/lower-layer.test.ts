@@ -1,7 +1,7 @@
 // The lower layer (createPrediction / getPrediction / cancelPrediction / listPredictions / uploadFile):
 // it throws typed ReplicateErrors that carry code, status, detail and prediction id.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import {
   AuthenticationError,
@@ -10,17 +10,11 @@ import {
   ReplicateError,
   type Prediction,
 } from '../../src/index.js';
-import { clientFor, startFast } from './helpers.js';
+import { clientFor, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 const FLUX = 'black-forest-labs/flux-schnell';

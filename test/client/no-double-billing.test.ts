@@ -1,19 +1,13 @@
 // No double billing: a create is repeated blindly only when the server cannot have acted on it; after an
 // ambiguous failure the client first looks for the prediction the lost request made, and adopts it.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { clientFor, startFast } from './helpers.js';
+import { clientFor, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 describe('ambiguous create failures', () => {

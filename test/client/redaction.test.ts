@@ -4,20 +4,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { ReplicateError } from '../../src/index.js';
-import { API_KEY, clientFor, startFast } from './helpers.js';
+import { API_KEY, clientFor, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 function expectNoKey(value: unknown): void {

@@ -1,21 +1,15 @@
 // The retry policy through the one request path: which failures are retried, after which delays
 // (asserted through the injected sleep, so nothing waits), and when the client gives up.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { ReplicateError } from '../../src/index.js';
 import { serverRequestedDelayMs } from '../../src/retry-policy.js';
-import { clientFor, fakeTime, startFast } from './helpers.js';
+import { clientFor, fakeTime, startFast, useEmulator } from './helpers.js';
 
 let emu: Emulator;
-beforeAll(async () => {
-  emu = await startFast();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
+useEmulator((started) => {
+  emu = started;
 });
 
 describe('429', () => {
