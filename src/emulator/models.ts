@@ -123,7 +123,9 @@ export const MODELS: readonly ModelSpec[] = [
       const seed = typeof input.seed === 'number' ? input.seed : ctx.seed;
       const prompt = typeof input.prompt === 'string' ? input.prompt : `frames:${shortHash(images.join('\n'))}`;
       return {
-        files: [{ kind: 'video', ext: 'mp4', prompt, seed, fps, durationSeconds, frameCount: Math.round(durationSeconds * fps) }],
+        // One scene per input image: the media encoder holds each picture with cheap skip frames,
+        // so a 30 s video stays small (a frame per picture would be 18 MB of uncompressed keyframes).
+        files: [{ kind: 'video', ext: 'mp4', prompt, seed, fps, durationSeconds, frameCount: images.length }],
         shape: 'single',
         steps: 10,
       };
