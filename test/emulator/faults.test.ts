@@ -207,7 +207,7 @@ describe('the admin routes', () => {
     emu.addFault({ route: 'account.get', type: 'status', status: 500 });
     emu.addScenario({ fail: 'x' });
     expect((await admin(emu, '/reset', { method: 'POST' })).status).toBe(204);
-    expect(emu.stats()).toEqual({ requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0 });
+    expect(emu.stats()).toEqual({ requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0, authOnPublicRoutes: 0 });
     expect((await api(emu, '/account')).status).toBe(200);
     const list = (await (await api(emu, '/predictions')).json()) as { results: unknown[] };
     expect(list.results).toEqual([]);

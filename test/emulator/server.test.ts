@@ -35,6 +35,10 @@ describe('auth', () => {
     expect((await fetch(p.output[0]!)).status).toBe(200);
     expect((await fetch(p.urls.stream)).status).toBe(200);
     expect((await fetch(`${emu.url}/_emulator/stats`)).status).toBe(200);
+    expect(emu.stats().authOnPublicRoutes).toBe(0);
+    // A client that sends its key to the output host is counted: the key does not belong there.
+    await fetch(p.output[0]!, { headers: { authorization: 'Bearer r8_secret' } });
+    expect(emu.stats().authOnPublicRoutes).toBe(1);
   });
 });
 
