@@ -80,6 +80,14 @@ describe('ambiguous create failures', () => {
     expect(emu.stats().requests['predictions.list']).toBe(1);
   });
 
+  test('an unreadable answer to a create (malformed JSON) adopts the prediction it made', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'malformed-json' });
+    const result = await client.generateImage('a dog');
+    expect(result).toMatchObject({ success: true, predictionId: emu.stats().predictionIds[0] });
+    expect(emu.stats().predictionsCreated).toBe(1);
+  });
+
   test('when the lookup itself fails, the create is not repeated blindly', async () => {
     const { client } = clientFor(emu);
     emu.addFault({ route: 'predictions.create', type: 'status', status: 504 });
