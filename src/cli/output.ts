@@ -101,9 +101,11 @@ export class Progress {
   download(download: DownloadView): void {
     if (this.quiet) return;
     if (this.live) {
+      // Chunks arrive far faster than anyone reads; the 100 ms redraw picks the latest up.
+      const first = this.view?.kind !== 'download' || this.view.download.fileName !== download.fileName;
       this.view = { kind: 'download', download };
       this.startTimer();
-      this.render();
+      if (first) this.render();
     }
     // Plain mode reports finished downloads through log(), not every chunk.
   }
