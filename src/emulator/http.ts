@@ -60,7 +60,12 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       if (size > limitBytes) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     });
+    let ended = false;
+    req.on('close', () => {
+      if (!ended) reject(Object.assign(new Error('the client closed the connection mid-body'), { clientGone: true }));
+    });
     req.on('end', () => {
+      ended = true;
       if (tooLarge) {
         reject(Object.assign(new Error('too large'), { tooLarge: true, size }));
       } else resolve(Buffer.concat(chunks));

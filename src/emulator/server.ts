@@ -105,6 +105,7 @@ export class EmulatorServer {
   constructor(private readonly state: EmulatorState) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
+        if (res.destroyed || (error && typeof error === 'object' && 'clientGone' in error)) return void res.destroy();
         state.log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         if (!res.headersSent && !res.destroyed) this.write(res, problemReply(problem(500, 'Internal emulator error')), undefined);
         else res.destroy();
