@@ -3,6 +3,8 @@
 // typed ReplicateErrors.
 
 import * as api from './api.js';
+import { Bookkeeper, type RunMeta } from './bookkeeping.js';
+import type { MediaKind } from './downloads.js';
 import {
   ClosedError,
   ConfigurationError,
@@ -11,8 +13,10 @@ import {
   CanceledError,
   ReplicateError,
   TimeoutError,
+  DataRemovedError,
   type ErrorCode,
 } from './errors.js';
+import type { IntentRecord } from './journal.js';
 import { resolveImageInputs, type ImageInput } from './image-inputs.js';
 import {
   DEFAULT_IMAGE_MODEL,
@@ -28,7 +32,9 @@ import {
 import { Operation, runPrediction, waitForPrediction, type RunOutcome } from './predictions.js';
 import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
 import { createRedactor, type Redactor } from './redact.js';
+import { resumeFromJournal, type ResumedPrediction } from './resume.js';
 import { resolveRetry, type RetryOptions } from './retry-policy.js';
+import type { Reservation } from './spend.js';
 import { Transport } from './transport.js';
 import {
   defaultSleep,
@@ -38,6 +44,8 @@ import {
   type SleepFn,
   type StatusListener,
   type UploadedFile,
+  isPrediction,
+  isTerminalStatus,
 } from './types.js';
 
 /** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
@@ -82,6 +90,56 @@ export interface ReplicateClientOptions {
   now?: () => number;
   /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Path of a journal file: every prediction is recorded there (JSON Lines, fsync'd) the moment its id is
+   * known, then its status, outputs, saved files and cost, so `resume()` can finish what a crash left.
+   * Needs a file system (Node, Bun, Deno). Default: no journal. Format: docs/durability.md.
+   */
+  journal?: string;
+  /**
+   * Most this client may spend, in USD: an operation whose estimate would cross what is left is refused
+   * before anything is created (`errorCode: 'budget_exceeded'`). Default: no limit.
+   */
+  budgetUsd?: number;
+}
+
+/** Where `generate*` saves the outputs (`{predictionId}-{index}.{ext}`, written atomically). */
+export interface DownloadTo {
+  /** Directory to save into; created if missing. */
+  dir: string;
+}
+
+/** Options of {@link ReplicateClient.download}. */
+export interface DownloadCallOptions extends DownloadTo {
+  /** Aborts the download (files already saved stay). */
+  signal?: AbortSignal;
+}
+
+/** What {@link ReplicateClient.download} accepts: a result of `generate*` or `pollPrediction`, a prediction, or URLs. */
+export type Downloadable =
+  | string
+  | readonly string[]
+  | Prediction
+  | { predictionId: string | null; imageUrls?: readonly string[]; videoUrl?: string | null; output?: unknown; prediction?: Prediction | null };
+
+/** The result of {@link ReplicateClient.download}: `if (result.success)` narrows it. */
+export type DownloadResult =
+  | { success: true; predictionId: string | null; files: string[]; error: null; errorCode: null }
+  /** `files` holds what was saved before the failure. `errorCode` is `data_removed` when the outputs expired. */
+  | { success: false; predictionId: string | null; files: string[]; error: string; errorCode: ErrorCode };
+
+/** Options of {@link ReplicateClient.resume}. */
+export interface ResumeOptions {
+  /** Deadline of the wait for each prediction. Default 600 000 ms (1 200 000 for videos). */
+  timeoutMs?: number;
+  /** Wait between polls. Default 5000 ms. */
+  intervalMs?: number;
+  /** Aborts the waits and downloads (the predictions keep running on the server). */
+  signal?: AbortSignal;
+  /** How many predictions are waited for at once. Default 8. */
+  concurrency?: number;
+  /** Called as each prediction is done with. */
+  onResult?: (result: ResumedPrediction) => void;
 }
 
 /** Options shared by the waiting calls. */
@@ -104,6 +162,8 @@ export interface GenerateImageOptions extends WaitOptions {
   input?: Record<string, unknown>;
   /** Override the client's `keepRunning` for this call. */
   keepRunning?: boolean;
+  /** Save every output image into `dir`; the result then lists the files. */
+  download?: DownloadTo;
 }
 
 /** Options of {@link ReplicateClient.generateVideo}. */
@@ -119,6 +179,8 @@ export interface GenerateVideoOptions extends WaitOptions {
   input?: Record<string, unknown>;
   /** Override the client's `keepRunning` for this call. */
   keepRunning?: boolean;
+  /** Save the video into `dir`; the result then lists the file. */
+  download?: DownloadTo;
 }
 
 /** Options of {@link ReplicateClient.pollPrediction}. */
@@ -148,6 +210,10 @@ export interface ImageSuccess {
   predictionId: string;
   error: null;
   prediction: Prediction;
+  /** What it cost, from the price table and the images made; null when the model has no known price. */
+  costUsd: number | null;
+  /** The saved files, in output order, when `download` was asked for. */
+  files?: string[];
 }
 
 /** A failed image generation. */
@@ -168,6 +234,10 @@ export interface VideoSuccess {
   predictionId: string;
   error: null;
   prediction: Prediction;
+  /** What it cost, from the price table and the duration asked for; null when the model has no known price. */
+  costUsd: number | null;
+  /** The saved file, when `download` was asked for. */
+  files?: string[];
 }
 
 /** A failed video generation. */
@@ -248,6 +318,8 @@ export class ReplicateClient implements AsyncDisposable {
   readonly #videoAdapters: Readonly<Record<string, VideoInputAdapter>>;
   readonly #keepRunning: boolean;
   readonly #preferWaitSeconds: number;
+  readonly #books: Bookkeeper;
+  readonly #logger: ReplicateClientOptions['logger'];
 
   /**
    * @throws ConfigurationError when no API key is found (`API key not provided ...`), or the base URL or
@@ -292,6 +364,20 @@ export class ReplicateClient implements AsyncDisposable {
     if (!Number.isInteger(this.#preferWaitSeconds) || this.#preferWaitSeconds < 0 || this.#preferWaitSeconds > 60) {
       throw new ConfigurationError('preferWaitSeconds must be a whole number of seconds from 0 to 60');
     }
+    this.#logger = options.logger;
+    try {
+      this.#books = new Bookkeeper({
+        journalPath: options.journal,
+        budgetUsd: options.budgetUsd,
+        prices: this.#prices,
+        redact: this.#redact,
+        now: this.#now,
+        fetch: fetchFn,
+        warn: (message) => this.#logger?.warn?.(this.#redact(message)),
+      });
+    } catch (error) {
+      throw new ConfigurationError((error as Error).message);
+    }
     this.#transport = new Transport({
       apiKey,
       baseUrl,
@@ -318,6 +404,26 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#close.signal.aborted;
   }
 
+  /** The journal file, or null without one. */
+  get journalPath(): string | null {
+    return this.#books.journal?.path ?? null;
+  }
+
+  /** What the predictions this client saw finish actually cost, in USD (from the price table and what they produced). */
+  get spentUsd(): number {
+    return this.#books.spend.spentUsd;
+  }
+
+  /** The `budgetUsd` option, or null without one. */
+  get budgetUsd(): number | null {
+    return this.#books.spend.budgetUsd;
+  }
+
+  /** What is left of the budget after spending and the estimates of running operations; null without a budget. */
+  get remainingBudgetUsd(): number | null {
+    return this.#books.spend.remainingUsd;
+  }
+
   // ---------------------------------------------------------------- results layer
 
   /**
@@ -335,13 +441,20 @@ export class ReplicateClient implements AsyncDisposable {
         const opts = readOptions(options);
         if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('The prompt is empty: describe the image to generate');
         const input = { ...checkInput(opts.input), prompt };
+        const downloadDir = checkDownload(opts.download);
         const started = this.#begin(opts, DEFAULT_TIMEOUT_MS);
-        const outcome = await this.#run(opts.model ?? DEFAULT_IMAGE_MODEL, input, started, opts.keepRunning);
+        const model = opts.model ?? DEFAULT_IMAGE_MODEL;
+        const asked: unknown = (input as Record<string, unknown>).num_outputs;
+        const numOutputs = typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : 1;
+        const hold = this.#books.reserve(model, numOutputs, `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`);
+        const meta: RunMeta = { requestId: null, model, input, kind: 'image', downloadDir, durationSeconds: null };
+        const { outcome, costUsd } = await this.#run(model, input, started, opts.keepRunning, meta, hold);
         const prediction = finished(outcome);
         const imageUrls = outputUrls(prediction.output);
         const [imageUrl] = imageUrls;
         if (imageUrl === undefined) throw noOutput(prediction, 'image URLs');
-        return { success: true, imageUrl, imageUrls, predictionId: prediction.id, error: null, prediction };
+        const files = await this.#save(prediction, imageUrls, downloadDir, 'image', started.operation, outcome);
+        return { success: true, imageUrl, imageUrls, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
       } catch (error) {
         return fail(asReplicateError(error), outcomeOf(error));
       }
@@ -361,6 +474,7 @@ export class ReplicateClient implements AsyncDisposable {
         videoUrl: null,
         durationSeconds,
       });
+      let hold: Reservation | null = null;
       try {
         const options = readOptions(videoOptions);
         if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
@@ -379,9 +493,12 @@ export class ReplicateClient implements AsyncDisposable {
           );
         }
         const extra = checkInput(options.input);
+        const downloadDir = checkDownload(options.download);
         // The deadline starts now: uploads of large images count against it.
         const started = this.#begin(options, DEFAULT_VIDEO_TIMEOUT_MS);
         const { operation } = started;
+        // Refused before the uploads: nothing is created when the budget would be crossed.
+        hold = this.#books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
         const images = await resolveImageInputs(imageUrls, async (content, filename) => {
           const file = await api.uploadFile(this.#transport, content, {
             filename,
@@ -400,12 +517,18 @@ export class ReplicateClient implements AsyncDisposable {
           }),
           ...extra,
         };
-        const outcome = await this.#run(model, input, started, options.keepRunning);
+        const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds };
+        const run = await this.#run(model, input, started, options.keepRunning, meta, hold);
+        hold = null;
+        const { outcome, costUsd } = run;
         const prediction = finished(outcome);
         const videoUrl = adapter.videoUrl ? adapter.videoUrl(prediction.output) : (outputUrls(prediction.output)[0] ?? null);
         if (!videoUrl) throw noOutput(prediction, 'video URL');
-        return { success: true, videoUrl, durationSeconds, predictionId: prediction.id, error: null, prediction };
+        const files = await this.#save(prediction, [videoUrl], downloadDir, 'video', operation, outcome);
+        return { success: true, videoUrl, durationSeconds, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
       } catch (error) {
+        // A failure before the run (an upload, say) releases the hold: nothing was created.
+        if (hold) this.#books.spend.settle(hold, 0);
         return fail(asReplicateError(error), outcomeOf(error));
       }
     });
@@ -450,6 +573,99 @@ export class ReplicateClient implements AsyncDisposable {
         }
         return { status: 'error', predictionId: id, output: null, error: message, errorCode: error.code, prediction: last };
       }
+    });
+  }
+
+  /**
+   * Saves the outputs of a result (of `generate*` or `pollPrediction`), a prediction, or URLs into `dir`,
+   * atomically, as `{predictionId}-{index}.{ext}` (a bare URL keeps its own name). With a journal, each
+   * saved file is recorded. Never throws for operational failures: an output that already expired gives
+   * `errorCode: 'data_removed'` with the prediction id.
+   */
+  download(target: Downloadable, options: DownloadCallOptions): Promise<DownloadResult> {
+    return this.#track(async (): Promise<DownloadResult> => {
+      let predictionId: string | null = null;
+      try {
+        const opts = readOptions(options);
+        const dir = checkDownload(opts);
+        if (dir === null) throw new InvalidInputError('download needs { dir }: the directory to save into');
+        if (this.closed) throw new ClosedError('The client is closed');
+        const found = downloadTargets(target);
+        predictionId = found.predictionId;
+        if (found.urls.length === 0) {
+          throw found.dataRemoved
+            ? new DataRemovedError(
+                `The outputs of prediction ${predictionId ?? '(unknown)'} are no longer available (data_removed): Replicate deletes API outputs an hour after the prediction`,
+                { predictionId },
+              )
+            : new InvalidInputError('Nothing to download: no output URL was found in what was given', { predictionId });
+        }
+        const signal = opts.signal ? AbortSignal.any([opts.signal, this.#close.signal]) : this.#close.signal;
+        const saved = await this.#books.save(predictionId, found.urls, { dir, expect: found.expect, signal });
+        if (saved.error) {
+          return { success: false, predictionId, files: saved.files, error: this.#redact(saved.error.message), errorCode: saved.error.code };
+        }
+        return { success: true, predictionId, files: saved.files, error: null, errorCode: null };
+      } catch (caught) {
+        const error = asReplicateError(caught);
+        return { success: false, predictionId: error.predictionId ?? predictionId, files: [], error: this.#redact(error.message), errorCode: error.code };
+      }
+    });
+  }
+
+  /**
+   * Finishes what the journal says is unfinished, typically after a crash: predictions whose create was
+   * sent but never answered are found by listing (same model and input) and adopted; every prediction not
+   * yet terminal is waited for and its cost booked; outputs asked for and not on disk are saved into the
+   * directory the journal recorded. Never creates a prediction. Resolves with one result per prediction
+   * taken up (an empty list when nothing was left).
+   * @throws ConfigurationError without a journal; the file system's or the API's error when the journal
+   *   cannot be read or the listing fails.
+   */
+  resume(options: ResumeOptions = {}): Promise<ResumedPrediction[]> {
+    return this.#track(async () => {
+      const opts = readOptions(options);
+      const journal = this.#books.journal;
+      if (!journal) throw new ConfigurationError('resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })');
+      if (this.closed) throw new ClosedError('The client is closed');
+      const concurrency = opts.concurrency ?? 8;
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency must be a whole number of at least 1');
+      const signal = opts.signal;
+      const waitOptions: WaitOptions = {
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        ...(signal ? { signal } : {}),
+      };
+      return resumeFromJournal({
+        books: this.#books,
+        journalPath: journal.path,
+        signal: signal ? AbortSignal.any([signal, this.#close.signal]) : this.#close.signal,
+        concurrency,
+        onResult: opts.onResult,
+        wait: async (predictionId, kind) => {
+          const { operation, intervalMs } = this.#begin(waitOptions, kind === 'video' ? DEFAULT_VIDEO_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
+          operation.predictionId = predictionId;
+          const first = await api.getPrediction(this.#transport, predictionId, {
+            signal,
+            deadline: operation.deadline,
+            onRetry: operation.onRetry,
+          });
+          return waitForPrediction(this.#transport, first, operation, intervalMs);
+        },
+        findCreated: (intent: IntentRecord, knownIds: Set<string>) => {
+          const owned = new api.PredictionLedger();
+          for (const id of knownIds) owned.claim(id);
+          return api.findCreatedPrediction(this.#transport, {
+            target: { model: intent.model },
+            input: intent.input,
+            since: Date.parse(intent.at),
+            ledger: owned,
+            deadline: this.#now() + DEFAULT_CALL_TIMEOUT_MS,
+            signal,
+            cleanup: undefined,
+          });
+        },
+      });
     });
   }
 
@@ -557,6 +773,7 @@ export class ReplicateClient implements AsyncDisposable {
   async close(): Promise<void> {
     if (!this.#close.signal.aborted) this.#close.abort(new ClosedError());
     await Promise.allSettled([...this.#inFlight]);
+    await this.#books.journal?.close().catch(() => undefined);
   }
 
   /** `await using client = new ReplicateClient()` closes it at the end of the scope. */
@@ -594,25 +811,75 @@ export class ReplicateClient implements AsyncDisposable {
     return { operation, intervalMs };
   }
 
-  /** Runs a prediction of `model` to its end within the operation (see runPrediction). */
-  #run(
+  /**
+   * Runs a prediction of `model` to its end within the operation (see runPrediction), with the books kept:
+   * the intent is on disk before the create is sent (with a journal), every answer is journaled, and the
+   * hold on the budget becomes the actual cost once the prediction finished.
+   */
+  async #run(
     model: string,
     input: Record<string, unknown>,
     started: { operation: Operation; intervalMs: number },
     keepRunning: boolean | undefined,
-  ): Promise<RunOutcome> {
-    return runPrediction(
-      this.#transport,
-      {
-        target: { model },
-        input,
-        intervalMs: started.intervalMs,
-        keepRunning: keepRunning ?? this.#keepRunning,
-        preferWaitSeconds: this.#preferWaitSeconds,
-        ledger: this.#ledger,
-      },
-      started.operation,
-    );
+    meta: RunMeta,
+    hold: Reservation,
+  ): Promise<{ outcome: RunOutcome; costUsd: number | null }> {
+    const books = this.#books;
+    const { operation } = started;
+    const watcher = books.watch(meta);
+    let outcome: RunOutcome;
+    try {
+      if (books.journal) {
+        meta.requestId = globalThis.crypto.randomUUID();
+        await books.intent(meta, hold);
+      }
+      operation.onPrediction = watcher.observe;
+      outcome = await runPrediction(
+        this.#transport,
+        {
+          target: { model },
+          input,
+          intervalMs: started.intervalMs,
+          keepRunning: keepRunning ?? this.#keepRunning,
+          preferWaitSeconds: this.#preferWaitSeconds,
+          ledger: this.#ledger,
+        },
+        operation,
+      );
+    } catch (error) {
+      books.spend.settle(hold, 0);
+      throw error;
+    } finally {
+      operation.onPrediction = undefined;
+    }
+    await watcher.settled();
+    const last = outcome.prediction;
+    if (last && isTerminalStatus(last.status)) {
+      return { outcome, costUsd: await books.finish(meta, last, hold) };
+    }
+    if (outcome.kind === 'gave_up') {
+      const id = last?.id ?? outcome.error.predictionId ?? operation.predictionId;
+      // Found only while canceling (a lost create): it still gets its created record.
+      if (id !== null && !watcher.seen()) await books.adopt(meta, placeholderPrediction(id, model, input, this.#now()));
+      await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer);
+    }
+    return { outcome, costUsd: null };
+  }
+
+  /** Saves outputs when the call asked for it; a failure becomes the call's (with the prediction id). */
+  async #save(
+    prediction: Prediction,
+    urls: readonly string[],
+    dir: string | null,
+    expect: MediaKind,
+    operation: Operation,
+    outcome: RunOutcome,
+  ): Promise<{ files?: string[] }> {
+    if (dir === null) return {};
+    const signal = operation.signal ? AbortSignal.any([operation.signal, this.#close.signal]) : this.#close.signal;
+    const saved = await this.#books.save(prediction.id, urls, { dir, expect, signal });
+    if (saved.error) throw new OutcomeError(saved.error, outcome);
+    return { files: saved.files };
   }
 
   #failure(error: ReplicateError, outcome?: RunOutcome): FailureFields {
@@ -735,4 +1002,42 @@ function checkInterval(value: number | undefined): number {
     throw new InvalidInputError(`intervalMs must be a positive number of milliseconds, got ${String(value)}`);
   }
   return intervalMs;
+}
+
+/** The `download` option's directory, or null when not asked for. */
+function checkDownload(download: unknown): string | null {
+  if (download === undefined || download === null) return null;
+  const dir = isObject(download) ? download.dir : undefined;
+  if (typeof dir !== 'string' || dir.trim() === '') throw new InvalidInputError('download must be { dir: "path/to/directory" }');
+  return dir;
+}
+
+/** The URLs, prediction id and media kind of something to download. */
+function downloadTargets(target: Downloadable): { predictionId: string | null; urls: string[]; expect: MediaKind; dataRemoved: boolean } {
+  if (typeof target === 'string') return { predictionId: null, urls: [target], expect: 'media', dataRemoved: false };
+  if (Array.isArray(target)) {
+    if (!target.every((u) => typeof u === 'string')) throw new InvalidInputError('download takes URLs as strings');
+    return { predictionId: null, urls: [...(target as readonly string[])], expect: 'media', dataRemoved: false };
+  }
+  if (!isObject(target)) throw new InvalidInputError('download takes a result, a prediction, a URL or a list of URLs');
+  if (isPrediction(target) && !('predictionId' in target)) {
+    return { predictionId: target.id, urls: outputUrls(target.output), expect: 'media', dataRemoved: target.data_removed === true };
+  }
+  const result = target as Exclude<Downloadable, string | readonly string[] | Prediction> & { success?: unknown; errorCode?: unknown };
+  const predictionId = typeof result.predictionId === 'string' ? result.predictionId : null;
+  const dataRemoved = result.prediction?.data_removed === true;
+  if (result.success === false) {
+    throw new InvalidInputError(`Nothing to download: the generation failed (${String(result.errorCode)})`, { predictionId });
+  }
+  if (Array.isArray(result.imageUrls) && result.imageUrls.length > 0) {
+    return { predictionId, urls: [...result.imageUrls], expect: 'image', dataRemoved };
+  }
+  if (typeof result.videoUrl === 'string') return { predictionId, urls: [result.videoUrl], expect: 'video', dataRemoved };
+  const urls = outputUrls(result.output ?? result.prediction?.output);
+  return { predictionId, urls, expect: 'media', dataRemoved };
+}
+
+/** A stand-in for a prediction known only by id (found while canceling after a lost create). */
+function placeholderPrediction(id: string, model: string, input: Record<string, unknown>, nowMs: number): Prediction {
+  return { id, model: parseModelRef(model)?.model ?? model, version: '', input, output: null, error: null, status: 'starting', created_at: new Date(nowMs).toISOString() };
 }

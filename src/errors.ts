@@ -13,6 +13,9 @@
  * - `prediction_failed`: the prediction ended `failed` (or produced no usable output).
  * - `canceled`: the caller aborted through its `AbortSignal`, or the prediction was canceled.
  * - `closed`: the client was closed while the operation was running, or before it started.
+ * - `data_removed`: an output file is gone (Replicate deletes API outputs an hour after the prediction).
+ * - `budget_exceeded`: the operation's estimate would cross the client's `budgetUsd`; nothing was created.
+ * - `journal_failed`: the journal could not be written, so nothing was created (see docs/durability.md).
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -23,7 +26,10 @@ export type ErrorCode =
   | 'http'
   | 'prediction_failed'
   | 'canceled'
-  | 'closed';
+  | 'closed'
+  | 'data_removed'
+  | 'budget_exceeded'
+  | 'journal_failed';
 
 /** Every error code, in a stable order (handy for exhaustive tests and tables). */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -36,6 +42,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'prediction_failed',
   'canceled',
   'closed',
+  'data_removed',
+  'budget_exceeded',
+  'journal_failed',
 ];
 
 /** Extra facts an error can carry. */
@@ -191,6 +200,31 @@ export class ClosedError extends ReplicateError {
   constructor(message = 'The client is closed', details: ReplicateErrorDetails = {}) {
     super('closed', message, details);
     this.name = 'ClosedError';
+  }
+}
+
+/** An output file is gone: the prediction's outputs were removed (an hour after it, on Replicate). */
+export class DataRemovedError extends ReplicateError {
+  constructor(message: string, details: ReplicateErrorDetails = {}) {
+    super('data_removed', message, details);
+    this.name = 'DataRemovedError';
+  }
+}
+
+/** Refused before anything was created: the operation's estimate would cross the client's `budgetUsd`. */
+export class BudgetExceededError extends ReplicateError {
+  constructor(message: string, details: ReplicateErrorDetails = {}) {
+    super('budget_exceeded', message, details);
+    this.name = 'BudgetExceededError';
+  }
+}
+
+/** The journal could not be written before a create, so the create was not sent. */
+export class JournalError extends ReplicateError {
+  constructor(message: string, details: ReplicateErrorDetails & { cause?: unknown } = {}) {
+    super('journal_failed', message, details);
+    this.name = 'JournalError';
+    if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
   }
 }
 

@@ -24,6 +24,11 @@ export {
   type CreatePredictionOptions,
   type RequestOptions,
   type ListPredictionsOptions,
+  type DownloadTo,
+  type DownloadCallOptions,
+  type Downloadable,
+  type DownloadResult,
+  type ResumeOptions,
 } from './client.js';
 export type { PredictionTarget } from './api.js';
 export {
@@ -38,6 +43,9 @@ export {
   PredictionFailedError,
   CanceledError,
   ClosedError,
+  DataRemovedError,
+  BudgetExceededError,
+  JournalError,
   ERROR_CODES,
   type ErrorCode,
   type ReplicateErrorDetails,
@@ -62,6 +70,36 @@ export {
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
 export { REDACTED } from './redact.js';
+export {
+  readJournal,
+  parseJournal,
+  foldJournal,
+  journalTotals,
+  needsResume,
+  JOURNAL_VERSION,
+  type JournalRecord,
+  type JournalKind,
+  type JournalContents,
+  type JournalEntry,
+  type JournalState,
+  type JournalTotals,
+  type IntentRecord,
+  type CreatedRecord,
+  type StatusRecord,
+  type FinishedRecord,
+  type FileRecord,
+  type DownloadFailedRecord,
+  type NotCreatedRecord,
+} from './journal.js';
+export type { ResumedPrediction } from './resume.js';
+export {
+  downloadOutput,
+  DownloadError,
+  type DownloadErrorCode,
+  type DownloadOptions,
+  type DownloadedFile,
+  type MediaKind,
+} from './downloads.js';
 export { isTerminalStatus } from './types.js';
 export type {
   Prediction,

@@ -1,0 +1,293 @@
+// The client's books: for every prediction it runs, the journal records (intent, created, status,
+// finished, files) and the spend (budget holds, actual cost). generate*, download and resume all go
+// through the Bookkeeper, so the journal and `spentUsd` tell the same story.
+
+import { DownloadError, downloadOutput, type MediaKind } from './downloads.js';
+import {
+  CanceledError,
+  DataRemovedError,
+  HttpError,
+  InvalidInputError,
+  JournalError,
+  NetworkError,
+  ReplicateError,
+  TimeoutError,
+} from './errors.js';
+import { Journal, type JournalKind } from './journal.js';
+import { outputUrls } from './models.js';
+import { priceOf, costMicros, type PriceTable } from './pricing.js';
+import { actualCostMicros, modelName, Spend, toUsd, type Reservation } from './spend.js';
+import { isTerminalStatus, type FetchFn, type Prediction } from './types.js';
+
+/** What the books know about one run of a prediction. */
+export interface RunMeta {
+  /** Links the intent record to the created one. */
+  requestId: string | null;
+  model: string;
+  input: Record<string, unknown>;
+  kind: JournalKind;
+  /** Where to save outputs; null when not asked to. */
+  downloadDir: string | null;
+  durationSeconds: number | null;
+}
+
+export interface BookkeeperOptions {
+  journalPath: string | undefined;
+  budgetUsd: number | undefined;
+  prices: PriceTable;
+  redact: (text: string) => string;
+  now: () => number;
+  fetch: FetchFn;
+  /** Warnings (a journal record that could not be written after the prediction existed). */
+  warn: (message: string) => void;
+}
+
+/** Saved files of one prediction, and the error that stopped the saving, if one did. */
+export interface SaveOutcome {
+  files: string[];
+  error: ReplicateError | null;
+}
+
+export class Bookkeeper {
+  readonly journal: Journal | null;
+  readonly spend: Spend;
+  readonly #prices: PriceTable;
+  readonly #fetch: FetchFn;
+  readonly #warn: (message: string) => void;
+
+  constructor(options: BookkeeperOptions) {
+    if (options.journalPath !== undefined && (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')) {
+      throw new RangeError('journal must be the path of a file');
+    }
+    this.journal = options.journalPath === undefined ? null : new Journal(options.journalPath, { redact: options.redact, now: options.now });
+    this.spend = new Spend(options.budgetUsd);
+    this.#prices = options.prices;
+    this.#fetch = options.fetch;
+    this.#warn = options.warn;
+  }
+
+  /** The estimated cost in micro-dollars of `units` (images, or seconds of video) of `model`; null without a price. */
+  estimateMicros(model: string, units: number): number | null {
+    try {
+      priceOf(modelName(model), this.#prices);
+      return costMicros(modelName(model), units, this.#prices);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Holds the estimate of an operation before it creates anything.
+   * @throws BudgetExceededError (or InvalidInputError for an unknown price under a budget)
+   */
+  reserve(model: string, units: number, what: string): Reservation {
+    return this.spend.reserve(this.estimateMicros(model, units), what);
+  }
+
+  /**
+   * Records the intent to create, on disk, before the create is sent.
+   * @throws JournalError when it cannot be written (then nothing must be created)
+   */
+  async intent(meta: RunMeta, estimate: Reservation | null): Promise<void> {
+    if (!this.journal || meta.requestId === null) return;
+    try {
+      await this.journal.append({
+        event: 'intent',
+        requestId: meta.requestId,
+        model: meta.model,
+        input: meta.input,
+        kind: meta.kind,
+        downloadDir: meta.downloadDir,
+        durationSeconds: meta.durationSeconds,
+        estimateUsd: estimate ? toUsd(estimate.micros) : null,
+      });
+    } catch (error) {
+      throw new JournalError(
+        `Could not write the journal ${this.journal.path} (${error instanceof Error ? error.message : String(error)}); nothing was created`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * A watcher for every answer about the run's prediction: the first writes the `created` record, later
+   * changes of a non-terminal status write `status` records. Never throws.
+   */
+  watch(meta: RunMeta): { observe: (prediction: Prediction) => void; seen: () => boolean; settled: () => Promise<void> } {
+    let lastStatus: string | null = null;
+    const writes: Promise<void>[] = [];
+    const observe = (prediction: Prediction): void => {
+      if (!this.journal) return;
+      if (lastStatus === null) {
+        lastStatus = prediction.status;
+        writes.push(this.#append(this.createdRecord(meta, prediction)));
+      } else if (prediction.status !== lastStatus && !isTerminalStatus(prediction.status)) {
+        lastStatus = prediction.status;
+        writes.push(this.#append({ event: 'status', predictionId: prediction.id, status: prediction.status }));
+      }
+    };
+    return { observe, seen: () => lastStatus !== null, settled: async () => void (await Promise.all(writes)) };
+  }
+
+  /** The `created` record of a prediction. */
+  createdRecord(meta: RunMeta, prediction: Prediction) {
+    return {
+      event: 'created' as const,
+      predictionId: prediction.id,
+      requestId: meta.requestId,
+      model: prediction.model || modelName(meta.model),
+      version: typeof prediction.version === 'string' ? prediction.version : null,
+      input: meta.input,
+      createdAt: typeof prediction.created_at === 'string' ? prediction.created_at : new Date().toISOString(),
+      kind: meta.kind,
+      downloadDir: meta.downloadDir,
+      durationSeconds: meta.durationSeconds,
+      status: prediction.status,
+    };
+  }
+
+  /** Appends a `created` record for a prediction found after the fact (resume's adoption). */
+  adopt(meta: RunMeta, prediction: Prediction): Promise<void> {
+    return this.#append(this.createdRecord(meta, prediction));
+  }
+
+  /** Appends a `not_created` record: the intent's create never reached the server. */
+  notCreated(requestId: string): Promise<void> {
+    return this.#append({ event: 'not_created', requestId });
+  }
+
+  /**
+   * Books a prediction that reached a terminal status: its actual cost replaces the hold (or is added, for a
+   * prediction resumed without one), and a `finished` record is written. Returns the cost in USD (null: no price).
+   */
+  async finish(meta: RunMeta, prediction: Prediction, hold: Reservation | null): Promise<number | null> {
+    const micros = actualCostMicros(
+      {
+        model: prediction.model || meta.model,
+        status: prediction.status,
+        output: prediction.output,
+        durationSeconds: meta.durationSeconds,
+        input: meta.input,
+        imageCount: typeof prediction.metrics?.image_count === 'number' ? prediction.metrics.image_count : null,
+      },
+      this.#prices,
+    );
+    if (hold) this.spend.settle(hold, micros);
+    else this.spend.record(micros);
+    const costUsd = micros === null ? null : toUsd(micros);
+    if (isTerminalStatus(prediction.status)) {
+      await this.#append({
+        event: 'finished',
+        predictionId: prediction.id,
+        status: prediction.status,
+        outputUrls: outputUrls(prediction.output),
+        error: typeof prediction.error === 'string' ? prediction.error : prediction.error == null ? null : JSON.stringify(prediction.error),
+        costUsd,
+        dataRemoved: prediction.data_removed === true,
+      });
+    }
+    return costUsd;
+  }
+
+  /**
+   * A call gave up on its prediction: when nothing was created, or it was canceled on the server (it
+   * produced nothing), the hold is released; when it may still be running, the hold stays (it may yet
+   * cost that much) and the journal notes the last status, so `resume()` can finish it.
+   */
+  async gaveUp(hold: Reservation | null, prediction: { id: string | null; status: Prediction['status'] | null }, canceledOnServer: boolean): Promise<void> {
+    if (hold && (prediction.id === null || canceledOnServer)) this.spend.settle(hold, 0);
+    if (prediction.id !== null) {
+      await this.#append({
+        event: 'status',
+        predictionId: prediction.id,
+        status: prediction.status ?? 'starting',
+        note: canceledOnServer ? 'the call gave up and canceled it' : 'the call gave up; it may still be running',
+      });
+    }
+  }
+
+  /**
+   * Downloads output `indices` of a prediction into `dir` (`{predictionId}-{index}.{ext}`, atomically),
+   * recording each saved file (or failure) in the journal. Stops at the first failure and returns it as
+   * a ReplicateError carrying the prediction id (`data_removed` when the file host says it is gone).
+   */
+  async save(
+    predictionId: string | null,
+    urls: readonly string[],
+    options: { dir: string; expect: MediaKind; indices?: readonly number[]; signal?: AbortSignal },
+  ): Promise<SaveOutcome> {
+    const files: string[] = [];
+    const indices = options.indices ?? urls.map((_, i) => i);
+    for (const index of indices) {
+      const url = urls[index];
+      if (url === undefined) continue;
+      try {
+        const file = await downloadOutput(url, {
+          dir: options.dir,
+          ...(predictionId !== null ? { predictionId } : {}),
+          index,
+          expect: options.expect,
+          fetch: this.#fetch as typeof fetch,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        files.push(file.path);
+        if (predictionId !== null) {
+          await this.#append({
+            event: 'file',
+            predictionId,
+            index,
+            url,
+            path: file.path,
+            bytes: file.bytes,
+            contentType: file.contentType,
+          });
+        }
+      } catch (caught) {
+        const error = downloadFailure(caught, predictionId, url);
+        if (predictionId !== null) {
+          await this.#append({ event: 'download_failed', predictionId, index, url, errorCode: error.code, error: error.message });
+        }
+        return { files, error };
+      }
+    }
+    return { files, error: null };
+  }
+
+  async #append(record: Parameters<Journal['append']>[0]): Promise<void> {
+    if (!this.journal) return;
+    try {
+      await this.journal.append(record);
+    } catch (error) {
+      this.#warn(`could not write the journal ${this.journal.path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** The ReplicateError for a failed download, with the prediction id and what to do. */
+export function downloadFailure(caught: unknown, predictionId: string | null, url: string): ReplicateError {
+  const of = predictionId ? ` of prediction ${predictionId}` : '';
+  const details = { predictionId };
+  if (!(caught instanceof DownloadError)) {
+    return new NetworkError(`network: could not save the output${of} from ${url}: ${caught instanceof Error ? caught.message : String(caught)}`, details);
+  }
+  const status = caught.status;
+  const reason = caught.message.replace(/\.$/, '');
+  switch (caught.code) {
+    case 'data_removed':
+      return new DataRemovedError(
+        `The output${of} is no longer available (data_removed): ${url} answered HTTP ${status ?? 'gone'}; Replicate deletes API outputs an hour after the prediction, so it can no longer be saved`,
+        { ...details, status },
+      );
+    case 'timeout':
+      return new TimeoutError(`timeout: saving the output${of} failed: ${reason}`, { ...details, status });
+    case 'canceled':
+      return new CanceledError(`Saving the output${of} was canceled`, details);
+    case 'invalid_input':
+      return new InvalidInputError(`Cannot save the output${of}: ${reason}`, details);
+    case 'network':
+    case 'truncated':
+      return new NetworkError(`network: saving the output${of} failed: ${reason}`, { ...details, status });
+    default:
+      return new HttpError(`Saving the output${of} failed: ${reason}`, { ...details, status });
+  }
+}
