@@ -121,3 +121,4 @@ export {
   type WebhookFailureReason,
   type WebhookHeaders,
 } from './webhooks.js';
+export { createWebhookHandler, createNodeWebhookHandler, DEFAULT_WEBHOOK_IDS_REMEMBERED, DEFAULT_WEBHOOK_MAX_BODY_BYTES, type WebhookHandlerOptions, type WebhookDelivery, type NodeWebhookRequest, type NodeWebhookResponse } from './webhook-handler.js';

@@ -33,6 +33,7 @@ export type WebhookVerification =
 /**
  * Checks a webhook delivery's signature and timestamp. Never throws for a bad delivery: returns
  * `{ valid: false, reason, error }` (a missing header is named in `error`).
+ * @throws RangeError when `toleranceSeconds` is negative or NaN (a programming error, not a bad delivery).
  *
  * ```ts
  * const verdict = await verifyWebhook({ headers: request.headers, body: await request.text(), secret });
@@ -41,6 +42,10 @@ export type WebhookVerification =
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookVerification> {
   const { toleranceSeconds = 300, now = Date.now } = options;
+  // NaN would compare false and silently turn the replay check off.
+  if (typeof toleranceSeconds !== 'number' || Number.isNaN(toleranceSeconds) || toleranceSeconds < 0) {
+    throw new RangeError(`toleranceSeconds must be a non-negative number of seconds, got ${String(toleranceSeconds)}`);
+  }
   const id = header(options.headers, 'webhook-id');
   const timestampText = header(options.headers, 'webhook-timestamp');
   const signatures = header(options.headers, 'webhook-signature');
@@ -81,6 +86,7 @@ function reject(reason: WebhookFailureReason, error: string): WebhookVerificatio
 }
 
 function header(headers: WebhookHeaders, name: string): string | null {
+  if (typeof headers !== 'object' || headers === null) return null;
   // A Headers object (from any realm or polyfill) has get(); a plain record has not.
   if (typeof (headers as { get?: unknown }).get === 'function') return (headers as Headers).get(name);
   const record = headers as Record<string, string | string[] | undefined>;
