@@ -9,7 +9,7 @@ import { ProblemError, problem, problemBody, type Problem } from './problem.js';
 import type { RateClass } from './rate-limit.js';
 import { getAccount, getWebhookSecret } from './routes/account.js';
 import { createFile, deleteFile, downloadFile, getFile, listFiles } from './routes/files.js';
-import { getModel, listVersions } from './routes/models.js';
+import { getModel, listHardware, listModels, listVersions } from './routes/models.js';
 import { getOutput } from './routes/outputs.js';
 import { cancelPrediction, createPrediction, getPrediction, listPredictions } from './routes/predictions.js';
 import { webPage } from './routes/web.js';
@@ -48,6 +48,7 @@ const ROUTES: readonly Route[] = [
   route(['GET'], '/v1/predictions', 'predictions.list', listPredictions),
   route(['GET'], '/v1/predictions/:seg', 'predictions.get', getPrediction, ['id']),
   route(['POST'], '/v1/predictions/:seg/cancel', 'predictions.cancel', cancelPrediction, ['id']),
+  route(['GET'], '/v1/models', 'models.list', listModels),
   route(['GET'], '/v1/models/:seg/:seg', 'models.get', getModel, ['owner', 'name']),
   route(['GET'], '/v1/models/:seg/:seg/versions', 'models.versions', listVersions, ['owner', 'name']),
   route(['POST'], '/v1/files', 'files.create', createFile),
@@ -56,6 +57,7 @@ const ROUTES: readonly Route[] = [
   route(['DELETE'], '/v1/files/:seg', 'files.delete', deleteFile, ['id']),
   route(['GET'], '/v1/files/:seg/download', 'files.download', downloadFile, ['id']),
   route(['GET'], '/v1/account', 'account.get', getAccount),
+  route(['GET'], '/v1/hardware', 'hardware.list', listHardware),
   route(['GET'], '/v1/webhooks/default/secret', 'webhooks.secret', getWebhookSecret),
   route(['GET', 'HEAD'], '/delivery/:seg/out-(\\d+)\\.[a-z0-9]+', 'outputs.get', getOutput, ['id', 'index']),
   route(['GET'], '/stream/:seg', 'stream', streamPrediction, ['id']),

@@ -10,7 +10,9 @@ export type RouteName =
   | 'predictions.cancel'
   | 'predictions.list'
   | 'models.get'
+  | 'models.list'
   | 'models.versions'
+  | 'hardware.list'
   | 'files.create'
   | 'files.get'
   | 'files.list'
@@ -27,7 +29,9 @@ export const ROUTE_NAMES: readonly RouteName[] = [
   'predictions.cancel',
   'predictions.list',
   'models.get',
+  'models.list',
   'models.versions',
+  'hardware.list',
   'files.create',
   'files.get',
   'files.list',

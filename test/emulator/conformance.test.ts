@@ -121,6 +121,15 @@ describe('the official replicate client against the emulator', () => {
     }
   });
 
+  test('models.list and hardware.list answer', async () => {
+    const models = await replicate.models.list();
+    expect(validateAgainstOpenApi('GET', '/models', 200, models)).toEqual([]);
+    expect(models.results.map((m) => `${m.owner}/${m.name}`)).toEqual(['black-forest-labs/flux-schnell', 'fofr/skyreels-2', 'fofr/frames-to-video']);
+    const hardware = await replicate.hardware.list();
+    expect(validateAgainstOpenApi('GET', '/hardware', 200, hardware)).toEqual([]);
+    expect(hardware.map((h) => h.sku)).toContain('cpu');
+  });
+
   test('accounts.current and the default webhook secret answer', async () => {
     const account = await replicate.accounts.current();
     expect(validateAgainstOpenApi('GET', '/account', 200, account)).toEqual([]);
