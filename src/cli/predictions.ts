@@ -1,5 +1,6 @@
 // Running a prediction from the CLI: the live status line, turning a failed result into a CliError
 // with the right exit code, making sure Ctrl-C left nothing running, and saving the outputs.
+import { access, constants, mkdir } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { downloadOutput, DownloadError, type DownloadedFile, type MediaKind } from '../downloads.js';
 import { estimateCost, isTerminalStatus, type ReplicateClient, type StatusUpdate } from '../index.js';
@@ -218,4 +219,24 @@ export function urlsIn(output: unknown): string[] {
 export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/') ? rel : path;
+}
+
+/**
+ * Makes sure the output directory exists and is writable before anything is paid for: a typo in
+ * --out should cost nothing, not a generation whose files cannot be saved.
+ */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'a file is in the way'
+          : ((error as Error).message ?? String(error));
+    throw new UsageError(`Cannot save into "${dir}" (${why}): choose another directory with --out.`, { cause: error });
+  }
 }

@@ -74,7 +74,7 @@ describe('no API key', () => {
     ['image', ['image', 'a red sports car']],
     ['video', ['video', 'https://example.com/a.png']],
   ])('%s exits 2 with "API key not provided" and points at --emulator and demo', async (_name, args) => {
-    const result = await runCli(args, { env: cleanEnv() });
+    const result = await runCli(args, { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/API key not provided/);
@@ -84,7 +84,7 @@ describe('no API key', () => {
   });
 
   it('puts the message in the JSON document with --json', async () => {
-    const result = await runCli(['image', 'x', '--json'], { env: cleanEnv() });
+    const result = await runCli(['image', 'x', '--json'], { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(2);
     expect(parseJson(result.stdout)).toMatchObject({ success: false, exitCode: 2 });
     expect(String(parseJson(result.stdout).error)).toMatch(/API key not provided/);
@@ -93,7 +93,7 @@ describe('no API key', () => {
 
 describe('image', () => {
   it('downloads PNG outputs and prints one JSON document with the fields', async () => {
-    const result = await runCli(['image', 'a red sports car', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env });
+    const result = await runCli(['image', 'a red sports car', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const doc = parseJson(result.stdout);
     expect(doc).toMatchObject({ success: true, command: 'image', status: 'succeeded', costUsd: 0.006 });
@@ -108,10 +108,10 @@ describe('image', () => {
   });
 
   it('saves WebP by default and JPEG on request, and says where they went', async () => {
-    const webp = await runCli(['image', 'a lighthouse', '--out', dir], { env });
+    const webp = await runCli(['image', 'a lighthouse', '--out', dir], { env, cwd: dir });
     expect(webp.code, webp.stderr).toBe(0);
     expect(webp.stdout).toMatch(/^Prediction \S+ succeeded in .*\nSaved .*-0\.webp \(.*\)\nCost: \$0\.003\n$/);
-    const jpg = await runCli(['image', 'a lighthouse', '--format', 'jpg', '--out', dir, '--json'], { env });
+    const jpg = await runCli(['image', 'a lighthouse', '--format', 'jpg', '--out', dir, '--json'], { env, cwd: dir });
     expect(jpg.code, jpg.stderr).toBe(0);
     const files = (await readdir(dir)).sort();
     expect(files).toHaveLength(2);
@@ -120,7 +120,7 @@ describe('image', () => {
   });
 
   it('exits 1 when the prediction fails, with the reason on stderr', async () => {
-    const result = await runCli(['image', 'a car [emulator:fail=GPU melted]', '--out', dir], { env });
+    const result = await runCli(['image', 'a car [emulator:fail=GPU melted]', '--out', dir], { env, cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^Error: The image generation failed: Prediction \S+ failed: .*GPU melted/m);
@@ -130,7 +130,7 @@ describe('image', () => {
   it('exits 1 on timeout and cancels the prediction on the server', async () => {
     const result = await runCli(
       ['image', 'slow [emulator:predict_ms=60000]', '--timeout', '0.5', '--interval', '0.1', '--out', dir, '--json'],
-      { env },
+      { env, cwd: dir },
     );
     expect(result.code).toBe(1);
     const doc = parseJson(result.stdout);
@@ -141,15 +141,25 @@ describe('image', () => {
 
   it('exits 2 on usage errors', async () => {
     for (const args of [['image'], ['image', 'x', '--num-outputs', '9'], ['image', 'x', '--aspect-ratio', '7:1'], ['image', 'x', '--bogus'], ['imagine', 'x']]) {
-      const result = await runCli(args, { env });
+      const result = await runCli(args, { env, cwd: dir });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/^Error: .+\n$/);
     }
   });
 
+  it('exits 2 before creating anything when --out cannot be written', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    const before = emu.stats().predictionsCreated;
+    const result = await runCli(['image', 'x', '--out', file], { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Error: Cannot save into ".*not-a-dir" \(a file is in the way\): choose another directory with --out\.\n$/);
+    expect(emu.stats().predictionsCreated).toBe(before);
+  });
+
   it('exits 2 when the API rejects the key, and never prints the key', async () => {
     const secret = 'r8_thisIsASecretKeyThatMustNeverBePrinted';
-    const result = await runCli(['image', 'x', '--json', '--verbose'], { env: { ...env, REPLICATE_API_KEY: secret } });
+    const result = await runCli(['image', 'x', '--json', '--verbose'], { env: { ...env, REPLICATE_API_KEY: secret }, cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/rejected the API key/);
     expect(result.stdout + result.stderr).not.toContain(secret);
@@ -157,7 +167,7 @@ describe('image', () => {
   });
 
   it('Ctrl-C (SIGINT) cancels the running prediction on the server, then exits 130', async () => {
-    const cli = startCli(['image', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], { env });
+    const cli = startCli(['image', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], { env, cwd: dir });
     const match = await cli.waitFor(/image (\S+) (starting|processing)/);
     const predictionId = match[1]!;
     cli.child.kill('SIGINT');
@@ -171,7 +181,7 @@ describe('image', () => {
   it('Ctrl-C while the create is still held open (Prefer: wait) finds the prediction and cancels it', async () => {
     const before = emu.stats().predictionsCreated;
     // A prompt no other test uses: the client finds its lost prediction by model and input.
-    const cli = startCli(['image', `held ${Date.now()} [emulator:predict_ms=60000]`, '--out', dir], { env });
+    const cli = startCli(['image', `held ${Date.now()} [emulator:predict_ms=60000]`, '--out', dir], { env, cwd: dir });
     await cli.waitFor(/image: creating the prediction/);
     while (emu.stats().predictionsCreated === before) await new Promise((r) => setTimeout(r, 20));
     const predictionId = emu.stats().predictionIds.at(-1)!;
@@ -184,7 +194,7 @@ describe('image', () => {
   });
 
   it('runs on an embedded emulator with --emulator and no key', async () => {
-    const result = await runCli(['image', 'a red sports car', '--emulator', '--out', dir, '--json'], { env: cleanEnv() });
+    const result = await runCli(['image', 'a red sports car', '--emulator', '--out', dir, '--json'], { env: cleanEnv(), cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const doc = parseJson(result.stdout);
     const files = doc.files as Array<{ path: string }>;
@@ -194,13 +204,13 @@ describe('image', () => {
 
 describe('video', () => {
   it('uploads local frames, passes URLs through and downloads a valid MP4', async () => {
-    const images = await runCli(['image', 'frames', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env });
+    const images = await runCli(['image', 'frames', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
     expect(images.code, images.stderr).toBe(0);
     const doc = parseJson(images.stdout);
     const [first, second] = doc.files as Array<{ path: string }>;
     const [, secondUrl] = doc.imageUrls as string[];
     expect(second).toBeDefined();
-    const result = await runCli(['video', first!.path, secondUrl!, '--prompt', 'a slow pan', '--out', dir, '--json'], { env });
+    const result = await runCli(['video', first!.path, secondUrl!, '--prompt', 'a slow pan', '--out', dir, '--json'], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const video = parseJson(result.stdout);
     expect(video).toMatchObject({ success: true, command: 'video', durationSeconds: 2, costUsd: 0.2 });
@@ -215,12 +225,12 @@ describe('video', () => {
   });
 
   it('uploads a frame larger than 256 KB through the files API', async () => {
-    const images = await runCli(['image', 'big frame', '--format', 'png', '--out', dir, '--json'], { env });
+    const images = await runCli(['image', 'big frame', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
     expect(images.code, images.stderr).toBe(0);
     const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
     const big = join(dir, 'big.png');
     await writeFile(big, Buffer.concat([await readFile(frame!.path), Buffer.alloc(300 * 1024)]));
-    const result = await runCli(['video', big, '--out', dir, '--json'], { env });
+    const result = await runCli(['video', big, '--out', dir, '--json'], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const video = parseJson(result.stdout);
     const prediction = await api(`/predictions/${video.predictionId}`);
@@ -228,8 +238,16 @@ describe('video', () => {
     expect(await fileType((video.files as Array<{ path: string }>)[0]!.path)).toBe('mp4');
   });
 
+  it('exits 2 for a frame that is not an image, whatever its name', async () => {
+    const fake = join(dir, 'frame.png');
+    await writeFile(fake, '<html>not an image</html>');
+    const result = await runCli(['video', fake], { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/frame\.png" is not an image/);
+  });
+
   it('exits 2 for a missing frame file', async () => {
-    const result = await runCli(['video', join(dir, 'nope.png')], { env });
+    const result = await runCli(['video', join(dir, 'nope.png')], { env, cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Cannot read frame .*nope\.png": no such file/);
   });
@@ -238,7 +256,7 @@ describe('video', () => {
 describe('poll, cancel and predictions', () => {
   it('poll waits for a prediction and downloads its outputs', async () => {
     const id = await createPrediction('polled');
-    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir, '--json'], { env });
+    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir, '--json'], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const doc = parseJson(result.stdout);
     expect(doc).toMatchObject({ success: true, predictionId: id, status: 'succeeded' });
@@ -248,14 +266,14 @@ describe('poll, cancel and predictions', () => {
 
   it('poll exits 1 for a failed prediction', async () => {
     const id = await createPrediction('x [emulator:fail=nope]');
-    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir], { env });
+    const result = await runCli(['poll', id, '--interval', '0.05', '--out', dir], { env, cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^Error: Prediction ${id} failed: .*nope`, 'm'));
   });
 
   it('cancel stops a running prediction', async () => {
     const id = await createPrediction('slow [emulator:predict_ms=60000]');
-    const result = await runCli(['cancel', id], { env });
+    const result = await runCli(['cancel', id], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(`Prediction ${id} is canceled.\n`);
     expect((await api(`/predictions/${id}`)).status).toBe('canceled');
@@ -263,7 +281,7 @@ describe('poll, cancel and predictions', () => {
 
   it('predictions lists recent predictions as a table', async () => {
     const id = await createPrediction('listed');
-    const result = await runCli(['predictions', '--limit', '5'], { env });
+    const result = await runCli(['predictions', '--limit', '5'], { env, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ID\s+STATUS\s+MODEL\s+CREATED\s+RUN TIME$/);
@@ -286,7 +304,7 @@ describe('demo', () => {
   });
 
   it('prints a human summary by default', async () => {
-    const result = await runCli(['demo', '--out', dir], { env: cleanEnv() });
+    const result = await runCli(['demo', '--out', dir], { env: cleanEnv(), cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Demo finished in .* on the embedded emulator/);
     expect(result.stdout).toMatch(/On Replicate this would have cost \$0\.309/);
@@ -295,7 +313,7 @@ describe('demo', () => {
 
 describe('emulator', () => {
   it('prints exactly the listening line and stops cleanly on SIGINT', async () => {
-    const cli = startCli(['emulator', '--port', '0', '--token', 'T'], { env: cleanEnv() });
+    const cli = startCli(['emulator', '--port', '0', '--token', 'T'], { env: cleanEnv(), cwd: dir });
     const [line, url] = await cli.waitFor(/^Replicate emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n$/, 'stdout');
     expect(line).toBeDefined();
     const response = await fetch(`${url}/v1/predictions`, { headers: { authorization: 'Bearer T' } });
@@ -308,7 +326,7 @@ describe('emulator', () => {
 
   it('exits 2 when the port is taken', async () => {
     const port = new URL(emu.url).port;
-    const result = await runCli(['emulator', '--port', port], { env: cleanEnv() });
+    const result = await runCli(['emulator', '--port', port], { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/already in use/);
   });

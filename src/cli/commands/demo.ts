@@ -5,7 +5,7 @@ import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, failureError, saveOutputs, statusListener } from '../predictions.js';
+import { costOf, displayPath, ensureWritableDir, failureError, saveOutputs, statusListener } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
@@ -44,6 +44,7 @@ ${GLOBAL_HELP}`,
     const startedAt = performance.now();
 
     const client = await ctx.createClient({ embedded: true, speed: ctx.globals.speed ?? DEMO_SPEED });
+    await ensureWritableDir(outDir);
     const imageCost = costOf({ model: DEFAULT_IMAGE_MODEL, count: frames }, null);
     const imageSeen = { predictionId: null as string | null, status: 'creating' };
     const image = await client.generateImage(prompt, {

@@ -4,7 +4,7 @@ import { numberOption, secondsOption, stringOption, booleanOption } from '../arg
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
+import { costOf, displayPath, ensureWritableDir, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
@@ -78,6 +78,7 @@ Examples:
 
     const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
     const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    if (download) await ensureWritableDir(outDir);
     const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
     const seen = { predictionId: null as string | null, status: 'creating' };
     const startedAt = performance.now();

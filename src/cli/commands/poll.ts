@@ -6,7 +6,7 @@ import { booleanOption, requirePositionals, secondsOption, stringOption } from '
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from '../output.js';
-import { displayPath, type SavedFile, saveOutputs, statusListener, urlsIn, withJson } from '../predictions.js';
+import { displayPath, ensureWritableDir, type SavedFile, saveOutputs, statusListener, urlsIn, withJson } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 export const pollCommand: Command = {
@@ -41,6 +41,7 @@ ${GLOBAL_HELP}`,
     const download = !booleanOption(values, 'no-download');
 
     const client = await ctx.createClient();
+    if (download) await ensureWritableDir(outDir);
     const seen = { predictionId: predictionId as string | null, status: 'starting' };
     const startedAt = performance.now();
     const result = await client.pollPrediction(predictionId, {

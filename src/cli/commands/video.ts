@@ -1,22 +1,14 @@
 // `replicate-media video FRAME...`: make a video from images (local files are uploaded by the
 // client, URLs passed through) and download the MP4.
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { sniffMediaType } from '../../downloads.js';
 import { DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { booleanOption, numberOption, secondsOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
+import { costOf, displayPath, ensureWritableDir, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
-
-const IMAGE_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-};
 
 export const videoCommand: Command = {
   name: 'video',
@@ -71,6 +63,7 @@ Examples:
 
     const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
     const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
     const seen = { predictionId: null as string | null, status: 'creating' };
     const startedAt = performance.now();
@@ -125,10 +118,6 @@ async function readFrame(frame: string): Promise<string | Blob> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(frame)) {
     throw new UsageError(`Frame "${frame}" is neither a local file nor an http(s) URL.`);
   }
-  const type = IMAGE_TYPES[extname(frame).toLowerCase()];
-  if (type === undefined) {
-    throw new UsageError(`Frame "${frame}" is not a PNG, JPEG, WebP or GIF file (judging by its extension).`);
-  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(frame);
@@ -136,6 +125,11 @@ async function readFrame(frame: string): Promise<string | Blob> {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new UsageError(`Cannot read frame "${frame}": ${why}.`, { cause: error });
+  }
+  // The bytes decide the type, not the file name.
+  const type = sniffMediaType(bytes);
+  if (type === null || !type.startsWith('image/')) {
+    throw new UsageError(`Frame "${frame}" is not an image (PNG, JPEG, WebP or GIF).`);
   }
   return new Blob([new Uint8Array(bytes)], { type });
 }
