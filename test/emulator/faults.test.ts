@@ -1,9 +1,9 @@
 // Fault injection: status bursts, resets before and after the work, stalls, malformed JSON,
 // latency; seeded probabilities; the admin routes that drive them.
 
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { api, createFlux, start } from './helpers.js';
+import { api, createFlux, eventually, start } from './helpers.js';
 
 const admin = (emu: Emulator, path: string, init: RequestInit = {}) => fetch(`${emu.url}/_emulator${path}`, init);
 
@@ -194,7 +194,7 @@ describe('the admin routes', () => {
   test('reset answers held Prefer: wait requests instead of leaving them hanging', async () => {
     await using emu = await start({ timings: { '*': { startMs: 60_000, predictMs: 60_000 } } });
     const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
-    await vi.waitFor(() => expect(emu.stats().predictionsCreated).toBe(1));
+    await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.reset();
     const res = await held;
     expect(res.status).toBe(201);

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { vi } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 
 /** Short timings so lifecycles finish in tens of milliseconds. */
@@ -16,6 +17,11 @@ export const SLOW: EmulatorOptions = { timings: { '*': { startMs: 10_000, predic
 
 export function start(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ ...FAST, ...options });
+}
+
+/** Waits for something that happens over the network (a delivery, a held request arriving); generous for loaded machines. */
+export function eventually(check: () => void): Promise<void> {
+  return vi.waitFor(check, { timeout: 10_000, interval: 5 });
 }
 
 export const AUTH = { authorization: 'Bearer test-token' };

@@ -1,9 +1,9 @@
 // The prediction lifecycle: states driven by the clock, Prefer: wait, Cancel-After, expiry,
 // scenarios, prompt directives, speed, list filters.
 
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ModelSpec } from '../../src/emulator/index.js';
-import { SLOW, T0, api, createFlux, getPrediction, isIsoDate, sniff, start, validateAgainstOpenApi } from './helpers.js';
+import { SLOW, T0, api, createFlux, getPrediction, isIsoDate, sniff, start, validateAgainstOpenApi, eventually } from './helpers.js';
 
 describe('lifecycle on the emulator clock', () => {
   test('a prediction moves starting → processing → succeeded as the clock advances, with growing logs', async () => {
@@ -92,7 +92,7 @@ describe('Prefer: wait', () => {
   test('when wait=N ends first, the prediction comes back starting', async () => {
     await using emu = await start(SLOW);
     const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'slow sync' } }, headers: { prefer: 'wait=5' } });
-    await vi.waitFor(() => expect(emu.stats().predictionsCreated).toBe(1));
+    await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(5_000);
     const res = await pending;
     expect(res.headers.get('preference-applied')).toBe('wait=5');
@@ -102,7 +102,7 @@ describe('Prefer: wait', () => {
   test('when the wait ends mid-run, the prediction comes back processing', async () => {
     await using emu = await start(SLOW);
     const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'slow sync' } }, headers: { prefer: 'wait=15' } });
-    await vi.waitFor(() => expect(emu.stats().predictionsCreated).toBe(1));
+    await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(14_999);
     emu.advanceClock(1);
     const body = (await (await pending).json()) as { status: string };
@@ -112,7 +112,7 @@ describe('Prefer: wait', () => {
   test('a wait that the prediction beats returns as soon as it is done', async () => {
     await using emu = await start(SLOW);
     const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait=60' } });
-    await vi.waitFor(() => expect(emu.stats().predictionsCreated).toBe(1));
+    await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(30_000);
     expect(((await (await pending).json()) as { status: string }).status).toBe('succeeded');
   });

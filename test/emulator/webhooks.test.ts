@@ -2,9 +2,9 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { signWebhook } from '../../src/emulator/index.js';
-import { SLOW, api, start } from './helpers.js';
+import { SLOW, api, start, eventually } from './helpers.js';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -56,7 +56,7 @@ describe('webhook signing', () => {
     const p = await createWithHook(emu, hook.url);
     expect(p.webhook).toBe(hook.url);
     expect(p.webhook_events_filter).toEqual(['output', 'completed']);
-    await vi.waitFor(() => expect(hook.deliveries).toHaveLength(1));
+    await eventually(() => expect(hook.deliveries).toHaveLength(1));
     const [delivery] = hook.deliveries;
     expect(delivery!.json).toMatchObject({ id: p.id, status: 'succeeded' });
     const id = String(delivery!.headers['webhook-id']);
@@ -75,13 +75,13 @@ describe('events', () => {
     const hook = await receiver();
     const p = await createWithHook(emu, hook.url, ['start', 'logs', 'completed']);
     emu.advanceClock(10_000);
-    await vi.waitFor(() => expect(hook.deliveries.length).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(hook.deliveries.length).toBeGreaterThanOrEqual(2));
     expect(hook.deliveries[0]!.json.status).toBe('processing');
     // The first log line came with the start; the next log arrives only after the throttle window.
     emu.advanceClock(8_000);
-    await vi.waitFor(() => expect(hook.deliveries.length).toBeGreaterThanOrEqual(3));
+    await eventually(() => expect(hook.deliveries.length).toBeGreaterThanOrEqual(3));
     emu.advanceClock(12_000);
-    await vi.waitFor(() => expect(hook.deliveries.at(-1)!.json.status).toBe('succeeded'));
+    await eventually(() => expect(hook.deliveries.at(-1)!.json.status).toBe('succeeded'));
     const statuses = hook.deliveries.map((d) => d.json.status);
     expect(statuses.filter((s) => s === 'succeeded')).toHaveLength(1);
     expect(hook.deliveries.every((d) => d.json.id === p.id)).toBe(true);
@@ -93,7 +93,7 @@ describe('events', () => {
     await using emu = await start();
     const hook = await receiver();
     await createWithHook(emu, hook.url, ['output']);
-    await vi.waitFor(() => expect(hook.deliveries).toHaveLength(1));
+    await eventually(() => expect(hook.deliveries).toHaveLength(1));
     expect(hook.deliveries[0]!.json.status).toBe('succeeded');
     expect(Array.isArray(hook.deliveries[0]!.json.output)).toBe(true);
   });
@@ -102,7 +102,7 @@ describe('events', () => {
     await using emu = await start();
     const hook = await receiver();
     await createWithHook(emu, hook.url, ['completed'], '[emulator:fail=bad]');
-    await vi.waitFor(() => expect(hook.deliveries).toHaveLength(1));
+    await eventually(() => expect(hook.deliveries).toHaveLength(1));
     expect(hook.deliveries[0]!.json).toMatchObject({ status: 'failed', error: 'bad' });
   });
 });
@@ -120,13 +120,13 @@ describe('retries', () => {
     const hook = await receiver([500, 503]);
     await createWithHook(emu, hook.url, ['completed']);
     emu.advanceClock(30_000);
-    await vi.waitFor(() => expect(log.count('retrying in 1000 ms')).toBe(1));
+    await eventually(() => expect(log.count('retrying in 1000 ms')).toBe(1));
     emu.advanceClock(999);
     expect(hook.deliveries).toHaveLength(1);
     emu.advanceClock(1);
-    await vi.waitFor(() => expect(log.count('retrying in 5000 ms')).toBe(1));
+    await eventually(() => expect(log.count('retrying in 5000 ms')).toBe(1));
     emu.advanceClock(5_000);
-    await vi.waitFor(() => expect(hook.deliveries).toHaveLength(3));
+    await eventually(() => expect(hook.deliveries).toHaveLength(3));
     emu.advanceClock(60_000);
     expect(emu.stats().webhookDeliveries).toBe(3);
     expect(hook.deliveries.map((d) => d.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
@@ -143,9 +143,9 @@ describe('retries', () => {
     const hook = await receiver([500, 500, 500, 500]);
     await createWithHook(emu, hook.url, ['completed']);
     emu.advanceClock(30_000);
-    await vi.waitFor(() => expect(log.count('retrying in 1000 ms')).toBe(1));
+    await eventually(() => expect(log.count('retrying in 1000 ms')).toBe(1));
     emu.advanceClock(1_000);
-    await vi.waitFor(() => expect(log.count('not retried')).toBe(1));
+    await eventually(() => expect(log.count('not retried')).toBe(1));
     emu.advanceClock(3_600_000);
     expect(hook.deliveries).toHaveLength(2);
     expect(emu.stats().webhookDeliveries).toBe(2);
@@ -158,11 +158,11 @@ describe('retries', () => {
     await new Promise<void>((resolve) => hook.server.close(() => resolve()));
     await createWithHook(emu, hook.url, ['start', 'completed']);
     emu.advanceClock(10_000);
-    await vi.waitFor(() => expect(log.count('webhook start')).toBe(1));
+    await eventually(() => expect(log.count('webhook start')).toBe(1));
     expect(log.lines.find((l) => l.includes('webhook start'))).toContain('not retried');
     emu.advanceClock(20_000);
-    await vi.waitFor(() => expect(log.count('retrying in 1000 ms')).toBe(1));
+    await eventually(() => expect(log.count('retrying in 1000 ms')).toBe(1));
     emu.advanceClock(1_000);
-    await vi.waitFor(() => expect(emu.stats().webhookDeliveries).toBe(3));
+    await eventually(() => expect(emu.stats().webhookDeliveries).toBe(3));
   });
 });
