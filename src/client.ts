@@ -342,7 +342,7 @@ export class ReplicateClient implements AsyncDisposable {
       parsed = null;
     }
     if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-      throw new ConfigurationError(`baseUrl must be an http(s) URL, got ${JSON.stringify(this.#redact(baseUrl))}`);
+      throw new ConfigurationError(`baseUrl must be an http(s) URL, got ${JSON.stringify(printable(this.#redact(baseUrl)))}`);
     }
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0) {
@@ -479,10 +479,10 @@ export class ReplicateClient implements AsyncDisposable {
         const options = readOptions(videoOptions);
         if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
         if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-          throw new InvalidInputError(`durationSeconds must be a positive number, got ${String(options.durationSeconds)}`);
+          throw new InvalidInputError(`durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`);
         }
         if (options.fps !== undefined && (!Number.isFinite(options.fps) || options.fps <= 0)) {
-          throw new InvalidInputError(`fps must be a positive number, got ${String(options.fps)}`);
+          throw new InvalidInputError(`fps must be a positive number, got ${printable(options.fps)}`);
         }
         if (options.prompt !== undefined && typeof options.prompt !== 'string') throw new InvalidInputError('prompt must be a string');
         const model = options.model ?? DEFAULT_VIDEO_MODEL;
@@ -566,7 +566,7 @@ export class ReplicateClient implements AsyncDisposable {
         }
       } catch (caught) {
         const error = asReplicateError(caught);
-        const id = typeof predictionId === 'string' ? predictionId : String(predictionId);
+        const id = typeof predictionId === 'string' ? predictionId : printable(predictionId);
         const message = this.#redact(error.message);
         if (error.code === 'timeout' && error.status === null) {
           return { status: 'timeout', predictionId: id, output: null, error: message, errorCode: 'timeout', prediction: last };
@@ -690,7 +690,7 @@ export class ReplicateClient implements AsyncDisposable {
       this.#rethrow(() => {
         const now = this.#now();
         return api.createPrediction(this.#transport, readOptions(options), {
-          deadline: now + checkTimeoutOrThrow(options.timeoutMs),
+          deadline: now + checkTimeoutOrThrow(readOptions(options).timeoutMs),
           startedAt: now,
           ledger: this.#ledger,
         });
@@ -704,7 +704,7 @@ export class ReplicateClient implements AsyncDisposable {
       this.#rethrow(() =>
         api.getPrediction(this.#transport, predictionId, {
           signal: readOptions(options).signal,
-          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+          deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         }),
       ),
     );
@@ -716,7 +716,7 @@ export class ReplicateClient implements AsyncDisposable {
       this.#rethrow(() =>
         api.cancelPrediction(this.#transport, predictionId, {
           signal: readOptions(options).signal,
-          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+          deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         }),
       ),
     );
@@ -744,7 +744,7 @@ export class ReplicateClient implements AsyncDisposable {
       this.#rethrow(() =>
         api.getWebhookSecret(this.#transport, {
           signal: options.signal,
-          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+          deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         }),
       ),
     );
@@ -758,7 +758,7 @@ export class ReplicateClient implements AsyncDisposable {
         return api.uploadFile(this.#transport, blob, {
           filename: options.filename ?? 'upload.bin',
           signal: options.signal,
-          deadline: this.#now() + checkTimeoutOrThrow(options.timeoutMs),
+          deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         });
       }),
     );
@@ -987,7 +987,7 @@ function checkInput(input: unknown): Record<string, unknown> {
 function checkTimeout(value: number | undefined, fallback: number): number {
   const timeoutMs = value ?? fallback;
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {
-    throw new InvalidInputError(`timeoutMs must be a positive number of milliseconds, got ${String(value)}`);
+    throw new InvalidInputError(`timeoutMs must be a positive number of milliseconds, got ${printable(value)}`);
   }
   return timeoutMs;
 }
@@ -999,7 +999,7 @@ function checkTimeoutOrThrow(value: number | undefined): number {
 function checkInterval(value: number | undefined): number {
   const intervalMs = value ?? DEFAULT_INTERVAL_MS;
   if (typeof intervalMs !== 'number' || !(intervalMs > 0) || intervalMs === Infinity) {
-    throw new InvalidInputError(`intervalMs must be a positive number of milliseconds, got ${String(value)}`);
+    throw new InvalidInputError(`intervalMs must be a positive number of milliseconds, got ${printable(value)}`);
   }
   return intervalMs;
 }
@@ -1040,4 +1040,15 @@ function downloadTargets(target: Downloadable): { predictionId: string | null; u
 /** A stand-in for a prediction known only by id (found while canceling after a lost create). */
 function placeholderPrediction(id: string, model: string, input: Record<string, unknown>, nowMs: number): Prediction {
   return { id, model: parseModelRef(model)?.model ?? model, version: '', input, output: null, error: null, status: 'starting', created_at: new Date(nowMs).toISOString() };
+}
+
+/** A short printable form of any value from an untyped caller (`String()` throws on null-prototype objects). */
+function printable(value: unknown): string {
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }

@@ -34,6 +34,16 @@ export interface EstimateCostOptions {
 
 const MICROS_PER_USD = 1_000_000;
 
+/** A short printable form of a bad argument (`String()` throws on null-prototype objects). */
+function printable(value: unknown): string {
+  try {
+    const text = String(value);
+    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** A price in whole micro-dollars (prices are given in dollars with at most 6 decimals). */
 function toMicros(usd: number): number {
   return Math.round(usd * MICROS_PER_USD);
@@ -74,10 +84,10 @@ export function costMicros(model: string, quantity: number, prices: PriceTable =
  */
 export function estimateCost(numImages: number, videoDurationSeconds = 0, options: EstimateCostOptions = {}): number {
   if (typeof numImages !== 'number' || !Number.isInteger(numImages) || numImages < 0) {
-    throw new RangeError(`numImages must be a non-negative whole number, got ${String(numImages)}`);
+    throw new RangeError(`numImages must be a non-negative whole number, got ${printable(numImages)}`);
   }
   if (typeof videoDurationSeconds !== 'number' || !Number.isFinite(videoDurationSeconds) || videoDurationSeconds < 0) {
-    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${String(videoDurationSeconds)}`);
+    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${printable(videoDurationSeconds)}`);
   }
   const prices = mergePrices(DEFAULT_PRICES, options.prices);
   let micros = 0;

@@ -16,6 +16,13 @@ export const EMBEDDED_EMULATOR_SPEED = 10;
  */
 export const CLI_PREFER_WAIT_SECONDS = 5;
 
+/**
+ * The journal the CLI keeps by default against a real API (not the embedded emulator, which forgets
+ * everything when the command ends): every prediction is recorded there, for `resume` and `history`.
+ * `REPLICATE_MEDIA_JOURNAL` chooses another file.
+ */
+export const DEFAULT_JOURNAL = 'replicate-output/journal.jsonl';
+
 export interface ClientChoice {
   /** Use an embedded emulator even without --emulator (the demo). */
   embedded?: boolean;
@@ -23,6 +30,8 @@ export interface ClientChoice {
   speed?: number;
   /** `Prefer: wait` hold of creates, 0-60 s; default {@link CLI_PREFER_WAIT_SECONDS}. */
   preferWaitSeconds?: number;
+  /** The journal file; default {@link DEFAULT_JOURNAL} (or `REPLICATE_MEDIA_JOURNAL`), none with the embedded emulator. */
+  journal?: string;
 }
 
 /** An emulator started in this process, and the token it accepts. */
@@ -141,12 +150,15 @@ export class RunContext implements CommandContext {
       }
     }
     this.secrets.push(apiKey);
+    const embedded = this.globals.emulator || options.embedded === true;
+    const journal = options.journal ?? (embedded ? undefined : (nonEmpty(this.env.REPLICATE_MEDIA_JOURNAL) ?? DEFAULT_JOURNAL));
     let client: ReplicateClient;
     try {
       client = new ReplicateClient({
         apiKey,
         ...(baseUrl !== undefined ? { baseUrl } : {}),
         preferWaitSeconds: options.preferWaitSeconds ?? CLI_PREFER_WAIT_SECONDS,
+        ...(journal !== undefined ? { journal } : {}),
       });
     } catch (error) {
       if (error instanceof ConfigurationError) {

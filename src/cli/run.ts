@@ -9,9 +9,11 @@ import { cancelCommand } from './commands/cancel.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { estimateCommand } from './commands/estimate.js';
+import { historyCommand } from './commands/history.js';
 import { imageCommand } from './commands/image.js';
 import { pollCommand } from './commands/poll.js';
 import { predictionsCommand } from './commands/predictions.js';
+import { resumeCommand } from './commands/resume.js';
 import { videoCommand } from './commands/video.js';
 import { RunContext } from './context.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -25,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   pollCommand,
   cancelCommand,
   predictionsCommand,
+  resumeCommand,
+  historyCommand,
   emulatorCommand,
 ];
 

@@ -1,0 +1,91 @@
+// `replicate-media history`: the journal as a table (one row per prediction) with totals.
+import { foldJournal, journalTotals, readJournal, type JournalEntry } from '../../index.js';
+import { stringOption } from '../args.js';
+import { GLOBAL_HELP, type Command } from '../command.js';
+import { DEFAULT_JOURNAL } from '../context.js';
+import { FailedError, UsageError } from '../errors.js';
+import { formatBytes, formatTable, formatUsd } from '../output.js';
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: 'show the journal: every prediction, its files and cost, with totals',
+  options: {
+    journal: { type: 'string' },
+  },
+  help: `Usage: replicate-media history [--journal FILE] [--json]
+
+Shows what the journal recorded: every prediction with its status, model, saved files and cost,
+then the totals (predictions, succeeded, failed, unfinished, files, cost). Unfinished predictions
+were still running when their process stopped: \`replicate-media resume\` finishes them.
+
+Options:
+  --journal FILE   the journal to read (default ./${DEFAULT_JOURNAL})
+
+${GLOBAL_HELP}`,
+
+  async run(ctx, { values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
+    const path = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
+    let contents;
+    try {
+      contents = await readJournal(path);
+    } catch (error) {
+      throw new FailedError(`Could not read the journal ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    }
+    const { entries, openIntents } = foldJournal(contents.records);
+    const totals = journalTotals(entries);
+
+    ctx.out.json({
+      success: true,
+      command: 'history',
+      journal: path,
+      predictions: entries.map((e) => ({
+        predictionId: e.predictionId,
+        status: e.finished ? e.status : `${e.status} (unfinished)`,
+        finished: e.finished,
+        model: e.model,
+        kind: e.kind,
+        prompt: typeof e.input.prompt === 'string' ? e.input.prompt : null,
+        createdAt: e.createdAt,
+        files: e.files.map((f) => f.path),
+        costUsd: e.costUsd,
+        error: e.error,
+      })),
+      totals,
+      unansweredCreates: openIntents.length,
+      skippedLines: contents.skippedLines,
+    });
+
+    if (entries.length === 0 && openIntents.length === 0) {
+      ctx.out.line(`No predictions in ${path} yet.`);
+      return;
+    }
+    const rows = entries.map((e) => [
+      e.predictionId,
+      e.finished ? e.status : `${e.status}*`,
+      e.model,
+      e.createdAt ? e.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-',
+      String(e.files.length),
+      e.costUsd === null ? (e.finished ? '?' : '-') : formatUsd(e.costUsd),
+      promptOf(e),
+    ]);
+    ctx.out.line(formatTable(['ID', 'STATUS', 'MODEL', 'CREATED', 'FILES', 'COST', 'PROMPT'], rows));
+    ctx.out.line();
+    ctx.out.line(
+      `${totals.predictions} prediction${totals.predictions === 1 ? '' : 's'}: ${totals.succeeded} succeeded, ${totals.failed} failed` +
+        `${totals.unfinished > 0 ? `, ${totals.unfinished} unfinished (*)` : ''}; ` +
+        `${totals.files} file${totals.files === 1 ? '' : 's'} (${formatBytes(totals.bytes)}); cost ${formatUsd(totals.costUsd)}`,
+    );
+    if (totals.unfinished > 0 || openIntents.length > 0) {
+      const lost = openIntents.length > 0 ? ` and ${openIntents.length} create${openIntents.length === 1 ? '' : 's'} whose answer never arrived` : '';
+      ctx.out.line(`Unfinished work${lost}: run \`replicate-media resume --journal ${path}\` to finish it.`);
+    }
+    if (contents.skippedLines > 0) ctx.out.line(`(${contents.skippedLines} unreadable line${contents.skippedLines === 1 ? '' : 's'} skipped: a torn write from a crash)`);
+  },
+};
+
+function promptOf(entry: JournalEntry): string {
+  const prompt = entry.input.prompt;
+  if (typeof prompt !== 'string') return '';
+  return prompt.length > 40 ? `${prompt.slice(0, 39)}…` : prompt;
+}

@@ -1,0 +1,95 @@
+// `replicate-media resume`: finish what the journal says is unfinished (after a crash or a kill):
+// wait for the predictions still running, save their outputs, never create anything.
+import type { ResumedPrediction } from '../../index.js';
+import { numberOption, secondsOption, stringOption } from '../args.js';
+import { GLOBAL_HELP, type Command } from '../command.js';
+import { DEFAULT_JOURNAL } from '../context.js';
+import { FailedError, InterruptedError, UsageError, type CliError } from '../errors.js';
+import { formatUsd } from '../output.js';
+import { withJson } from '../predictions.js';
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'finish the predictions a stopped run left in the journal (never creates new ones)',
+  options: {
+    journal: { type: 'string' },
+    timeout: { type: 'string' },
+    interval: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+  help: `Usage: replicate-media resume [--journal FILE]
+
+Reads the journal and finishes what a stopped run (a crash, a kill, a closed laptop) left behind:
+creates whose answer never arrived are found on the server, every prediction still running is waited
+for, and outputs that were to be saved and are not on disk are downloaded into the directory the
+journal recorded. Nothing is created again, so nothing is paid twice.
+
+Options:
+  --journal FILE     the journal to resume (default ./${DEFAULT_JOURNAL})
+  --timeout S        give up waiting for a prediction after S seconds (default 600; 1200 for videos)
+  --interval S       seconds between status checks (default 5)
+  --concurrency N    predictions waited for at once (default 8)
+
+${GLOBAL_HELP}
+
+Example:
+  replicate-media resume --journal ./replicate-output/journal.jsonl`,
+
+  async run(ctx, { values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
+    if (ctx.globals.emulator) {
+      throw new UsageError('resume needs the server the predictions were made on: use --base-url (an embedded --emulator starts empty).');
+    }
+    const journal = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
+    const timeoutMs = secondsOption(values, 'timeout');
+    const intervalMs = secondsOption(values, 'interval');
+    const concurrency = numberOption(values, 'concurrency', { integer: true, min: 1, max: 100 });
+    const client = await ctx.createClient({ journal });
+    ctx.progress.log(`Resuming from ${journal}...`);
+    let results: ResumedPrediction[];
+    try {
+      results = await client.resume({
+        signal: ctx.signal,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        onResult: (r) => ctx.progress.log(`${r.predictionId} ${r.status}${r.files.length > 0 ? `, ${r.files.length} file(s)` : ''}${r.error ? `: ${r.error}` : ''}`),
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) throw new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.');
+      throw new FailedError(`Could not resume from ${journal}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    }
+    ctx.progress.stop();
+    const failed = results.filter((r) => !r.success);
+    const costUsd = client.spentUsd;
+    const document = {
+      command: 'resume',
+      journal,
+      results: results.map(({ prediction: _prediction, ...rest }) => rest),
+      resumed: results.length,
+      failed: failed.length,
+      costUsd,
+    };
+    if (ctx.signal.aborted) {
+      throw withJson(new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.'), document);
+    }
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      const error: CliError = new FailedError(
+        `${failed.length} of ${results.length} resumed prediction${results.length === 1 ? '' : 's'} did not finish with their files saved ` +
+          `(first: ${first.predictionId}: ${first.error ?? first.status}). See \`replicate-media history --journal ${journal}\`.`,
+      );
+      throw withJson(error, document);
+    }
+    ctx.out.json({ success: true, ...document });
+    if (results.length === 0) {
+      ctx.out.line(`Nothing to resume: every prediction in ${journal} is finished and saved.`);
+      return;
+    }
+    for (const r of results) {
+      ctx.out.line(`${r.predictionId} ${r.status}${r.adopted ? ' (found on the server)' : ''}`);
+      for (const file of r.files) ctx.out.line(`  ${file}`);
+    }
+    ctx.out.line(`Resumed ${results.length} prediction${results.length === 1 ? '' : 's'}; cost of those that finished now: ${formatUsd(costUsd)}.`);
+  },
+};
