@@ -118,20 +118,31 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   }
   if (target.deployment !== undefined) {
     const ref = parseModelRef(target.deployment);
-    if (!ref || ref.version) throw new InvalidInputError(`Invalid deployment name: ${JSON.stringify(target.deployment)} (expected owner/name)`);
+    if (!ref || ref.version) throw new InvalidInputError(`Invalid deployment name: ${quote(target.deployment)} (expected owner/name)`);
     return { path: `/deployments/${encodePath(ref.model)}/predictions`, model: null };
   }
   if (target.model !== undefined) {
     const ref = parseModelRef(target.model);
-    if (!ref) throw new InvalidInputError(`Invalid model: ${JSON.stringify(target.model)} (expected owner/name or owner/name:version)`);
+    if (!ref) throw new InvalidInputError(`Invalid model: ${quote(target.model)} (expected owner/name or owner/name:version)`);
     if (ref.version) return { path: '/predictions', version: ref.version, model: ref.model };
     return { path: `/models/${encodePath(ref.model)}/predictions`, model: ref.model };
   }
-  const version = String(target.version);
+  const version = typeof target.version === 'string' ? target.version : '';
   const ref = parseModelRef(version);
   if (ref?.version) return { path: '/predictions', version: ref.version, model: ref.model };
   if (/^[A-Za-z0-9]+$/.test(version)) return { path: '/predictions', version, model: null };
-  throw new InvalidInputError(`Invalid version: ${JSON.stringify(target.version)}`);
+  throw new InvalidInputError(`Invalid version: ${quote(target.version)}`);
+}
+
+/** A short quoted form of a bad argument for messages (huge, odd or unserializable values included). */
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
 function encodePath(model: string): string {
@@ -360,7 +371,7 @@ export async function getWebhookSecret(transport: Transport, options: { signal?:
 
 function checkId(id: string): string {
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) {
-    throw new InvalidInputError(`Invalid prediction id: ${JSON.stringify(id)}`);
+    throw new InvalidInputError(`Invalid prediction id: ${quote(id)}`);
   }
   return id;
 }

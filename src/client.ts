@@ -326,6 +326,10 @@ export class ReplicateClient implements AsyncDisposable {
    *   an option is invalid.
    */
   constructor(options: ReplicateClientOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new ConfigurationError('options must be an object');
+    for (const name of ['apiKey', 'baseUrl'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'string') throw new ConfigurationError(`${name} must be a string`);
+    }
     const env = readEnv();
     const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.REPLICATE_API_KEY) ?? nonEmpty(env.REPLICATE_API_TOKEN);
     if (!apiKey) {
@@ -569,9 +573,9 @@ export class ReplicateClient implements AsyncDisposable {
         const id = typeof predictionId === 'string' ? predictionId : printable(predictionId);
         const message = this.#redact(error.message);
         if (error.code === 'timeout' && error.status === null) {
-          return { status: 'timeout', predictionId: id, output: null, error: message, errorCode: 'timeout', prediction: last };
+          return { status: 'timeout', predictionId: this.#redact(id), output: null, error: message, errorCode: 'timeout', prediction: last };
         }
-        return { status: 'error', predictionId: id, output: null, error: message, errorCode: error.code, prediction: last };
+        return { status: 'error', predictionId: this.#redact(id), output: null, error: message, errorCode: error.code, prediction: last };
       }
     });
   }
@@ -743,7 +747,7 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#track(() =>
       this.#rethrow(() =>
         api.getWebhookSecret(this.#transport, {
-          signal: options.signal,
+          signal: readOptions(options).signal,
           deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         }),
       ),
@@ -754,10 +758,12 @@ export class ReplicateClient implements AsyncDisposable {
   uploadFile(content: Blob | Uint8Array, options: RequestOptions & { filename?: string } = {}): Promise<UploadedFile> {
     return this.#track(() =>
       this.#rethrow(() => {
+        const opts = readOptions(options);
+        if (!(content instanceof Blob) && !(content instanceof Uint8Array)) throw new InvalidInputError('content must be a Blob or a Uint8Array');
         const blob = content instanceof Blob ? content : new Blob([Uint8Array.from(content)]);
         return api.uploadFile(this.#transport, blob, {
-          filename: options.filename ?? 'upload.bin',
-          signal: options.signal,
+          filename: opts.filename ?? 'upload.bin',
+          signal: opts.signal,
           deadline: this.#now() + checkTimeoutOrThrow(readOptions(options).timeoutMs),
         });
       }),
@@ -973,6 +979,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function readOptions<T extends object>(value: T | null | undefined): T {
   if (value === undefined || value === null) return {} as T;
   if (!isObject(value)) throw new InvalidInputError('options must be an object');
+  const { signal } = value as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidInputError('signal must be an AbortSignal');
   return value;
 }
 

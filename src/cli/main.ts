@@ -16,6 +16,9 @@ async function main(): Promise<void> {
       process.exit(signalName === 'SIGTERM' ? 143 : EXIT_INTERRUPTED);
     }
     controller.abort(new Error(`Interrupted by ${signalName}`));
+    // Commands stop on the signal (canceling their prediction takes at most the client's 30 s cleanup
+    // deadline); should one not, do not leave the user waiting forever.
+    setTimeout(() => process.exit(EXIT_INTERRUPTED), 35_000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -28,7 +28,7 @@ ${GLOBAL_HELP}`,
     const client = await ctx.createClient();
     const predictions: Prediction[] = [];
     try {
-      outer: for await (const page of client.listPredictions()) {
+      outer: for await (const page of client.listPredictions({ signal: ctx.signal })) {
         for (const prediction of pageItems(page)) {
           predictions.push(prediction);
           if (predictions.length >= limit) break outer;
