@@ -93,5 +93,7 @@ export function estimateCost(numImages: number, videoDurationSeconds = 0, option
   let micros = 0;
   if (numImages > 0) micros += costMicros(options.imageModel ?? DEFAULT_IMAGE_MODEL, numImages, prices);
   if (videoDurationSeconds > 0) micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
+  // Past 2^53 micro-dollars (about $9 billion) the sum is no longer exact, and huge inputs overflow to Infinity.
+  if (!Number.isSafeInteger(micros)) throw new RangeError('The estimate is too large to compute exactly');
   return micros / MICROS_PER_USD;
 }
