@@ -29,6 +29,8 @@ export interface RunMeta {
   /** Where to save outputs; null when not asked to. */
   downloadDir: string | null;
   durationSeconds: number | null;
+  /** For a lower-layer create: what it targeted. */
+  target?: { model?: string; version?: string; deployment?: string };
 }
 
 export interface BookkeeperOptions {
@@ -54,6 +56,8 @@ export class Bookkeeper {
   readonly #prices: PriceTable;
   readonly #fetch: FetchFn;
   readonly #warn: (message: string) => void;
+  /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
+  readonly #unfinished = new Map<string, RunMeta>();
 
   constructor(options: BookkeeperOptions) {
     if (options.journalPath !== undefined && (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')) {
@@ -100,6 +104,7 @@ export class Bookkeeper {
         downloadDir: meta.downloadDir,
         durationSeconds: meta.durationSeconds,
         estimateUsd: estimate ? toUsd(estimate.micros) : null,
+        ...(meta.target ? { target: meta.target } : {}),
       });
     } catch (error) {
       throw new JournalError(
@@ -149,6 +154,22 @@ export class Bookkeeper {
   /** Appends a `created` record for a prediction found after the fact (resume's adoption). */
   adopt(meta: RunMeta, prediction: Prediction): Promise<void> {
     return this.#append(this.createdRecord(meta, prediction));
+  }
+
+  /** Records a lower-layer create: its `created` record now, its `finished` one when a poll sees it end. */
+  async created(meta: RunMeta, prediction: Prediction): Promise<void> {
+    if (!this.journal) return;
+    this.#unfinished.set(prediction.id, meta);
+    if (this.#unfinished.size > 10_000) this.#unfinished.delete(this.#unfinished.keys().next().value!);
+    await this.#append(this.createdRecord(meta, prediction));
+  }
+
+  /** Books a lower-layer prediction of this client once a poll sees it terminal (others are ignored). */
+  async finishIfCreatedHere(prediction: Prediction): Promise<void> {
+    const meta = this.#unfinished.get(prediction.id);
+    if (!meta || !isTerminalStatus(prediction.status)) return;
+    this.#unfinished.delete(prediction.id);
+    await this.finish(meta, prediction, null);
   }
 
   /** Appends a `not_created` record: the intent's create never reached the server. */

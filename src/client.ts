@@ -557,6 +557,7 @@ export class ReplicateClient implements AsyncDisposable {
         });
         operation.observe(last);
         last = await waitForPrediction(this.#transport, last, operation, intervalMs);
+        await this.#books.finishIfCreatedHere(last);
         const base = { predictionId: last.id, output: last.output, prediction: last };
         switch (last.status) {
           case 'succeeded':
@@ -660,7 +661,7 @@ export class ReplicateClient implements AsyncDisposable {
           const owned = new api.PredictionLedger();
           for (const id of knownIds) owned.claim(id);
           return api.findCreatedPrediction(this.#transport, {
-            target: { model: intent.model },
+            target: intent.target ?? { model: intent.model },
             input: intent.input,
             since: Date.parse(intent.at),
             ledger: owned,
@@ -691,13 +692,25 @@ export class ReplicateClient implements AsyncDisposable {
    */
   createPrediction(options: CreatePredictionOptions): Promise<Prediction> {
     return this.#track(() =>
-      this.#rethrow(() => {
+      this.#rethrow(async () => {
+        const opts = readOptions(options);
+        // With a journal, the intent is on disk before the create is sent, and the id once it is known.
+        const meta = this.#books.journal ? lowerLayerMeta(opts) : null;
+        if (meta) await this.#books.intent(meta, null);
         const now = this.#now();
-        return api.createPrediction(this.#transport, readOptions(options), {
-          deadline: now + checkTimeoutOrThrow(readOptions(options).timeoutMs),
-          startedAt: now,
-          ledger: this.#ledger,
-        });
+        let prediction: Prediction;
+        try {
+          prediction = await api.createPrediction(this.#transport, opts, {
+            deadline: now + checkTimeoutOrThrow(opts.timeoutMs),
+            startedAt: now,
+            ledger: this.#ledger,
+          });
+        } catch (error) {
+          if (meta?.requestId && error instanceof ReplicateError && !error.ambiguous) await this.#books.notCreated(meta.requestId);
+          throw error;
+        }
+        if (meta) await this.#books.created(meta, prediction);
+        return prediction;
       }),
     );
   }
@@ -865,6 +878,8 @@ export class ReplicateClient implements AsyncDisposable {
     }
     if (outcome.kind === 'gave_up') {
       const id = last?.id ?? outcome.error.predictionId ?? operation.predictionId;
+      // A create that failed for certain made nothing: close its intent now rather than leave it to resume.
+      if (id === null && meta.requestId !== null && !outcome.error.ambiguous) await books.notCreated(meta.requestId);
       // Found only while canceling (a lost create): it still gets its created record.
       if (id !== null && !watcher.seen()) await books.adopt(meta, placeholderPrediction(id, model, input, this.#now()));
       await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer);
@@ -913,7 +928,6 @@ export class ReplicateClient implements AsyncDisposable {
     return typed.with({
       message: this.#redact(typed.message),
       detail: typed.detail === null ? null : this.#redact(typed.detail),
-      predictionId: typed.predictionId === null ? null : this.#redact(typed.predictionId),
     });
   }
 }
@@ -967,9 +981,14 @@ function abortedMessage(p: Prediction): string {
   return `Prediction ${p.id} was aborted: its deadline (timeout) passed before it started`;
 }
 
-function noOutput(p: Prediction, what: string): PredictionFailedError {
-  const why = p.data_removed ? ' (its outputs were removed: Replicate deletes API outputs after an hour)' : '';
-  return new PredictionFailedError(`Prediction ${p.id} succeeded but returned no ${what}${why}`, { predictionId: p.id });
+function noOutput(p: Prediction, what: string): ReplicateError {
+  if (p.data_removed) {
+    return new DataRemovedError(
+      `Prediction ${p.id} succeeded but its outputs were already removed (data_removed): Replicate deletes API outputs after an hour`,
+      { predictionId: p.id },
+    );
+  }
+  return new PredictionFailedError(`Prediction ${p.id} succeeded but returned no ${what}`, { predictionId: p.id });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -1044,6 +1063,25 @@ function downloadTargets(target: Downloadable): { predictionId: string | null; u
   if (typeof result.videoUrl === 'string') return { predictionId, urls: [result.videoUrl], expect: 'video', dataRemoved };
   const urls = outputUrls(result.output ?? result.prediction?.output);
   return { predictionId, urls, expect: 'media', dataRemoved };
+}
+
+/** The journal's view of a lower-layer create (null when it has no input object to record). */
+function lowerLayerMeta(options: CreatePredictionOptions): RunMeta | null {
+  if (!isObject(options.input)) return null;
+  const target = Object.fromEntries(
+    (['model', 'version', 'deployment'] as const).filter((k) => typeof options[k] === 'string').map((k) => [k, options[k] as string]),
+  );
+  const model = options.model ?? options.deployment ?? options.version;
+  if (model === undefined) return null;
+  return {
+    requestId: globalThis.crypto.randomUUID(),
+    model,
+    input: options.input,
+    kind: 'prediction',
+    downloadDir: null,
+    durationSeconds: null,
+    target,
+  };
 }
 
 /** A stand-in for a prediction known only by id (found while canceling after a lost create). */

@@ -37,6 +37,8 @@ export interface IntentRecord extends RecordBase {
   durationSeconds: number | null;
   /** What the call was estimated to cost, when a price is known. */
   estimateUsd: number | null;
+  /** For a lower-layer create: what it targeted (a version or a deployment rather than a model). */
+  target?: { model?: string; version?: string; deployment?: string };
 }
 
 /** The prediction exists: written the moment its id is known. */

@@ -185,6 +185,7 @@ function metaOfIntent(intent: IntentRecord): RunMeta {
     kind: intent.kind,
     downloadDir: intent.downloadDir,
     durationSeconds: intent.durationSeconds,
+    ...(intent.target ? { target: intent.target } : {}),
   };
 }
 

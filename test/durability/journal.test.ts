@@ -124,3 +124,19 @@ describe('torn lines', () => {
     expect(records.map((r) => (r as { requestId: string }).requestId)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 });
+
+describe('lower layer', () => {
+  it('journals a createPrediction and books it when a poll sees it finish', async () => {
+    const path = join(dir, 'journal.jsonl');
+    const client = clientOf(emu, { journal: path });
+    const created = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'a kettle', num_outputs: 2 } });
+    const afterCreate = foldJournal((await readJournal(path)).records);
+    expect(afterCreate.entries[0]).toMatchObject({ predictionId: created.id, kind: 'prediction', finished: false });
+    const polled = await client.pollPrediction(created.id, POLL);
+    await client.close();
+    expect(polled.status).toBe('succeeded');
+    const { entries } = foldJournal((await readJournal(path)).records);
+    expect(entries[0]).toMatchObject({ predictionId: created.id, finished: true, status: 'succeeded', costUsd: 0.006 });
+    expect(client.spentUsd).toBe(0.006);
+  });
+});

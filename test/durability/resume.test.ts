@@ -1,0 +1,120 @@
+// client.resume() in-process: it waits for what was left running, saves the files that were asked for
+// into the recorded directory, closes intents whose create never arrived, and never creates anything.
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
+import { Journal } from '../../src/journal.js';
+import { ConfigurationError, foldJournal, readJournal } from '../../src/index.js';
+import { POLL, clientOf, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
+
+let emu: Emulator;
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  emu = await startFast();
+});
+afterAll(() => emu.close());
+beforeEach(async () => {
+  emu.reset();
+  ({ dir, cleanup } = await scratch());
+});
+afterEach(() => cleanup());
+
+describe('resume', () => {
+  it('finishes a generation that gave up while its prediction kept running, and saves its files', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const out = join(dir, 'out');
+    const first = clientOf(emu, { journal, keepRunning: true });
+    // The caller stops waiting (its deadline, sent as Cancel-After, is an hour away); keepRunning leaves it running.
+    const gaveUp = await first.generateImage('a slow painting [emulator:predict_ms=600000]', {
+      ...POLL,
+      timeoutMs: 3_600_000,
+      signal: AbortSignal.timeout(300),
+      download: { dir: out },
+    });
+    await first.close();
+    expect(gaveUp).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: false });
+    emu.advanceClock(700_000);
+
+    const second = clientOf(emu, { journal });
+    const results = await second.resume(POLL);
+    await second.close();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ predictionId: gaveUp.predictionId, success: true, status: 'succeeded', costUsd: 0.003, adopted: false });
+    expect(await mediaTypeOnDisk(results[0]!.files[0]!)).toBe('image/webp');
+    expect(results[0]!.files[0]!.startsWith(out)).toBe(true);
+    expect(second.spentUsd).toBe(0.003);
+    expect(emu.stats().predictionsCreated).toBe(1);
+    const { entries } = foldJournal((await readJournal(journal)).records);
+    expect(entries[0]).toMatchObject({ finished: true, status: 'succeeded' });
+  });
+
+  it('saves the files of a finished prediction whose download never happened', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const client = clientOf(emu, { journal });
+    const result = await client.generateImage('an apple', POLL);
+    expect(result.success).toBe(true);
+    // The process died between the finished record and the download: write what it had planned.
+    const records = (await readJournal(journal)).records.map((r) => (r.event === 'created' || r.event === 'intent' ? { ...r, downloadDir: join(dir, 'late') } : r));
+    const rewritten = join(dir, 'planned.jsonl');
+    const writer = new Journal(rewritten);
+    for (const { v: _v, at: _at, ...record } of records) await writer.append(record as Parameters<Journal['append']>[0]);
+    await writer.close();
+    await client.close();
+
+    const resumer = clientOf(emu, { journal: rewritten });
+    const results = await resumer.resume(POLL);
+    await resumer.close();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ success: true, predictionId: result.predictionId });
+    expect(await mediaTypeOnDisk(results[0]!.files[0]!)).toBe('image/webp');
+    expect(emu.stats().predictionsCreated).toBe(1);
+  });
+
+  it('closes an intent whose create never reached the server, creating nothing', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const writer = new Journal(journal);
+    await writer.append({
+      event: 'intent',
+      requestId: 'lost-before-sending',
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'never sent' },
+      kind: 'image',
+      downloadDir: null,
+      durationSeconds: null,
+      estimateUsd: 0.003,
+    });
+    await writer.close();
+    const client = clientOf(emu, { journal });
+    expect(await client.resume(POLL)).toEqual([]);
+    await client.close();
+    expect(emu.stats().predictionsCreated).toBe(0);
+    const state = foldJournal((await readJournal(journal)).records);
+    expect(state.openIntents).toEqual([]);
+    expect((await readJournal(journal)).records.at(-1)).toMatchObject({ event: 'not_created', requestId: 'lost-before-sending' });
+  });
+
+  it('reports data_removed for outputs that expired before the resume', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const first = clientOf(emu, { journal, keepRunning: true });
+    const gaveUp = await first.generateImage('a melting ice cube [emulator:predict_ms=600000]', {
+      ...POLL,
+      timeoutMs: 3_600_000,
+      signal: AbortSignal.timeout(300),
+      download: { dir: join(dir, 'out') },
+    });
+    await first.close();
+    emu.advanceClock(600_000 + 2 * 3_600_000);
+    const second = clientOf(emu, { journal });
+    const [result] = await second.resume(POLL);
+    await second.close();
+    expect(result).toMatchObject({ predictionId: gaveUp.predictionId, success: false, status: 'succeeded', errorCode: 'data_removed', costUsd: 0.003 });
+    expect(result!.error).toContain(gaveUp.predictionId!);
+  });
+
+  it('needs a journal', async () => {
+    const client = clientOf(emu);
+    await expect(client.resume()).rejects.toBeInstanceOf(ConfigurationError);
+    await client.close();
+  });
+});
