@@ -370,7 +370,8 @@ export async function getWebhookSecret(transport: Transport, options: { signal?:
 }
 
 function checkId(id: string): string {
-  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) {
+  // Real ids are 26 characters; a longer "id" is a mistake (and would put a huge label in every message).
+  if (typeof id !== 'string' || id.length > 200 || !/^[A-Za-z0-9_-]+$/.test(id)) {
     throw new InvalidInputError(`Invalid prediction id: ${quote(id)}`);
   }
   return id;

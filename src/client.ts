@@ -928,6 +928,7 @@ export class ReplicateClient implements AsyncDisposable {
     return typed.with({
       message: this.#redact(typed.message),
       detail: typed.detail === null ? null : this.#redact(typed.detail),
+      predictionId: typed.predictionId === null ? null : this.#redact(typed.predictionId),
     });
   }
 }
