@@ -248,6 +248,25 @@ describe('generateVideo', () => {
   });
 });
 
+describe('deadlines', () => {
+  const serverDeadlineMs = (p: { deadline?: unknown; created_at: string } | null | undefined): number =>
+    Date.parse(String(p?.deadline)) - Date.parse(String(p?.created_at));
+
+  test('default to 10 minutes for images and 20 for videos, and reach the server as Cancel-After', async () => {
+    const { client } = clientFor(emu);
+    const image = await client.generateImage('a dog');
+    const video = await client.generateVideo(['https://example.com/a.png']);
+    expect(serverDeadlineMs(image.prediction)).toBe(600_000);
+    expect(serverDeadlineMs(video.prediction)).toBe(1_200_000);
+  });
+
+  test('timeoutMs sets both', async () => {
+    const { client } = clientFor(emu);
+    const image = await client.generateImage('a dog', { timeoutMs: 90_000 });
+    expect(serverDeadlineMs(image.prediction)).toBe(90_000);
+  });
+});
+
 describe('pollPrediction', () => {
   test('waits for a running prediction and returns succeeded with its output', async () => {
     const { client } = clientFor(emu);
