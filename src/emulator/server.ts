@@ -97,7 +97,9 @@ function faultStatusReply(rule: FaultRule): Reply {
     status === 429
       ? problem(429, `Request was throttled. Your rate limit resets in ~${rule.retryAfterSeconds ?? 1}s.`)
       : problem(status, `Injected fault: HTTP ${status}`);
-  if (status === 429 && rule.retryAfterSeconds !== null) p.headers = { 'retry-after': String(rule.retryAfterSeconds ?? 1) };
+  // A 429 says when to come back unless told not to; other statuses only when asked (a 503 may).
+  const retryAfter = status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : rule.retryAfterSeconds;
+  if (typeof retryAfter === 'number') p.headers = { 'retry-after': String(retryAfter) };
   return problemReply(p);
 }
 

@@ -58,7 +58,7 @@ export interface FaultRule {
   probability?: number;
   /** For `status`: 429, 500, 502, 503, 504, ... (default 503). */
   status?: number;
-  /** For a 429: the `Retry-After` header in seconds (default 1); `null` = no header. */
+  /** The `Retry-After` header in seconds: a 429 sends 1 unless set (`null` = no header); other statuses only when set. */
   retryAfterSeconds?: number | null;
   /** For `stall` (hold the response, then reset; unset = hold until the client gives up) and `latency` (delay, then answer). Real milliseconds. */
   ms?: number;

@@ -46,6 +46,16 @@ describe('status faults', () => {
     expect(emu.stats().predictionsCreated).toBe(0);
   });
 
+  test('a 503 carries Retry-After only when the rule sets it', async () => {
+    await using emu = await start();
+    emu.addFault({ route: 'account.get', type: 'status', status: 503, retryAfterSeconds: 2 });
+    emu.addFault({ route: 'account.get', type: 'status', status: 503 });
+    expect((await api(emu, '/account')).headers.get('retry-after')).toBe('2');
+    const plain = await api(emu, '/account');
+    expect(plain.status).toBe(503);
+    expect(plain.headers.get('retry-after')).toBeNull();
+  });
+
   test('route "*" matches every route; count Infinity lasts until cleared', async () => {
     await using emu = await start();
     emu.addFault({ route: '*', type: 'status', status: 500, count: Infinity });
