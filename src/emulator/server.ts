@@ -215,10 +215,10 @@ export class EmulatorServer {
     let body = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     const headers: Record<string, string> = { ...reply.headers };
     if (mode === 'malformed') {
-      // A body cut in half: valid headers, invalid JSON.
-      const text = body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');
-      body = Buffer.from(text);
-      headers['content-type'] = 'application/json';
+      // A body cut in half under intact headers: invalid JSON (or a truncated file on outputs).
+      const cut = body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');
+      body = Buffer.from(cut);
+      headers['content-type'] ??= 'application/json';
     }
     if (body !== undefined) headers['content-length'] = String(body.length);
     res.writeHead(reply.status, headers);

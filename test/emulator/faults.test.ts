@@ -143,6 +143,19 @@ describe('body and timing faults', () => {
     expect(emu.stats().predictionsCreated).toBe(1);
   });
 
+  test('malformed-json on an output file serves it truncated under its own content type', async () => {
+    await using emu = await start();
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x', output_format: 'png' } }, headers: { prefer: 'wait' } });
+    const url = ((await res.json()) as { output: string[] }).output[0]!;
+    const whole = Buffer.from(await (await fetch(url)).arrayBuffer());
+    emu.addFault({ route: 'outputs.get', type: 'malformed-json' });
+    const cut = await fetch(url);
+    expect(cut.headers.get('content-type')).toBe('image/png');
+    const bytes = Buffer.from(await cut.arrayBuffer());
+    expect(bytes.length).toBe(Math.floor(whole.length / 2));
+    expect(whole.subarray(0, bytes.length).equals(bytes)).toBe(true);
+  });
+
   test('latency delays the answer but keeps it intact', async () => {
     await using emu = await start();
     emu.addFault({ route: 'account.get', type: 'latency', ms: 20, count: 2 });
