@@ -23,7 +23,9 @@ export type WebhookFailureReason =
   | 'invalid_timestamp'
   | 'timestamp_out_of_tolerance'
   | 'invalid_signature'
-  | 'invalid_secret';
+  | 'invalid_secret'
+  /** The body is not a string or bytes (often: JSON already parsed by a framework; pass the raw body). */
+  | 'invalid_body';
 
 /** The verdict: `if (verdict.valid)` narrows. */
 export type WebhookVerification =
@@ -66,10 +68,12 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Webh
       `The webhook timestamp is more than ${toleranceSeconds} s from now (a replay, or a wrong clock)`,
     );
   }
+  const raw = bodyBytes(options.body);
+  if (!raw) return reject('invalid_body', 'The body must be the raw request body (a string or bytes), not parsed JSON');
   const keyBytes = decodeSecret(options.secret);
   if (!keyBytes) return reject('invalid_secret', 'The webhook secret is not a whsec_ base64 secret');
   const key = await crypto.subtle.importKey('raw', keyBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  const signed = concat(new TextEncoder().encode(`${id}.${timestampText}.`), bodyBytes(options.body));
+  const signed = concat(new TextEncoder().encode(`${id}.${timestampText}.`), raw);
   // Each entry is `v1,<base64>`; any valid one passes. subtle.verify compares in constant time.
   for (const entry of signatures!.split(' ')) {
     const [version, encoded] = entry.split(',', 2);
@@ -91,8 +95,9 @@ function header(headers: WebhookHeaders, name: string): string | null {
   if (typeof (headers as { get?: unknown }).get === 'function') return (headers as Headers).get(name);
   const record = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(record).find((k) => k.toLowerCase() === name);
-  const value = key === undefined ? undefined : record[key];
-  return Array.isArray(value) ? value.join(' ') : (value ?? null);
+  const value: unknown = key === undefined ? undefined : record[key];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string').join(' ') || null;
+  return typeof value === 'string' ? value : null;
 }
 
 function decodeSecret(secret: string): Uint8Array<ArrayBuffer> | null {
@@ -113,9 +118,10 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
+function bodyBytes(body: unknown): Uint8Array | null {
   if (typeof body === 'string') return new TextEncoder().encode(body);
-  return body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  return body instanceof Uint8Array ? body : null;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {

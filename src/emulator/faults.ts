@@ -4,7 +4,7 @@
 import { seededRandom } from './random.js';
 import type { FaultRule, FaultType, RouteName } from './types.js';
 
-const FAULT_TYPES: readonly FaultType[] = ['status', 'reset-before', 'reset-after-create', 'stall', 'malformed-json', 'latency'];
+const FAULT_TYPES: readonly FaultType[] = ['status', 'reset-before', 'reset-after-create', 'stall', 'malformed-json', 'truncate', 'latency'];
 
 /** What to do to one request: an added delay, then at most one other fault. */
 export interface FaultPlan {

@@ -192,7 +192,7 @@ export class EmulatorServer {
       if (reply.kind === 'body') state.log(`reset after handling ${method} ${path} (answer was ${reply.status})`);
       return this.reset(req, res);
     }
-    this.write(res, reply, fault?.type === 'malformed-json' ? 'malformed' : undefined);
+    this.write(res, reply, fault?.type === 'malformed-json' ? 'malformed' : fault?.type === 'truncate' ? 'truncated' : undefined);
   }
 
   /** Runs a handler, turning thrown problems (and oversized bodies) into problem replies. */
@@ -208,7 +208,7 @@ export class EmulatorServer {
     }
   }
 
-  private write(res: ServerResponse, reply: Reply, mode: 'malformed' | undefined, count = true): void {
+  private write(res: ServerResponse, reply: Reply, mode: 'malformed' | 'truncated' | undefined, count = true): void {
     if (res.destroyed || res.writableEnded) return;
     if (count) this.state.countResponse(reply.status);
     if (reply.kind === 'stream') return reply.start(res);
@@ -221,6 +221,12 @@ export class EmulatorServer {
       headers['content-type'] ??= 'application/json';
     }
     if (body !== undefined) headers['content-length'] = String(body.length);
+    if (mode === 'truncated' && body !== undefined && body.length > 1) {
+      // The full Content-Length is promised, half the bytes arrive, then the connection drops.
+      res.writeHead(reply.status, headers);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.resetAndDestroy());
+      return;
+    }
     res.writeHead(reply.status, headers);
     res.end(body);
   }

@@ -156,6 +156,21 @@ describe('body and timing faults', () => {
     expect(whole.subarray(0, bytes.length).equals(bytes)).toBe(true);
   });
 
+  test('truncate promises the whole Content-Length, sends half, then drops the connection', async () => {
+    await using emu = await start();
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x', output_format: 'png' } }, headers: { prefer: 'wait' } });
+    const url = ((await res.json()) as { output: string[] }).output[0]!;
+    emu.addFault({ route: 'outputs.get', type: 'truncate' });
+    const cut = await fetch(url);
+    expect(cut.status).toBe(200);
+    expect(Number(cut.headers.get('content-length'))).toBeGreaterThan(0);
+    await expect(cut.arrayBuffer()).rejects.toThrow();
+    expect((await fetch(url)).status).toBe(200);
+    // On an API route the JSON never completes either.
+    emu.addFault({ route: 'account.get', type: 'truncate' });
+    expect(await outcome(api(emu, '/account').then(async (r) => new Response(await r.text())))).toBe('error');
+  });
+
   test('latency delays the answer but keeps it intact', async () => {
     await using emu = await start();
     emu.addFault({ route: 'account.get', type: 'latency', ms: 20, count: 2 });
