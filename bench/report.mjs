@@ -1,0 +1,382 @@
+// Turns bench results into the goals verdicts, the markdown tables (docs/benchmarks.md and the README
+// snippet in bench/results/latest.md) and the latency chart (docs/benchmarks-latency.svg).
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const OURS = 'replicate-media';
+
+/** Each client's polling interval with its defaults, for the "half the polling interval" goal. */
+const POLL_INTERVAL_MS = {
+  'replicate-media': 5_000,
+  'original-design': 5_000,
+  'replicate-run': 500,
+  'replicate-create-wait': 500,
+  'stainless-run': 500,
+};
+
+/** Which package a client is, for the footprint rows. */
+const PACKAGE_OF = {
+  'replicate-media': 'replicate-media',
+  'original-design': 'replicate-media',
+  'replicate-run': 'replicate',
+  'replicate-create-wait': 'replicate',
+  'stainless-run': 'replicate-stainless',
+};
+
+// ------------------------------------------------------------------ goals
+
+/** The issue's goals, judged for every client (the goals are ours; the others are shown for scale). */
+export function evaluateGoals(results) {
+  const { latency, batch, storm, footprint } = results.scenarios;
+  const goals = [];
+  const add = (id, goal, judge) => {
+    const perClient = {};
+    for (const { id: client } of results.clients) {
+      const verdict = judge(client);
+      if (verdict) perClient[client] = verdict;
+    }
+    goals.push({ id, goal, clients: perClient });
+  };
+  const within60 = latency ? ['short', 'medium'].map((s) => latency[s]).filter(Boolean) : [];
+  if (within60.length > 0) {
+    add('latency-within-60s', 'Added latency p50 ≤ 20 ms for predictions that finish within 60 s', (c) => {
+      const rows = within60.map((s) => s.clients[c]).filter(Boolean);
+      if (rows.length === 0) return null;
+      const failed = rows.some((r) => r.failures > 0 || r.addedLatencyMs.p50 === null);
+      const value = Math.max(...rows.map((r) => r.addedLatencyMs.p50 ?? Infinity));
+      return { value: failed ? `${fmtMs(value)} (with failures)` : fmtMs(value), met: !failed && value <= 20 };
+    });
+    add('requests-within-60s', 'At most 2 HTTP requests for a prediction that finishes within 60 s', (c) => {
+      const rows = within60.map((s) => s.clients[c]).filter(Boolean);
+      if (rows.length === 0) return null;
+      const value = Math.max(...rows.map((r) => r.requestsPerPrediction));
+      return { value: `${value}`, met: value <= 2 };
+    });
+  }
+  if (latency?.long) {
+    add('latency-past-60s', 'Added latency p50 ≤ half the polling interval for predictions longer than 60 s', (c) => {
+      const r = latency.long.clients[c];
+      if (!r) return null;
+      const limit = POLL_INTERVAL_MS[c] / 2;
+      if (r.failures > 0) return { value: `${r.failures}/${r.predictions} failed`, met: false };
+      return { value: `${fmtMs(r.addedLatencyMs.p50)} (limit ${fmtMs(limit)})`, met: r.addedLatencyMs.p50 <= limit };
+    });
+  }
+  if (batch) {
+    add('batch-rate', 'Batch: ≥ 95% of the rate the limit allows', (c) => batch.clients[c] && { value: pct(batch.clients[c].rateOfAllowed), met: batch.clients[c].rateOfAllowed >= 0.95 });
+    add('batch-429', 'Batch: zero 429 responses', (c) => batch.clients[c] && { value: `${batch.clients[c].responses429}`, met: batch.clients[c].responses429 === 0 });
+    add('batch-failures', 'Batch: zero failures', (c) => batch.clients[c] && { value: `${batch.clients[c].failures}`, met: batch.clients[c].failures === 0 });
+    add('batch-rss', 'Batch: peak RSS ≤ 100 MB', (c) => batch.clients[c] && { value: `${batch.clients[c].peakRssMb} MB`, met: batch.clients[c].peakRssMb <= 100 });
+  }
+  if (storm) {
+    add('storm', '429 storm: 100% success', (c) => storm.clients[c] && { value: pct(storm.clients[c].successRate), met: storm.clients[c].successRate === 1 });
+  }
+  if (footprint) {
+    add('import', 'Cold import ≤ 50 ms', (c) => {
+      const f = footprint.packages[PACKAGE_OF[c]];
+      return f && { value: fmtMs(f.coldImportMs), met: f.coldImportMs <= 50 };
+    });
+    add('dependencies', 'Zero runtime dependencies', (c) => {
+      const f = footprint.packages[PACKAGE_OF[c]];
+      return f && { value: `${f.runtimeDependenciesTransitive}`, met: f.runtimeDependenciesTransitive === 0 };
+    });
+  }
+  return goals;
+}
+
+// ------------------------------------------------------------------ formatting
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (Math.abs(ms) < 1_000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function pct(ratio) {
+  return ratio === null || ratio === undefined ? '—' : `${(ratio * 100).toFixed(ratio === 1 ? 0 : 1)}%`;
+}
+
+function kb(bytes) {
+  return `${Math.round(bytes / 1024)} kB`;
+}
+
+/** "×12" for other/ours, with ours floored at `floor` so a near-zero figure does not explode the ratio. */
+function ratio(other, ours, floor = 0) {
+  if (other === null || ours === null || other === undefined || ours === undefined) return '';
+  const base = Math.max(ours, floor);
+  if (base === 0) return '';
+  const r = Math.max(other, floor) / base;
+  return ` (×${r >= 100 ? Math.round(r) : r >= 10 ? r.toFixed(0) : r.toFixed(1)})`;
+}
+
+/**
+ * Table rows: one metric each, a cell per client. `value(c)` gives the number used for the ratio to
+ * ours, `text(c)` the cell; rows with `ratioFloor === undefined` get no ratio.
+ */
+function rows(results) {
+  const { latency, batch, storm, footprint } = results.scenarios;
+  const out = [];
+  for (const [id, s] of Object.entries(latency ?? {})) {
+    const cell = (key) => (c) => {
+      const r = s.clients[c];
+      if (!r) return null;
+      if (r.succeeded === 0) return { text: `all ${r.predictions} failed` };
+      const v = r.addedLatencyMs[key];
+      return { value: v, text: fmtMs(v) + (r.failures > 0 ? ` (${r.failures}/${r.predictions} failed)` : '') };
+    };
+    out.push({ group: 'latency', metric: `Added latency p50, ${s.label}`, cell: cell('p50'), ratioFloor: 1, scenario: id });
+    out.push({ group: 'latency', metric: `Added latency p95, ${s.label}`, cell: cell('p95'), ratioFloor: 1, scenario: id });
+    out.push({
+      group: 'latency',
+      metric: `HTTP requests per prediction, ${s.label}`,
+      cell: (c) => s.clients[c] && { value: s.clients[c].requestsPerPrediction, text: `${s.clients[c].requestsPerPrediction}` },
+      ratioFloor: 0,
+      scenario: id,
+    });
+  }
+  if (batch) {
+    const b = (f) => (c) => batch.clients[c] && f(batch.clients[c]);
+    out.push({ group: 'batch', metric: `Batch of ${batch.n}: total time (minimum ${fmtMs(batch.minimumMs)})`, cell: b((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })), ratioFloor: 0 });
+    out.push({ group: 'batch', metric: 'Batch: share of the rate the limit allows', cell: b((r) => ({ value: r.rateOfAllowed, text: pct(r.rateOfAllowed) })), ratioFloor: 0 });
+    out.push({ group: 'batch', metric: 'Batch: 429 responses', cell: b((r) => ({ value: r.responses429, text: `${r.responses429}` })) });
+    out.push({ group: 'batch', metric: 'Batch: failed predictions', cell: b((r) => ({ value: r.failures, text: `${r.failures}` })) });
+    out.push({ group: 'batch', metric: 'Batch: predictions created (billed)', cell: b((r) => ({ value: r.predictionsCreated, text: `${r.predictionsCreated}` })) });
+    out.push({ group: 'batch', metric: 'Batch: peak RSS of the client process', cell: b((r) => ({ value: r.peakRssMb, text: `${r.peakRssMb} MB` })), ratioFloor: 0 });
+  }
+  if (storm) {
+    const s = (f) => (c) => storm.clients[c] && f(storm.clients[c]);
+    out.push({ group: 'storm', metric: `429 storm (${storm.probability * 100}% of creates): success`, cell: s((r) => ({ value: r.successRate, text: pct(r.successRate) })), ratioFloor: 0 });
+    out.push({ group: 'storm', metric: `429 storm: time for ${storm.n}`, cell: s((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })), ratioFloor: 0 });
+  }
+  if (footprint) {
+    const f = (fn) => (c) => footprint.packages[PACKAGE_OF[c]] && fn(footprint.packages[PACKAGE_OF[c]]);
+    out.push({ group: 'footprint', metric: 'Cold import', cell: f((p) => ({ value: p.coldImportMs, text: fmtMs(p.coldImportMs) })), ratioFloor: 1 });
+    out.push({ group: 'footprint', metric: 'Installed size (unpacked package)', cell: f((p) => ({ value: p.unpackedBytes, text: kb(p.unpackedBytes) })), ratioFloor: 0 });
+    out.push({ group: 'footprint', metric: 'Runtime dependencies', cell: f((p) => ({ value: p.runtimeDependenciesTransitive, text: `${p.runtimeDependenciesTransitive}` })) });
+  }
+  return out;
+}
+
+function table(results, { filter = () => true, ratios = true } = {}) {
+  const clients = results.clients;
+  const lines = [`| | ${clients.map((c) => c.label).join(' | ')} |`, `|---|${clients.map(() => '---:').join('|')}|`];
+  for (const row of rows(results).filter(filter)) {
+    const ours = row.cell(OURS);
+    const cells = clients.map((c) => {
+      const cell = row.cell(c.id);
+      if (!cell) return '—';
+      const showRatio = ratios && c.id !== OURS && row.ratioFloor !== undefined && cell.value !== undefined && ours?.value !== undefined;
+      return cell.text + (showRatio ? ratio(cell.value, ours.value, row.ratioFloor) : '');
+    });
+    lines.push(`| ${row.metric} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function goalsTable(results) {
+  const clients = results.clients;
+  const lines = [`| Goal | ${clients.map((c) => c.label).join(' | ')} |`, `|---|${clients.map(() => '---').join('|')}|`];
+  for (const g of results.goals) {
+    const cells = clients.map((c) => {
+      const v = g.clients[c.id];
+      return v ? `${v.met ? '✅ met' : '❌ missed'}: ${v.value}` : '—';
+    });
+    lines.push(`| ${g.goal} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The failures each client had, scenario by scenario, with the reasons the clients gave. */
+function failureNotes(results) {
+  const notes = [];
+  const label = Object.fromEntries(results.clients.map((c) => [c.id, c.label]));
+  const scan = (name, scenario) => {
+    for (const [client, r] of Object.entries(scenario.clients)) {
+      for (const e of r.errors ?? []) notes.push(`- **${label[client]}**, ${name}: ${e.count} × \`${e.error.replace(/\s+/g, ' ').replace(/`/g, "'").slice(0, 200)}\``);
+    }
+  };
+  for (const s of Object.values(results.scenarios.latency ?? {})) scan(`latency ${s.label}`, s);
+  if (results.scenarios.batch) scan('batch', results.scenarios.batch);
+  if (results.scenarios.storm) scan('429 storm', results.scenarios.storm);
+  return notes.length ? notes.join('\n') : '- None.';
+}
+
+// ------------------------------------------------------------------ chart
+
+const COLORS = ['#1f77b4', '#7f7f7f', '#d62728', '#ff7f0e', '#2ca02c', '#9467bd'];
+
+function escapeXml(text) {
+  return String(text).replace(/[<>&"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[ch]);
+}
+
+/** Horizontal bars of added latency p50 per client and scenario, p95 as a whisker, log scale. */
+export function latencySvg(results) {
+  const latency = results.scenarios.latency ?? {};
+  const clients = results.clients;
+  const left = 190;
+  const plotWidth = 520;
+  const right = 190;
+  const barHeight = 16;
+  const gap = 6;
+  const minLog = 0; // 1 ms
+  const maxLog = 5; // 100 s
+  const x = (ms) => left + ((Math.log10(Math.max(1, ms)) - minLog) / (maxLog - minLog)) * plotWidth;
+  const parts = [];
+  let y = 56;
+  for (const s of Object.values(latency)) {
+    parts.push(`<text x="${left}" y="${y}" font-weight="bold">Predictions of ${escapeXml(s.label)} (${s.predictions} per client)</text>`);
+    y += 10;
+    clients.forEach((c, i) => {
+      const r = s.clients[c.id];
+      const top = y + i * (barHeight + gap);
+      parts.push(`<text x="${left - 8}" y="${top + 12}" text-anchor="end">${escapeXml(c.label)}</text>`);
+      if (!r) return;
+      if (r.succeeded === 0) {
+        parts.push(`<text x="${left + 4}" y="${top + 12}" fill="#b00">no result: all ${r.predictions} failed</text>`);
+        return;
+      }
+      const { p50, p95 } = r.addedLatencyMs;
+      const w = Math.max(1, x(p50) - left);
+      parts.push(`<rect x="${left}" y="${top}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/>`);
+      parts.push(`<line x1="${x(p50).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + barHeight / 2}" y2="${top + barHeight / 2}" stroke="#333"/>`);
+      parts.push(`<line x1="${x(p95).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + 3}" y2="${top + barHeight - 3}" stroke="#333"/>`);
+      const failed = r.failures > 0 ? `, ${r.failures}/${r.predictions} failed` : '';
+      parts.push(`<text x="${left + plotWidth + 8}" y="${top + 12}">p50 ${escapeXml(fmtMs(p50))}, p95 ${escapeXml(fmtMs(p95))}${failed}</text>`);
+    });
+    y += clients.length * (barHeight + gap) + 26;
+  }
+  const height = y + 10;
+  const grid = [];
+  for (let e = minLog; e <= maxLog; e++) {
+    const gx = x(10 ** e);
+    grid.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="40" y2="${height - 30}" stroke="#ddd"/>`);
+    grid.push(`<text x="${gx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#555">${fmtMs(10 ** e)}</text>`);
+  }
+  const date = results.startedAt.slice(0, 10);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotWidth + right}" height="${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${left}" y="22" font-size="15" font-weight="bold">Added latency: when the caller got the result − the prediction's completed_at</text>
+<text x="${left}" y="38" fill="#555">bar: p50, whisker: p95, log scale; npm run bench, ${escapeXml(date)}, Node ${escapeXml(results.machine.node)}</text>
+${grid.join('\n')}
+${parts.join('\n')}
+</svg>
+`;
+}
+
+// ------------------------------------------------------------------ docs
+
+function readmeTable(results) {
+  const keep = new Set([
+    'Added latency p50, ~0.5 s',
+    'Added latency p50, ~5 s',
+    'Added latency p50, ~70 s',
+    'HTTP requests per prediction, ~5 s',
+    'Batch: share of the rate the limit allows',
+    'Batch: 429 responses',
+    'Batch: failed predictions',
+    '429 storm (30% of creates): success',
+    'Cold import',
+    'Runtime dependencies',
+  ]);
+  return table(results, { filter: (row) => keep.has(row.metric) || row.metric.startsWith('Batch of') });
+}
+
+export async function writeDocs(results, root) {
+  const m = results.machine;
+  const date = results.startedAt.slice(0, 10);
+  const b = results.scenarios.batch;
+  const st = results.scenarios.storm;
+  const lat = results.scenarios.latency ?? {};
+  const clientList = results.clients.map((c) => `- **${c.label}** (\`${c.package}\`): ${c.how}.`).join('\n');
+  const versions = Object.entries(results.scenarios.footprint?.packages ?? {})
+    .map(([name, p]) => `\`${name}@${p.version}\``)
+    .join(', ');
+  const md = `# Benchmarks
+
+Produced by \`npm run bench\` (\`bench/run.mjs\`) on ${date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}.
+Raw figures: [\`bench/results/latest.json\`](../bench/results/latest.json). Packages: ${versions}.
+${results.quick ? '\n**This is a --quick run: tiny sizes, every case at once. Its figures mean nothing.**\n' : ''}
+Every client ran against the same emulator build, in the same run. In the cells of the other clients, \`(×N)\`
+is that client's figure divided by replicate-media's (latencies below 1 ms count as 1 ms).
+
+## Results
+
+${table(results)}
+
+## Goals (issue 6)
+
+The goals are replicate-media's; the other clients are judged by the same bar for scale. A missed goal is
+a finding to fix, not a figure to tune.
+
+${goalsTable(results)}
+
+## Latency
+
+![Added latency per client](benchmarks-latency.svg)
+
+## Failures seen, with the clients' own reasons
+
+${failureNotes(results)}
+
+## The clients
+
+${clientList}
+
+## How it is measured
+
+- **Processes.** Each (client, scenario) pair gets a fresh emulator (\`startEmulator\` from \`dist/\`) in a child
+  process and a fresh client process (\`bench/worker.mjs\`). The emulator's CPU (JSON, timers, the rate limiter)
+  never lands on the client being timed, its counters, rate-limit buckets and seeded fault draws start from zero
+  for every client, and the client's peak RSS (\`process.resourceUsage().maxRSS\`) is its own: Node itself plus
+  the library plus the work, nothing of the emulator's or the harness's.
+- **Added latency** = the wall-clock time at which the caller's promise resolved with the result, minus the
+  prediction's \`completed_at\` as the emulator recorded it (same machine, same clock). The emulator's
+  timings are real time (\`speed\` 1): a 70 s prediction takes 70 s. Each scenario runs ${lat.short?.predictions ?? '?'}
+  predictions per client at once, started ${lat.short?.startedEveryMs ?? '?'}–${lat.long?.startedEveryMs ?? '?'} ms apart,
+  with durations drawn (seeded, identical for every client) from ${Object.values(lat)
+    .map((s) => `${fmtMs(s.durationRangeMs[0])}–${fmtMs(s.durationRangeMs[1])}`)
+    .join(', ')}, set per prediction with the \`[emulator:start_ms=…] [emulator:predict_ms=…]\` prompt directives.
+  Random durations sample a poller's phase against completion fairly; fixed ones can land just after (or
+  just before) a poll by accident. The ~0.5 s and ~5 s scenarios run one client at a time; the ~70 s
+  scenario is 70 s of idle waiting, so the five clients wait side by side, each with its own emulator process.
+- **HTTP requests per prediction**: every request the emulator counted (all routes) ÷ predictions, read from
+  \`/_emulator/stats\` before the harness asks anything itself.
+- **Batch**: ${b ? `${b.n} flux-schnell predictions (emulated 250 ms queue + 750 ms compute) at concurrency ${b.concurrency}` : 'not run'}
+  against the **real** create limit of ${b?.createPerMinute ?? 600}/minute, not a scaled one. The emulator's token bucket, like
+  Replicate's, holds one minute's worth (a burst of ${b?.createPerMinute ?? 600}), so scaling the per-minute rate up by k scales the
+  burst too, and from k ≈ 1.7 a batch of ${b?.n ?? 1000} fits in the burst and the limit never binds. At the real rate the
+  minimum is already short: ${b ? fmtMs(b.minimumMs) : '?'} (the first ${b?.createPerMinute ?? 600} creates at once, the rest at ${(b?.createPerMinute ?? 600) / 60}/s, plus the last
+  prediction's second). "Share of the rate the limit allows" = that minimum ÷ the measured time from the first
+  create to the last result. 429s are counted by the emulator; failures are what the caller got.
+- **429 storm**: ${st ? `${st.n} predictions at concurrency ${st.concurrency}` : 'not run'}; a seeded fault answers ${st ? st.probability * 100 : 30}% of creates with 429 and
+  \`Retry-After: ${st?.retryAfterSeconds ?? 1}\` (before the rate limiter, so they cost no token). Success = the caller got the output.
+- **Footprint**: cold import = median of ${results.scenarios.footprint?.importRuns ?? '?'} fresh \`node\` processes timing \`await import(pkg)\`
+  with \`performance.now()\` (file cache warm, as on a developer's machine); installed size = the bytes \`npm install\` puts
+  on disk for the package itself (the installed folder; ours: the files its \`files\` field publishes, plus
+  package.json, README and LICENSE); runtime
+  dependencies = \`dependencies\` + \`peerDependencies\`, followed transitively. The original design is
+  replicate-media configured differently, so it shares replicate-media's footprint.
+
+## Limits of this benchmark
+
+- Loopback HTTP: no network latency, no TLS. Real round trips add the same to every client; a client that
+  makes more requests loses more than shown here.
+- \`replicate run()\` returns \`FileOutput\` streams by default; nothing reads them, so no output is downloaded by any client.
+- The batch measures the creates' limit only; flux-schnell's emulated 1 s is all the work a prediction does.
+- Only one run: the short latencies are a few milliseconds and move by a few between runs.
+
+## Rerun
+
+\`\`\`sh
+npm run bench            # ~10 minutes; writes bench/results/latest.json, this file and the chart
+node bench/run.mjs --quick --out /tmp/bench.json   # the CI smoke run: tiny sizes, figures meaningless
+\`\`\`
+`;
+  const snippet = `<!-- npm run bench, ${date}, ${m.cpu} (${m.cores} cores), Node ${m.node}; full table in docs/benchmarks.md -->\n${readmeTable(results)}\n`;
+  const written = [join(root, 'docs/benchmarks.md'), join(root, 'docs/benchmarks-latency.svg'), join(root, 'bench/results/latest.md')];
+  await writeFile(written[0], md);
+  await writeFile(written[1], latencySvg(results));
+  await writeFile(written[2], snippet);
+  return written;
+}

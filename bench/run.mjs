@@ -1,0 +1,465 @@
+// `npm run bench`: replicate-media side by side with the official clients, in one run, against one
+// emulator build. Every (client, scenario) pair gets a fresh emulator in a child process (its own
+// counters, rate-limit buckets and fault draws) and a fresh client process (its own timings and RSS).
+//
+//   node bench/run.mjs            full run (~10 minutes); writes bench/results/latest.json and docs/benchmarks.md
+//   node bench/run.mjs --quick    tiny sizes, everything at once (CI smoke, ~15 s); writes only --out
+//   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b  --scenarios latency,short,medium,long,batch,storm,footprint
+
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLIENTS } from './clients.mjs';
+import { coldImportMs, installedSize, runtimeDependencies } from './footprint.mjs';
+import { evaluateGoals, writeDocs } from './report.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN = 'r8_bench0000000000000000000000000000000000';
+
+// ------------------------------------------------------------------ settings
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag('--quick');
+const OUT = resolve(option('--out') ?? (QUICK ? join(os.tmpdir(), 'replicate-media-bench-quick.json') : join(ROOT, 'bench/results/latest.json')));
+const ONLY_CLIENTS = option('--clients')?.split(',');
+const ONLY_SCENARIOS = option('--scenarios')?.split(',');
+const clients = CLIENTS.filter((c) => !ONLY_CLIENTS || ONLY_CLIENTS.includes(c.id));
+const wants = (scenario) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(scenario);
+// A partial run (some clients or scenarios) never overwrites the docs unless asked to.
+const WRITE_DOCS = flag('--docs') || (!QUICK && !ONLY_CLIENTS && !ONLY_SCENARIOS);
+
+/**
+ * Latency scenarios: each prediction's duration is drawn (seeded, the same for every client) from
+ * [minMs, maxMs], so a poller's phase against completion is sampled rather than fixed by accident.
+ */
+const LATENCY = QUICK
+  ? [
+      { id: 'short', label: '~0.5 s', minMs: 150, maxMs: 250, startMs: 50, n: 2, staggerMs: 50 },
+      { id: 'medium', label: '~5 s', minMs: 300, maxMs: 400, startMs: 50, n: 2, staggerMs: 50 },
+      { id: 'long', label: '~70 s', minMs: 450, maxMs: 550, startMs: 50, n: 2, staggerMs: 50 },
+    ]
+  : [
+      { id: 'short', label: '~0.5 s', minMs: 400, maxMs: 600, startMs: 100, n: 10, staggerMs: 150 },
+      { id: 'medium', label: '~5 s', minMs: 4_500, maxMs: 5_500, startMs: 500, n: 10, staggerMs: 300 },
+      { id: 'long', label: '~70 s', minMs: 66_000, maxMs: 74_000, startMs: 1_000, n: 10, staggerMs: 500 },
+    ];
+
+/** flux-schnell at its emulated timings (250 ms queue + 750 ms compute) under the real create limit. */
+const BATCH = QUICK
+  ? { n: 6, concurrency: 6, createPerMinute: 600, predictionMs: 1_000 }
+  : { n: 1_000, concurrency: 50, createPerMinute: 600, predictionMs: 1_000 };
+
+const STORM = QUICK ? { n: 4, concurrency: 4, probability: 0.3, retryAfterSeconds: 1 } : { n: 100, concurrency: 10, probability: 0.3, retryAfterSeconds: 1 };
+
+const latencyScenarios = LATENCY.filter((l) => wants('latency') || wants(l.id));
+
+const IMPORT_RUNS = QUICK ? 1 : 9;
+
+// ------------------------------------------------------------------ processes
+
+/**
+ * The build under test, copied once at the start: the working tree's dist/ can be rebuilt while the
+ * bench runs, and every case must measure the same code.
+ */
+const SNAPSHOT = await mkdtemp(join(os.tmpdir(), 'replicate-media-bench-'));
+await cp(join(ROOT, 'dist'), join(SNAPSHOT, 'dist'), { recursive: true });
+await writeFile(join(SNAPSHOT, 'package.json'), '{"type":"module"}\n');
+const CHILD_ENV = { ...process.env, BENCH_DIST: join(SNAPSHOT, 'dist') };
+
+function log(line) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+/** Starts an emulator child process; resolves with its URLs and a stop function. */
+async function startEmulatorProcess(options) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/emulator-process.mjs'), JSON.stringify(options)], {
+    cwd: ROOT,
+    env: CHILD_ENV,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((res) => child.once('close', res));
+  const first = await new Promise((res, rej) => {
+    let buffer = '';
+    const onData = (d) => {
+      buffer += d;
+      const nl = buffer.indexOf('\n');
+      if (nl >= 0) {
+        child.stdout.off('data', onData);
+        res(JSON.parse(buffer.slice(0, nl)));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => rej(new Error(`emulator exited (${code}) before listening: ${stderr.slice(-500)}`)));
+  });
+  const stop = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { ...first, stop };
+}
+
+/** Runs one worker (one client, one scenario); resolves with its JSON report. */
+function runWorker(task) {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bench/worker.mjs'), JSON.stringify(task)], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('close', (code) => {
+      const line = stdout.trim().split('\n').pop();
+      try {
+        res({ ...JSON.parse(line), stderrTail: stderr.slice(-2_000) });
+      } catch {
+        rej(new Error(`worker for ${task.client} exited (${code}) without a report: ${stderr.slice(-1_000)}`));
+      }
+    });
+  });
+}
+
+/** GET a JSON answer on a fresh connection (emulator ports get reused between cases; a pooled socket would not). */
+function getJson(url, token) {
+  return new Promise((res, rej) => {
+    const req = http.get(url, { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (d) => (body += d));
+      response.on('end', () => {
+        if (response.statusCode !== 200) rej(new Error(`GET ${url} → ${response.statusCode}: ${body.slice(0, 200)}`));
+        else res(JSON.parse(body));
+      });
+    });
+    req.on('error', rej);
+  });
+}
+
+/**
+ * One client in one scenario against its own emulator: runs the worker, then reads the emulator's
+ * counters (before any request of ours) and, when asked, each prediction's completed_at.
+ */
+async function runCase({ client, emulatorOptions, jobs, concurrency, watchdogMs, completions }) {
+  const emulator = await startEmulatorProcess(emulatorOptions);
+  const loadBefore = os.loadavg()[0];
+  try {
+    const report = await runWorker({ client, apiUrl: emulator.apiUrl, token: TOKEN, jobs, concurrency, watchdogMs });
+    const stats = await getJson(`${emulator.url}/_emulator/stats`);
+    const predictions = new Map();
+    if (completions) {
+      for (const r of report.records) {
+        if (r.predictionId && !predictions.has(r.predictionId)) {
+          predictions.set(r.predictionId, await getJson(`${emulator.apiUrl}/predictions/${r.predictionId}`, TOKEN));
+        }
+      }
+    }
+    report.loadAverage = [round(loadBefore, 2), round(os.loadavg()[0], 2)];
+    return { report, stats, predictions };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+// ------------------------------------------------------------------ figures
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.length ? sorted.reduce((s, v) => s + v, 0) / sorted.length : null;
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? null, mean, min: sorted[0] ?? null };
+}
+
+const totalRequests = (stats) => Object.values(stats.requests).reduce((s, v) => s + v, 0);
+const round = (v, digits = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+/** Distinct error messages with counts, for the JSON (the why of every failure). */
+function errorSummary(records) {
+  const counts = new Map();
+  for (const r of records) if (!r.ok) counts.set(r.error, (counts.get(r.error) ?? 0) + 1);
+  return [...counts].map(([error, count]) => ({ count, error }));
+}
+
+/**
+ * The shortest time `n` predictions of `predictionMs` can take with `concurrency` in flight and a
+ * token bucket of `perMinute` tokens (full at the start, as the emulator's and Replicate's are)
+ * refilling at `perMinute` per minute.
+ */
+function minimumBatchMs({ n, concurrency, createPerMinute, predictionMs }) {
+  const perMs = createPerMinute / 60_000;
+  const slots = new Array(concurrency).fill(0);
+  let end = 0;
+  for (let k = 0; k < n; k++) {
+    const tokenAt = k < createPerMinute ? 0 : (k - createPerMinute + 1) / perMs;
+    slots.sort((a, b) => a - b);
+    const start = Math.max(slots[0], tokenAt);
+    slots[0] = start + predictionMs;
+    end = Math.max(end, slots[0]);
+  }
+  return end;
+}
+
+// ------------------------------------------------------------------ scenarios
+
+async function latencyScenario(scenario, runFor) {
+  const random = mulberry32(1000 + scenario.minMs);
+  const jobs = Array.from({ length: scenario.n }, (_, i) => {
+    const totalMs = Math.round(scenario.minMs + random() * (scenario.maxMs - scenario.minMs));
+    return {
+      prompt: `bench ${scenario.id} #${i} [emulator:start_ms=${scenario.startMs}] [emulator:predict_ms=${totalMs - scenario.startMs}]`,
+      startAtOffsetMs: i * scenario.staggerMs,
+      durationMs: totalMs,
+    };
+  });
+  const results = {};
+  await runFor(async (client) => {
+    const { report, stats, predictions } = await runCase({
+      client: client.id,
+      emulatorOptions: { seed: 7 },
+      jobs,
+      concurrency: jobs.length,
+      watchdogMs: scenario.maxMs + 120_000,
+      completions: true,
+    });
+    const added = [];
+    for (const r of report.records) {
+      const p = r.predictionId ? predictions.get(r.predictionId) : undefined;
+      if (r.ok && p?.completed_at) added.push(r.resultAtMs - Date.parse(p.completed_at));
+    }
+    const failures = report.records.filter((r) => !r.ok).length;
+    results[client.id] = {
+      predictions: jobs.length,
+      succeeded: jobs.length - failures,
+      failures,
+      addedLatencyMs: summarize(added),
+      requestsPerPrediction: round(totalRequests(stats) / jobs.length, 2),
+      requestsByRoute: stats.requests,
+      responsesByStatus: stats.responsesByStatus,
+      predictionsCreated: stats.predictionsCreated,
+      errors: errorSummary(report.records),
+      loadAverage1m: report.loadAverage,
+    };
+    log(`latency ${scenario.id} ${client.id}: p50 ${results[client.id].addedLatencyMs.p50} ms, ${results[client.id].requestsPerPrediction} req/prediction, ${failures} failed`);
+  });
+  return {
+    label: scenario.label,
+    durationRangeMs: [scenario.minMs, scenario.maxMs],
+    predictions: scenario.n,
+    startedEveryMs: scenario.staggerMs,
+    clients: results,
+  };
+}
+
+async function batchScenario(runFor) {
+  const jobs = Array.from({ length: BATCH.n }, (_, i) => ({ prompt: `bench batch #${i}` }));
+  const minimumMs = minimumBatchMs(BATCH);
+  const results = {};
+  await runFor(async (client) => {
+    const { report, stats } = await runCase({
+      client: client.id,
+      emulatorOptions: { seed: 7, rateLimits: { createPerMinute: BATCH.createPerMinute } },
+      jobs,
+      concurrency: BATCH.concurrency,
+      watchdogMs: 600_000,
+      completions: false,
+    });
+    const failures = report.records.filter((r) => !r.ok).length;
+    const totalMs = report.lastResultMs - report.firstStartMs;
+    results[client.id] = {
+      predictions: BATCH.n,
+      succeeded: BATCH.n - failures,
+      failures,
+      totalMs,
+      minimumMs,
+      rateOfAllowed: round(minimumMs / totalMs, 3),
+      responses429: stats.responsesByStatus['429'] ?? 0,
+      predictionsCreated: stats.predictionsCreated,
+      requestsPerPrediction: round(totalRequests(stats) / BATCH.n, 2),
+      requestsByRoute: stats.requests,
+      responsesByStatus: stats.responsesByStatus,
+      peakRssMb: round(report.peakRssBytes / 2 ** 20),
+      rssAtStartMb: round(report.rssAtStartBytes / 2 ** 20),
+      cpuMs: Math.round(report.cpuUserMs + report.cpuSystemMs),
+      errors: errorSummary(report.records),
+      loadAverage1m: report.loadAverage,
+    };
+    const r = results[client.id];
+    log(`batch ${client.id}: ${(totalMs / 1000).toFixed(1)} s (min ${(minimumMs / 1000).toFixed(1)} s), ${r.responses429} × 429, ${failures} failed, RSS ${r.peakRssMb} MB`);
+  });
+  return { ...BATCH, minimumMs, clients: results };
+}
+
+async function stormScenario(runFor) {
+  const jobs = Array.from({ length: STORM.n }, (_, i) => ({ prompt: `bench storm #${i}` }));
+  const results = {};
+  await runFor(async (client) => {
+    const { report, stats } = await runCase({
+      client: client.id,
+      emulatorOptions: {
+        seed: 7,
+        faults: [{ route: 'predictions.create', type: 'status', status: 429, probability: STORM.probability, retryAfterSeconds: STORM.retryAfterSeconds, count: null }],
+      },
+      jobs,
+      concurrency: STORM.concurrency,
+      watchdogMs: 300_000,
+      completions: false,
+    });
+    const failures = report.records.filter((r) => !r.ok).length;
+    results[client.id] = {
+      predictions: STORM.n,
+      succeeded: STORM.n - failures,
+      failures,
+      successRate: round((STORM.n - failures) / STORM.n, 3),
+      totalMs: report.lastResultMs - report.firstStartMs,
+      responses429: stats.responsesByStatus['429'] ?? 0,
+      predictionsCreated: stats.predictionsCreated,
+      requestsPerPrediction: round(totalRequests(stats) / STORM.n, 2),
+      requestsByRoute: stats.requests,
+      errors: errorSummary(report.records),
+      loadAverage1m: report.loadAverage,
+    };
+    log(`storm ${client.id}: ${results[client.id].successRate * 100}% in ${(results[client.id].totalMs / 1000).toFixed(1)} s, ${failures} failed`);
+  });
+  return { ...STORM, clients: results };
+}
+
+async function footprintScenario() {
+  const packages = [
+    { id: 'replicate-media', specifier: 'replicate-media', dir: './' },
+    { id: 'replicate', specifier: 'replicate', dir: './node_modules/replicate' },
+    { id: 'replicate-stainless', specifier: 'replicate-stainless', dir: './node_modules/replicate-stainless' },
+  ];
+  const results = {};
+  for (const pkg of packages) {
+    const [size, deps] = await Promise.all([installedSize(join(ROOT, pkg.dir), { published: pkg.id === 'replicate-media' }), runtimeDependencies(join(ROOT, pkg.dir), { root: ROOT })]);
+    const importTime = await coldImportMs(pkg.specifier, { cwd: ROOT, runs: IMPORT_RUNS });
+    const { version } = JSON.parse(await (await import('node:fs/promises')).readFile(join(ROOT, pkg.dir, 'package.json'), 'utf8'));
+    results[pkg.id] = {
+      version,
+      coldImportMs: round(importTime.medianMs),
+      coldImportSamplesMs: importTime.samplesMs.map((v) => round(v)),
+      ...size,
+      runtimeDependencies: deps.direct,
+      runtimeDependenciesTransitive: deps.transitive,
+    };
+    log(`footprint ${pkg.id}: import ${round(importTime.medianMs)} ms, ${Math.round(size.unpackedBytes / 1024)} kB unpacked, ${deps.transitive} runtime deps`);
+  }
+  return { importRuns: IMPORT_RUNS, packages: results };
+}
+
+// ------------------------------------------------------------------ main
+
+const sequential = async (work) => {
+  for (const client of clients) await work(client);
+};
+const concurrent = async (work) => {
+  await Promise.all(clients.map((client) => work(client)));
+};
+
+/** At most `limit` cases at once (the quick run's cases share a small machine). */
+function limited(limit) {
+  let active = 0;
+  const waiting = [];
+  const acquire = () => (active < limit ? (active++, Promise.resolve()) : new Promise((res) => waiting.push(res)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return async (work) => {
+    await Promise.all(
+      clients.map(async (client) => {
+        await acquire();
+        try {
+          await work(client);
+        } finally {
+          release();
+        }
+      }),
+    );
+  };
+}
+
+const startedAt = new Date();
+log(`${QUICK ? 'quick' : 'full'} run, clients: ${clients.map((c) => c.id).join(', ')}`);
+const cpus = os.cpus();
+const results = {
+  schemaVersion: 1,
+  quick: QUICK,
+  startedAt: startedAt.toISOString(),
+  finishedAt: null,
+  machine: {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGb: round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((v) => round(v, 2)),
+  },
+  clients: clients.map(({ id, label, package: pkg, how }) => ({ id, label, package: pkg, how })),
+  scenarios: {},
+};
+
+if (QUICK) {
+  // Nothing here is a measurement: run every case at once so the smoke run stays short.
+  const tasks = [];
+  const quickly = limited(8);
+  if (wants('footprint')) tasks.push(footprintScenario().then((r) => (results.scenarios.footprint = r)));
+  if (latencyScenarios.length > 0) {
+    results.scenarios.latency = {};
+    for (const s of latencyScenarios) tasks.push(latencyScenario(s, quickly).then((r) => (results.scenarios.latency[s.id] = r)));
+  }
+  if (wants('batch')) tasks.push(batchScenario(quickly).then((r) => (results.scenarios.batch = r)));
+  if (wants('storm')) tasks.push(stormScenario(quickly).then((r) => (results.scenarios.storm = r)));
+  await Promise.all(tasks);
+  if (results.scenarios.latency) results.scenarios.latency = Object.fromEntries(latencyScenarios.map((s) => [s.id, results.scenarios.latency[s.id]]));
+} else {
+  // Footprint first, on a quiet machine.
+  if (wants('footprint')) results.scenarios.footprint = await footprintScenario();
+  if (latencyScenarios.length > 0) {
+    results.scenarios.latency = {};
+    for (const s of latencyScenarios) {
+      // The long scenario is 70 s of idle waiting per client: the clients wait side by side (each with
+      // its own emulator process); the short ones run one client at a time.
+      results.scenarios.latency[s.id] = await latencyScenario(s, s.id === 'long' ? concurrent : sequential);
+    }
+  }
+  if (wants('batch')) results.scenarios.batch = await batchScenario(sequential);
+  if (wants('storm')) results.scenarios.storm = await stormScenario(sequential);
+}
+
+results.finishedAt = new Date().toISOString();
+results.goals = evaluateGoals(results);
+await mkdir(dirname(OUT), { recursive: true });
+await writeFile(OUT, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${OUT}`);
+if (WRITE_DOCS) {
+  const written = await writeDocs(results, ROOT);
+  for (const path of written) log(`wrote ${path}`);
+}
+await rm(SNAPSHOT, { recursive: true, force: true });

@@ -1,0 +1,63 @@
+// The benchmark at tiny sizes, so `npm run bench` cannot rot: it must finish and write a well-formed
+// results file with every client and every scenario. Nothing here looks at the figures themselves.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLIENT_IDS = ['replicate-media', 'original-design', 'replicate-run', 'replicate-create-wait', 'stainless-run'];
+const PACKAGES = ['replicate-media', 'replicate', 'replicate-stainless'];
+
+type Json = Record<string, any>;
+
+describe('npm run bench --quick', () => {
+  let dir = '';
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a results file with every client in every scenario', { timeout: 240_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+    const out = join(dir, 'results.json');
+    await run(process.execPath, ['bench/run.mjs', '--quick', '--out', out], { cwd: process.cwd(), timeout: 230_000 });
+    const results = JSON.parse(await readFile(out, 'utf8')) as Json;
+
+    expect(results.schemaVersion).toBe(1);
+    expect(results.quick).toBe(true);
+    expect(typeof results.machine.cpu).toBe('string');
+    expect(results.machine.node).toBe(process.version);
+    expect(results.clients.map((c: Json) => c.id)).toEqual(CLIENT_IDS);
+
+    expect(Object.keys(results.scenarios.latency)).toEqual(['short', 'medium', 'long']);
+    for (const scenario of Object.values(results.scenarios.latency) as Json[]) {
+      expect(Object.keys(scenario.clients).sort()).toEqual([...CLIENT_IDS].sort());
+      for (const r of Object.values(scenario.clients) as Json[]) {
+        expect(r.succeeded + r.failures).toBe(r.predictions);
+        expect(typeof r.requestsPerPrediction).toBe('number');
+        for (const key of ['p50', 'p95', 'max']) expect(r.addedLatencyMs[key] === null || Number.isFinite(r.addedLatencyMs[key])).toBe(true);
+      }
+    }
+    for (const name of ['batch', 'storm']) {
+      const scenario = results.scenarios[name] as Json;
+      expect(Object.keys(scenario.clients).sort()).toEqual([...CLIENT_IDS].sort());
+      for (const r of Object.values(scenario.clients) as Json[]) {
+        expect(r.succeeded + r.failures).toBe(r.predictions);
+        expect(Number.isFinite(r.totalMs)).toBe(true);
+        expect(Number.isInteger(r.responses429)).toBe(true);
+      }
+    }
+    for (const r of Object.values(results.scenarios.batch.clients) as Json[]) expect(r.peakRssMb).toBeGreaterThan(0);
+    expect(Object.keys(results.scenarios.footprint.packages).sort()).toEqual([...PACKAGES].sort());
+    for (const p of Object.values(results.scenarios.footprint.packages) as Json[]) {
+      expect(p.coldImportMs).toBeGreaterThan(0);
+      expect(p.unpackedBytes).toBeGreaterThan(0);
+      expect(Number.isInteger(p.runtimeDependencies)).toBe(true);
+    }
+    expect(results.goals.length).toBeGreaterThan(0);
+    for (const goal of results.goals as Json[]) expect(typeof goal.clients['replicate-media'].met).toBe('boolean');
+  });
+});
