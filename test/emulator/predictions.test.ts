@@ -34,6 +34,28 @@ describe('lifecycle on the emulator clock', () => {
     expect(validateAgainstOpenApi('GET', '/predictions/{prediction_id}', 200, done)).toEqual([]);
   });
 
+  test('every state of a prediction matches the OpenAPI schema', async () => {
+    await using emu = await start({ ...SLOW, outputRetentionMs: 60_000 });
+    emu.addScenario({ promptIncludes: 'fails', fail: 'boom' });
+    const ok = await createFlux(emu, { prompt: 'works', num_outputs: 3, output_format: 'jpg' });
+    const bad = await createFlux(emu, { prompt: 'fails' });
+    const seen: string[] = [];
+    const check = async (id: string) => {
+      const p = await getPrediction(emu, id);
+      seen.push(`${p.status}${p.data_removed ? ' (removed)' : ''}`);
+      expect(validateAgainstOpenApi('GET', '/predictions/{prediction_id}', 200, p)).toEqual([]);
+    };
+    await check(ok.id);
+    emu.advanceClock(15_000);
+    await check(ok.id);
+    emu.advanceClock(15_000);
+    await check(ok.id);
+    await check(bad.id);
+    emu.advanceClock(60_000);
+    await check(ok.id);
+    expect(seen).toEqual(['starting', 'processing', 'succeeded', 'failed', 'succeeded (removed)']);
+  });
+
   test('speed divides the model timings', async () => {
     await using emu = await start({ ...SLOW, speed: 2 });
     const created = await createFlux(emu);
