@@ -163,8 +163,8 @@ export class EmulatorServer {
     if (fault?.type === 'status') return this.write(res, faultStatusReply(fault), undefined);
     if (fault?.type === 'stall') return this.stall(req, res, fault.ms, clientGone);
 
+    let rateHeaders: Record<string, string> = {};
     const reply = await this.run(ctx, async () => {
-      let rateHeaders: Record<string, string> = {};
       if (r.api) {
         const header = req.headers.authorization;
         if (!isAuthorized(header, state.options.token)) {
@@ -182,10 +182,10 @@ export class EmulatorServer {
           }
         }
       }
-      const result = await r.handler(ctx);
-      if (result.kind === 'body') result.headers = { ...rateHeaders, ...result.headers };
-      return result;
+      return r.handler(ctx);
     });
+    // Every answer the bucket counted says so, problems (404, 422, ...) included.
+    if (reply.kind === 'body') reply.headers = { ...rateHeaders, ...reply.headers };
 
     if (fault?.type === 'reset-after-create') {
       // The work is done (a prediction was created) but the client never hears of it.

@@ -51,10 +51,13 @@ describe('rate limits', () => {
     expect((await api(emu, '/account', { headers: { authorization: 'Bearer a' } })).status).toBe(429);
   });
 
-  test('defaults are 600 creates and 3000 other requests a minute', async () => {
+  test('defaults are 600 creates and 3000 other requests a minute; error answers count and say so', async () => {
     await using emu = await start({ now: () => T0 });
     expect((await create(emu)).headers.get('ratelimit-remaining')).toBe('599');
     expect((await api(emu, '/account')).headers.get('ratelimit-remaining')).toBe('2999');
+    const missing = await api(emu, '/predictions/unknown');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('ratelimit-remaining')).toBe('2998');
   });
 
   test('rateLimits: false turns them off; outputs and admin routes are never limited', async () => {
