@@ -1,19 +1,38 @@
 // Running a prediction from the CLI: the live status line, turning a failed result into a CliError
 // with the right exit code, making sure Ctrl-C left nothing running, and saving the outputs.
-import { access, constants, mkdir } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
-import { downloadOutput, DownloadError, type DownloadedFile, type MediaKind } from '../downloads.js';
-import { estimateCost, isTerminalStatus, type ReplicateClient, type StatusUpdate } from '../index.js';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { extname, relative, resolve } from 'node:path';
+import { estimateCost, isTerminalStatus, type Downloadable, type Prediction, type ReplicateClient, type StatusUpdate } from '../index.js';
 import type { CommandContext } from './context.js';
 import { CliError, FailedError, InterruptedError, UsageError } from './errors.js';
 import { formatBytes } from './output.js';
 
-/** A result of generate*: the fields the CLI reads. */
+/** A failed result of generate*: the fields the CLI reads. */
 export interface GenerationFailure {
   success: false;
   error: string;
   errorCode: string;
   predictionId: string | null;
+  /** The last state seen; `succeeded` when the prediction worked but saving its outputs failed. */
+  prediction: Prediction | null;
+  canceledOnServer: boolean;
+}
+
+/** What the status listener last saw of a prediction. */
+export interface StatusSeen {
+  predictionId: string | null;
+  status: string;
+  /** Time from the start of the call to the last update (to `succeeded`: the generation time). */
+  elapsedMs: number;
+}
+
+export function newStatusSeen(): StatusSeen {
+  return { predictionId: null, status: 'creating', elapsedMs: 0 };
+}
+
+/** Logs saved files (plain mode only: on a terminal the result lists them). */
+export function noteSaved(ctx: CommandContext, files: readonly SavedFile[]): void {
+  for (const file of files) ctx.progress.note(`saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
 }
 
 /** The onStatus listener that drives the status line for one prediction. */
@@ -21,7 +40,7 @@ export function statusListener(
   ctx: CommandContext,
   label: string,
   costUsd: number | null,
-  seen: { predictionId: string | null; status: string },
+  seen: StatusSeen,
 ): (update: StatusUpdate) => void {
   ctx.signal.addEventListener(
     'abort',
@@ -35,6 +54,7 @@ export function statusListener(
   return (update) => {
     if (update.predictionId) seen.predictionId = update.predictionId;
     seen.status = update.status;
+    seen.elapsedMs = update.elapsedMs;
     ctx.progress.status({
       label,
       predictionId: update.predictionId,
@@ -84,12 +104,33 @@ export async function failureError(
 ): Promise<CliError> {
   const id = result.predictionId;
   const json = { predictionId: id, errorCode: result.errorCode, ...details };
+  const succeeded = result.prediction?.status === 'succeeded' ? result.prediction : null;
+  if (succeeded !== null) {
+    // The prediction worked (and is paid for); saving its outputs is what failed or was interrupted.
+    const urls = urlsIn(succeeded.output);
+    const where = urls.length > 0 ? ` from: ${urls.join(' ')}` : '';
+    const fields = { ...json, status: 'succeeded', unsavedUrls: urls };
+    if (ctx.signal.aborted) {
+      return withJson(
+        new InterruptedError(
+          `Interrupted while saving the outputs of prediction ${succeeded.id}, which had succeeded: save them within the hour with \`replicate-media poll ${succeeded.id}\`.`,
+        ),
+        fields,
+      );
+    }
+    return withJson(
+      new FailedError(
+        `Prediction ${succeeded.id} succeeded but saving its outputs failed: ${result.error.replace(/\.$/, '')}. Download them within the hour${where}`,
+      ),
+      fields,
+    );
+  }
   if (ctx.signal.aborted) {
     const status = await ensureCanceled(client, id);
     const message =
       id === null
         ? `Interrupted before the ${what} prediction was created; nothing is running.`
-        : status === 'canceled' || status === 'aborted'
+        : status === 'canceled' || status === 'aborted' || (status === null && result.canceledOnServer)
           ? `Interrupted: prediction ${id} was canceled on the server.`
           : status !== null
             ? `Interrupted: prediction ${id} had already ${status}.`
@@ -115,6 +156,8 @@ export async function failureError(
       return withJson(new FailedError(`${failed} Wait a minute and try again.`), json);
     case 'prediction_failed':
       return withJson(new FailedError(`${failed} Try another prompt or input.`), json);
+    case 'budget_exceeded':
+      return withJson(new UsageError(`The ${what} was refused before anything was created: ${reason}.`), json);
     default:
       return withJson(new FailedError(failed), json);
   }
@@ -135,56 +178,75 @@ export interface SavedFile {
   contentType: string;
 }
 
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.avif': 'image/avif',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+};
+
 /**
- * Downloads every output URL of a prediction into `dir` as `{predictionId}-{index}.{ext}`, with
- * download progress on the status line. A failed download ends the command (exit 1) with the URLs
- * that could not be saved, which stay valid for an hour.
+ * The files the client saved (`download: { dir }` on generate*, or `client.download`), for printing
+ * and --json: absolute paths, sizes, and the type their extension says (the client checked the type
+ * served before saving).
+ */
+export async function describeFiles(paths: readonly string[], urls: readonly string[]): Promise<SavedFile[]> {
+  return Promise.all(
+    paths.map(async (path, index) => {
+      const absolute = resolve(path);
+      const bytes = await stat(absolute).then(
+        (s) => s.size,
+        () => 0,
+      );
+      return {
+        path: absolute,
+        url: urls[index] ?? '',
+        bytes,
+        contentType: CONTENT_TYPES[extname(absolute).toLowerCase()] ?? 'application/octet-stream',
+      };
+    }),
+  );
+}
+
+/**
+ * Saves the outputs of a finished prediction through the client (so a journal records each file),
+ * as `{predictionId}-{index}.{ext}` in `dir`. A failure ends the command (exit 1) with the URLs
+ * that were not saved; they stay valid for an hour.
  */
 export async function saveOutputs(
   ctx: CommandContext,
-  urls: readonly string[],
-  options: { dir: string; predictionId: string; expect: MediaKind },
+  client: ReplicateClient,
+  target: Downloadable,
+  options: { dir: string; predictionId: string; urls: readonly string[] },
 ): Promise<SavedFile[]> {
-  const saved: SavedFile[] = [];
-  for (const [index, url] of urls.entries()) {
-    let file: DownloadedFile;
-    try {
-      file = await downloadOutput(url, {
-        dir: options.dir,
-        predictionId: options.predictionId,
-        index,
-        expect: options.expect,
-        signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.progress.download({
-            fileName: `${options.predictionId}-${index}`,
-            receivedBytes: p.receivedBytes,
-            totalBytes: p.totalBytes,
-          }),
-      });
-    } catch (error) {
-      if (ctx.signal.aborted) {
-        throw withJson(new InterruptedError(`Interrupted while downloading the outputs of prediction ${options.predictionId}.`), {
-          predictionId: options.predictionId,
-          files: saved,
-        });
-      }
-      const reason = error instanceof Error ? error.message.replace(/\.$/, '') : String(error);
-      const left = urls.slice(index);
-      const code = error instanceof DownloadError ? error.code : 'network';
+  const saved = await client.download(target, { dir: options.dir, signal: ctx.signal });
+  if (!saved.success) {
+    const done = await describeFiles(saved.files, options.urls);
+    const left = options.urls.slice(saved.files.length);
+    const details = { predictionId: options.predictionId, errorCode: saved.errorCode, files: done, unsavedUrls: left };
+    if (ctx.signal.aborted) {
       throw withJson(
-        new FailedError(
-          `Prediction ${options.predictionId} succeeded but saving its output failed: ${reason}. ` +
-            `Download ${left.length === 1 ? 'it' : 'them'} within the hour from: ${left.join(' ')}`,
-          { cause: error },
+        new InterruptedError(
+          `Interrupted while saving the outputs of prediction ${options.predictionId}: save them within the hour with \`replicate-media poll ${options.predictionId}\`.`,
         ),
-        { predictionId: options.predictionId, errorCode: code, files: saved, unsavedUrls: left },
+        details,
       );
     }
-    saved.push({ path: resolve(file.path), url, bytes: file.bytes, contentType: file.contentType });
-    ctx.progress.note(`saved ${file.path} (${formatBytes(file.bytes)})`);
+    throw withJson(
+      new FailedError(
+        `Saving the outputs of prediction ${options.predictionId} failed: ${saved.error.replace(/\.$/, '')}. ` +
+          `Download ${left.length === 1 ? 'it' : 'them'} within the hour from: ${left.join(' ')}`,
+      ),
+      details,
+    );
   }
-  return saved;
+  const files = await describeFiles(saved.files, options.urls);
+  noteSaved(ctx, files);
+  return files;
 }
 
 /** What images and seconds of video of these models cost, or null when a model has no known price. */

@@ -6,10 +6,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { assertBuilt, cleanEnv, fileType, parseJson, runCli, startCli } from './helpers.js';
 
+// The key the tests use. Short keys are redacted wherever they appear, so no temporary path may contain it.
 const TOKEN = 'test';
 let emu: Emulator;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let journalDir: string;
+let journal: string;
 
 beforeAll(async () => {
   assertBuilt();
@@ -18,15 +21,27 @@ beforeAll(async () => {
     token: TOKEN,
     timings: { '*': { startMs: 20, predictMs: 80 } },
   });
-  env = cleanEnv({ REPLICATE_API_KEY: TOKEN, REPLICATE_BASE_URL: emu.apiUrl });
+  // Against a real API the CLI journals every prediction; keep that journal out of the output dirs.
+  journalDir = await mkdtemp(join(tmpdir(), 'cli-journal-'));
+  journal = join(journalDir, 'journal.jsonl');
+  env = cleanEnv({ REPLICATE_API_KEY: TOKEN, REPLICATE_BASE_URL: emu.apiUrl, REPLICATE_MEDIA_JOURNAL: journal });
 });
 
 afterAll(async () => {
   await emu?.close();
+  if (journalDir) await rm(journalDir, { recursive: true, force: true });
 });
 
+async function journalRecords(): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(journal, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+  dir = await mkdtemp(join(tmpdir(), 'cli-out-'));
 });
 
 afterEach(async () => {
@@ -105,6 +120,9 @@ describe('image', () => {
       expect(await fileType(file.path)).toBe('png');
     }
     expect(emu.stats().predictionIds).toContain(doc.predictionId);
+    // Saved through the client, so the journal knows the files (and `resume` could finish a crash).
+    const saved = (await journalRecords()).filter((r) => r.event === 'file' && r.predictionId === doc.predictionId);
+    expect(saved.map((r) => r.path).sort()).toEqual(files.map((f) => f.path).sort());
   });
 
   it('saves WebP by default and JPEG on request, and says where they went', async () => {

@@ -5,7 +5,16 @@ import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, ensureWritableDir, failureError, saveOutputs, statusListener } from '../predictions.js';
+import {
+  costOf,
+  describeFiles,
+  displayPath,
+  ensureWritableDir,
+  failureError,
+  newStatusSeen,
+  noteSaved,
+  statusListener,
+} from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
@@ -46,36 +55,40 @@ ${GLOBAL_HELP}`,
     const client = await ctx.createClient({ embedded: true, speed: ctx.globals.speed ?? DEMO_SPEED });
     await ensureWritableDir(outDir);
     const imageCost = costOf({ model: DEFAULT_IMAGE_MODEL, count: frames }, null);
-    const imageSeen = { predictionId: null as string | null, status: 'creating' };
+    const imageSeen = newStatusSeen();
     const image = await client.generateImage(prompt, {
       input: { num_outputs: frames, aspect_ratio: '16:9', output_format: 'png' },
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'image', imageCost, imageSeen),
+      download: { dir: outDir },
     });
     if (!image.success) {
       ctx.progress.stop();
       throw await failureError(ctx, client, 'demo image generation', image, { command: 'demo' });
     }
-    const imageFiles = await saveOutputs(ctx, image.imageUrls, { dir: outDir, predictionId: image.predictionId, expect: 'image' });
+    const imageFiles = await describeFiles(image.files ?? [], image.imageUrls);
+    noteSaved(ctx, imageFiles);
 
     const videoCost = costOf(null, { model: DEFAULT_VIDEO_MODEL, seconds: frames });
-    const videoSeen = { predictionId: null as string | null, status: 'creating' };
+    const videoSeen = newStatusSeen();
     const video = await client.generateVideo(image.imageUrls, {
       prompt: `${prompt}, slow cinematic camera move`,
       durationSeconds: frames,
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'video', videoCost, videoSeen),
+      download: { dir: outDir },
     });
     if (!video.success) {
       ctx.progress.stop();
       throw await failureError(ctx, client, 'demo video generation', video, { command: 'demo', image: image.predictionId });
     }
-    const videoFiles = await saveOutputs(ctx, [video.videoUrl], { dir: outDir, predictionId: video.predictionId, expect: 'video' });
+    const videoFiles = await describeFiles(video.files ?? [], [video.videoUrl]);
+    noteSaved(ctx, videoFiles);
     ctx.progress.stop();
 
     const elapsedMs = performance.now() - startedAt;
-    const imagesUsd = costOf({ model: DEFAULT_IMAGE_MODEL, count: image.imageUrls.length }, null) ?? 0;
-    const videoUsd = costOf(null, { model: DEFAULT_VIDEO_MODEL, seconds: video.durationSeconds }) ?? 0;
+    const imagesUsd = image.costUsd ?? costOf({ model: DEFAULT_IMAGE_MODEL, count: image.imageUrls.length }, null) ?? 0;
+    const videoUsd = video.costUsd ?? costOf(null, { model: DEFAULT_VIDEO_MODEL, seconds: video.durationSeconds }) ?? 0;
     const totalUsd = (Math.round(imagesUsd * 1e6) + Math.round(videoUsd * 1e6)) / 1e6;
 
     ctx.out.json({

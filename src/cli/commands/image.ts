@@ -4,7 +4,17 @@ import { numberOption, secondsOption, stringOption, booleanOption } from '../arg
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, ensureWritableDir, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
+import {
+  costOf,
+  describeFiles,
+  displayPath,
+  ensureWritableDir,
+  failureError,
+  newStatusSeen,
+  noteSaved,
+  type SavedFile,
+  statusListener,
+} from '../predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
@@ -80,13 +90,14 @@ Examples:
     const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
-    const seen = { predictionId: null as string | null, status: 'creating' };
-    const startedAt = performance.now();
+    const seen = newStatusSeen();
     const result = await client.generateImage(prompt, {
       model,
       input,
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'image', costUsd, seen),
+      // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
+      ...(download ? { download: { dir: outDir } } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
     });
@@ -94,13 +105,11 @@ Examples:
       ctx.progress.stop();
       throw await failureError(ctx, client, 'image generation', result, { command: 'image', model });
     }
-    const elapsedMs = performance.now() - startedAt;
+    const elapsedMs = seen.elapsedMs;
     const predictionId = result.predictionId;
-    const actualCost = costOf({ model, count: result.imageUrls.length }, null);
-    let files: SavedFile[] = [];
-    if (download) {
-      files = await saveOutputs(ctx, result.imageUrls, { dir: outDir, predictionId, expect: 'image' });
-    }
+    const actualCost = result.costUsd ?? costOf({ model, count: result.imageUrls.length }, null);
+    const files: SavedFile[] = await describeFiles(result.files ?? [], result.imageUrls);
+    noteSaved(ctx, files);
     ctx.progress.stop();
 
     ctx.out.json({

@@ -6,7 +6,16 @@ import { booleanOption, requirePositionals, secondsOption, stringOption } from '
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from '../output.js';
-import { displayPath, ensureWritableDir, type SavedFile, saveOutputs, statusListener, urlsIn, withJson } from '../predictions.js';
+import {
+  displayPath,
+  ensureWritableDir,
+  newStatusSeen,
+  type SavedFile,
+  saveOutputs,
+  statusListener,
+  urlsIn,
+  withJson,
+} from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 export const pollCommand: Command = {
@@ -42,7 +51,7 @@ ${GLOBAL_HELP}`,
 
     const client = await ctx.createClient();
     if (download) await ensureWritableDir(outDir);
-    const seen = { predictionId: predictionId as string | null, status: 'starting' };
+    const seen = { ...newStatusSeen(), predictionId, status: 'starting' };
     const startedAt = performance.now();
     const result = await client.pollPrediction(predictionId, {
       signal: ctx.signal,
@@ -101,7 +110,7 @@ ${GLOBAL_HELP}`,
 
     const urls = urlsIn(result.output);
     let files: SavedFile[] = [];
-    if (download && urls.length > 0) files = await saveOutputs(ctx, urls, { dir: outDir, predictionId, expect: 'media' });
+    if (download && urls.length > 0) files = await saveOutputs(ctx, client, result, { dir: outDir, predictionId, urls });
     ctx.progress.stop();
 
     ctx.out.json({ success: true, ...base, output: result.output, files, elapsedMs: Math.round(elapsedMs) });

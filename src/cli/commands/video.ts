@@ -7,7 +7,17 @@ import { booleanOption, numberOption, secondsOption, stringOption } from '../arg
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import { costOf, displayPath, ensureWritableDir, failureError, type SavedFile, saveOutputs, statusListener } from '../predictions.js';
+import {
+  costOf,
+  describeFiles,
+  displayPath,
+  ensureWritableDir,
+  failureError,
+  newStatusSeen,
+  noteSaved,
+  type SavedFile,
+  statusListener,
+} from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 export const videoCommand: Command = {
@@ -65,12 +75,13 @@ Examples:
     const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
-    const seen = { predictionId: null as string | null, status: 'creating' };
-    const startedAt = performance.now();
+    const seen = newStatusSeen();
     const result = await client.generateVideo(frames, {
       model,
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'video', costUsd, seen),
+      // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
+      ...(download ? { download: { dir: outDir } } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
       ...(durationSeconds !== undefined ? { durationSeconds } : {}),
       ...(fps !== undefined ? { fps } : {}),
@@ -81,11 +92,11 @@ Examples:
       ctx.progress.stop();
       throw await failureError(ctx, client, 'video generation', result, { command: 'video', model });
     }
-    const elapsedMs = performance.now() - startedAt;
+    const elapsedMs = seen.elapsedMs;
     const predictionId = result.predictionId;
-    const actualCost = costOf(null, { model, seconds: result.durationSeconds });
-    let files: SavedFile[] = [];
-    if (download) files = await saveOutputs(ctx, [result.videoUrl], { dir: outDir, predictionId, expect: 'video' });
+    const actualCost = result.costUsd ?? costOf(null, { model, seconds: result.durationSeconds });
+    const files: SavedFile[] = await describeFiles(result.files ?? [], [result.videoUrl]);
+    noteSaved(ctx, files);
     ctx.progress.stop();
 
     ctx.out.json({
