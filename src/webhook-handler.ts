@@ -66,6 +66,7 @@ const STATUS_BY_REASON: Record<WebhookFailureReason, number> = {
   timestamp_out_of_tolerance: 401,
   invalid_signature: 401,
   invalid_secret: 500,
+  invalid_body: 400,
 };
 
 class TooLarge extends Error {}
