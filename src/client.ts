@@ -91,6 +91,12 @@ export interface ReplicateClientOptions {
   /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
   random?: () => number;
   /**
+   * Client-side rate limits, shared by every call of this client, so batches stay under Replicate's
+   * limits instead of meeting 429s. Default `{ createsPerMinute: 600, otherPerMinute: 3000 }` with a
+   * burst of a minute's worth less one second's; `false` turns them off.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
    * Path of a journal file: every prediction is recorded there (JSON Lines, fsync'd) the moment its id is
    * known, then its status, outputs, saved files and cost, so `resume()` can finish what a crash left.
    * Needs a file system (Node, Bun, Deno). Default: no journal. Format: docs/durability.md.
@@ -382,6 +388,12 @@ export class ReplicateClient implements AsyncDisposable {
     } catch (error) {
       throw new ConfigurationError((error as Error).message);
     }
+    let rateLimiter: RateLimiter | undefined;
+    try {
+      rateLimiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? {}, this.#now);
+    } catch (error) {
+      throw new ConfigurationError(`rateLimit: ${(error as Error).message}`);
+    }
     this.#transport = new Transport({
       apiKey,
       baseUrl,
@@ -395,6 +407,7 @@ export class ReplicateClient implements AsyncDisposable {
       redact: this.#redact,
       closeSignal: this.#close.signal,
       userAgent: `replicate-media/${VERSION}`,
+      rateLimiter,
     });
   }
 

@@ -68,6 +68,9 @@ export {
   type VideoRequest,
 } from './models.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limiter.js';
+export { DEFAULT_BATCH_CONCURRENCY, type BatchProgress, type GenerateImagesOptions } from './batch.js';
+export { writeGallery, type GalleryEntry, type GalleryOptions } from './gallery.js';
 export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
 export { REDACTED } from './redact.js';
 export {

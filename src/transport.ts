@@ -20,6 +20,7 @@ import {
   withJitter,
   type RetrySchedule,
 } from './retry-policy.js';
+import { rateClassOf, type RateLimiter } from './rate-limiter.js';
 import type { FetchFn, Logger, SleepFn } from './types.js';
 
 /** Everything the transport needs, resolved by the client. */
@@ -39,6 +40,8 @@ export interface TransportConfig {
   /** Aborted when the client closes. */
   closeSignal: AbortSignal;
   userAgent: string;
+  /** Client-side rate limits, shared by every call of the client; undefined: none. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 /** A retry about to happen. */
@@ -139,6 +142,12 @@ export class Transport {
     let transientRetries = 0;
     for (;;) {
       this.#throwIfStopped(req, retries);
+      // Every attempt takes a token, retries included: the server counts them all.
+      const limiter = this.#config.rateLimiter;
+      if (limiter) {
+        await limiter.acquire(rateClassOf(req.method, url.pathname), (ms) => this.wait(ms, req), () => this.#stopped(req, {}) !== null);
+        this.#throwIfStopped(req, retries);
+      }
       let error: ReplicateError;
       let headers: Headers | null = null;
       try {
@@ -189,7 +198,9 @@ export class Transport {
   /** Sleeps with the injected sleep (retry waits, polling), waking early when the operation is aborted or the client closes. */
   async wait(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'>): Promise<void> {
     const signals = this.#signals(req);
-    const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    // A signal of its own per wait: many concurrent waits (a batch pacing its creates) would otherwise each
+    // add listeners to the client's close signal, past Node's max-listeners warning.
+    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
     if (signal?.aborted) return;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
