@@ -35,6 +35,8 @@ import { createRedactor, type Redactor } from './redact.js';
 import { resumeFromJournal, type ResumedPrediction } from './resume.js';
 import { resolveRetry, type RetryOptions } from './retry-policy.js';
 import type { Reservation } from './spend.js';
+import { generateImages, type GenerateImagesOptions } from './batch.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { Transport } from './transport.js';
 import {
   defaultSleep,
@@ -476,6 +478,32 @@ export class ReplicateClient implements AsyncDisposable {
         return fail(asReplicateError(error), outcomeOf(error));
       }
     });
+  }
+
+  /**
+   * Generates an image for every prompt, `concurrency` (default 16) at a time, paced by the client's
+   * rate limiter; resolves to one `generateImage` result per prompt, in input order. `onProgress`
+   * reports done/failed/running, cost, rate and ETA; every other option applies to each prompt
+   * (`download` saves every image). Never rejects for operational failures.
+   * @throws InvalidInputError (as a rejection) when `prompts` is not an array or `concurrency` is not a whole number ≥ 1.
+   */
+  generateImages(prompts: readonly string[], options: GenerateImagesOptions = {}): Promise<ImageResult[]> {
+    const model = parseModelRef(options?.model ?? DEFAULT_IMAGE_MODEL)?.model ?? DEFAULT_IMAGE_MODEL;
+    return generateImages(
+      {
+        generateImage: (prompt, perPrompt) => this.generateImage(prompt, perPrompt),
+        costOf: (result) => {
+          try {
+            return this.estimateCost(result.imageUrls.length, 0, { imageModel: model });
+          } catch {
+            return null;
+          }
+        },
+        now: this.#now,
+      },
+      prompts,
+      options,
+    );
   }
 
   /**

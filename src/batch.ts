@@ -1,0 +1,118 @@
+// Batches: many prompts through one client by a fixed pool of workers, results in input order.
+// The client's rate limiter (shared by every call) paces the creates; the pool bounds what runs at
+// once. Nothing per prompt is kept beyond its slot in the result array, so memory stays flat
+// however long the batch.
+
+import type { GenerateImageOptions, ImageResult } from './client.js';
+import { InvalidInputError } from './errors.js';
+
+/**
+ * Default number of prompts generated at once. Reaching the rate limit takes rate × latency in flight
+ * (Little's law): 600/min is 10/s, and a flux-schnell prediction takes about a second end to end.
+ */
+export const DEFAULT_BATCH_CONCURRENCY = 16;
+
+/** Where a batch stands; sent when a prompt starts and when one finishes. */
+export interface BatchProgress {
+  /** Prompts finished, failures included. */
+  done: number;
+  /** Of those, the ones that failed. */
+  failed: number;
+  /** Prompts being generated now. */
+  running: number;
+  total: number;
+  /** Since the batch started, on the client's clock. */
+  elapsedMs: number;
+  /** What the images made so far cost, in USD (unpriced models count 0). */
+  costUsd: number;
+  /** Prompts finished per minute so far; 0 until the first finishes. */
+  ratePerMinute: number;
+  /** Time left at that rate; null until the first finishes. */
+  etaMs: number | null;
+}
+
+/** Options of `generateImages`: those of `generateImage` for every prompt, and the batch's own. */
+export interface GenerateImagesOptions extends GenerateImageOptions {
+  /** How many prompts are generated at once. Default 16. */
+  concurrency?: number;
+  /** Called as prompts start and finish; exceptions it throws are ignored. */
+  onProgress?: (progress: BatchProgress) => void;
+  /** Called with each result as it arrives (results also come back in input order at the end). */
+  onResult?: (result: ImageResult, index: number) => void;
+}
+
+/** What a batch needs from the client. */
+export interface BatchRunner {
+  generateImage(prompt: string, options: GenerateImageOptions): Promise<ImageResult>;
+  /** What a successful result cost, in USD, or null when its model has no price. */
+  costOf(result: ImageResult & { success: true }): number | null;
+  now(): number;
+}
+
+/**
+ * Generates an image for every prompt with at most `concurrency` at once; resolves to one result per
+ * prompt, in input order. Never rejects for operational failures (they are failed results); rejects
+ * with an InvalidInputError when `prompts` is not an array or `concurrency` not a whole number ≥ 1.
+ */
+export async function generateImages(
+  runner: BatchRunner,
+  prompts: readonly string[],
+  options: GenerateImagesOptions = {},
+): Promise<ImageResult[]> {
+  if (!Array.isArray(prompts)) throw new InvalidInputError('prompts must be an array of strings');
+  const { concurrency = DEFAULT_BATCH_CONCURRENCY, onProgress, onResult, ...perPrompt } = options ?? {};
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new InvalidInputError(`concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
+  }
+  const total = prompts.length;
+  const results = new Array<ImageResult>(total);
+  const startedMs = runner.now();
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  let running = 0;
+  let costMicros = 0;
+
+  const report = (): void => {
+    if (!onProgress) return;
+    const elapsedMs = Math.max(0, runner.now() - startedMs);
+    const ratePerMs = done > 0 && elapsedMs > 0 ? done / elapsedMs : 0;
+    try {
+      onProgress({
+        done,
+        failed,
+        running,
+        total,
+        elapsedMs,
+        costUsd: costMicros / 1e6,
+        ratePerMinute: ratePerMs * 60_000,
+        etaMs: ratePerMs > 0 ? Math.round((total - done) / ratePerMs) : done === total ? 0 : null,
+      });
+    } catch {
+      // A progress callback must not break the batch.
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < total; index = next++) {
+      running += 1;
+      report();
+      const result = await runner.generateImage(prompts[index]!, perPrompt);
+      running -= 1;
+      results[index] = result;
+      done += 1;
+      if (result.success) costMicros += Math.round((runner.costOf(result) ?? 0) * 1e6);
+      else failed += 1;
+      report();
+      try {
+        onResult?.(result, index);
+      } catch {
+        // Same as onProgress.
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  if (total === 0) report();
+  return results;
+}
