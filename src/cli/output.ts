@@ -56,7 +56,11 @@ export class Progress {
   private readonly color: boolean;
   private readonly now: () => number;
   private readonly startedAt: number;
-  private view: { kind: 'status'; status: PredictionStatusView; at: number } | { kind: 'download'; download: DownloadView } | null = null;
+  private view:
+    | { kind: 'status'; status: PredictionStatusView; at: number }
+    | { kind: 'download'; download: DownloadView }
+    | { kind: 'text'; text: string }
+    | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private frame = 0;
   private shown = false;
@@ -108,6 +112,23 @@ export class Progress {
       if (first) this.render();
     }
     // Plain mode reports finished downloads through log(), not every chunk.
+  }
+
+  /** True when a live line is drawn (a terminal, not --quiet). */
+  get isLive(): boolean {
+    return this.live && !this.quiet;
+  }
+
+  /**
+   * Shows a line the caller rendered (the batch progress bar) as the live line, redrawn on the timer;
+   * nothing in plain mode, where callers log() what changed.
+   */
+  showLine(text: string): void {
+    if (!this.isLive) return;
+    const first = this.view?.kind !== 'text';
+    this.view = { kind: 'text', text };
+    this.startTimer();
+    if (first) this.render();
   }
 
   /** Prints a permanent progress line (above the live line on a terminal). */
@@ -174,6 +195,8 @@ export class Progress {
       ];
       if (s.costUsd !== null) parts.push(`cost ${formatUsd(s.costUsd)}`);
       text = parts.join(this.paint('2', ' · '));
+    } else if (this.view.kind === 'text') {
+      text = this.view.text;
     } else {
       const d = this.view.download;
       const amount =

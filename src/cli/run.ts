@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseCommandArgs, splitCommand, type GlobalFlags } from './args.js';
 import type { Command } from './command.js';
 import { GLOBAL_HELP } from './command.js';
+import { batchCommand } from './commands/batch.js';
 import { cancelCommand } from './commands/cancel.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
@@ -22,6 +23,7 @@ import type { TextSink } from './output.js';
 export const COMMANDS: readonly Command[] = [
   imageCommand,
   videoCommand,
+  batchCommand,
   demoCommand,
   estimateCommand,
   pollCommand,

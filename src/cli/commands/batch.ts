@@ -1,0 +1,190 @@
+// `replicate-media batch prompts.txt --out DIR`: one image per prompt line, as fast as the rate limit
+// allows, every image downloaded, and DIR/index.html, a gallery of them all.
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_IMAGE_MODEL, writeGallery, type BatchProgress, type GalleryEntry, type ImageResult } from '../../index.js';
+import { numberOption, secondsOption, stringOption } from '../args.js';
+import { GLOBAL_HELP, type Command } from '../command.js';
+import { FailedError, InterruptedError, UsageError } from '../errors.js';
+import { formatDuration, formatUsd } from '../output.js';
+import { costOf, withJson } from '../predictions.js';
+import { DEFAULT_OUT_DIR } from './image.js';
+
+const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
+const BAR_WIDTH = 24;
+
+/** The prompts of a file: one per line; blank lines and lines starting with `#` are skipped. */
+export function parsePromptLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export const batchCommand: Command = {
+  name: 'batch',
+  summary: 'generate one image per line of a file, download them all, write a gallery',
+  options: {
+    out: { type: 'string', short: 'o' },
+    concurrency: { type: 'string', short: 'c' },
+    model: { type: 'string', short: 'm' },
+    format: { type: 'string' },
+    'aspect-ratio': { type: 'string' },
+    timeout: { type: 'string' },
+    wait: { type: 'string' },
+  },
+  help: `Usage: replicate-media batch PROMPTS_FILE [options]
+
+Generates one image for each line of PROMPTS_FILE (blank lines and lines starting with # are
+skipped), ${DEFAULT_BATCH_CONCURRENCY} at a time by default, paced to stay under Replicate's rate limit
+(600 creates a minute). Downloads every image into the output directory and writes
+DIR/index.html, a gallery of the images with their prompts, prediction ids and costs.
+Exits 1 if any prompt failed (the others are still saved).
+
+Options:
+  -o, --out DIR          where to save the images and the gallery (default ./${DEFAULT_OUT_DIR})
+  -c, --concurrency N    prompts generated at once (default ${DEFAULT_BATCH_CONCURRENCY})
+  -m, --model M          model (default ${DEFAULT_IMAGE_MODEL})
+      --format F         webp, jpg or png (default webp)
+      --aspect-ratio R   e.g. 16:9 (default 1:1)
+      --timeout S        give up on one prompt (and cancel its prediction) after S seconds (default 600)
+      --wait S           hold each create up to S seconds for a fast answer (0-60, default 5)
+
+${GLOBAL_HELP}
+
+Examples:
+  replicate-media batch prompts.txt --out shots
+  replicate-media batch prompts.txt --out shots --concurrency 16 --emulator --json`,
+
+  async run(ctx, { values, positionals }) {
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? 'Missing PROMPTS_FILE: run `replicate-media batch prompts.txt --out DIR` (see --help).'
+          : `Unexpected argument "${positionals[1]}": batch takes one prompts file (see --help).`,
+      );
+    }
+    const file = positionals[0]!;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read the prompts file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    }
+    const prompts = parsePromptLines(text);
+    if (prompts.length === 0) throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
+    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const concurrency = numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY;
+    const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
+    const input: Record<string, unknown> = {};
+    const format = stringOption(values, 'format');
+    if (format !== undefined) {
+      const normalized = FORMATS[format.toLowerCase()];
+      if (normalized === undefined) throw new UsageError(`--format must be webp, jpg or png, not "${format}".`);
+      input.output_format = normalized;
+    }
+    const aspectRatio = stringOption(values, 'aspect-ratio');
+    if (aspectRatio !== undefined) input.aspect_ratio = aspectRatio;
+    const timeoutMs = secondsOption(values, 'timeout');
+    const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
+
+    const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    ctx.progress.log(`Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`);
+    const costOfResult = (result: ImageResult): number | null =>
+      result.success ? costOf({ model, count: result.imageUrls.length }, null) : null;
+    let last: BatchProgress | null = null;
+    const results = await client.generateImages(prompts, {
+      model,
+      input,
+      concurrency,
+      download: { dir: outDir },
+      signal: ctx.signal,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      onProgress: (progress) => {
+        last = progress;
+        ctx.progress.showLine(progressBar(progress));
+      },
+      onResult: (result, index) => {
+        // On a terminal the bar shows successes; failures (and, in logs, every prompt) get a line.
+        if ((ctx.progress.isLive && result.success) || ctx.signal.aborted) return;
+        const where = `[${index + 1}/${prompts.length}]`;
+        const counts = last && !ctx.progress.isLive ? ` (${summary(last)})` : '';
+        if (result.success) {
+          const cost = costOfResult(result);
+          ctx.progress.log(`${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`);
+        } else {
+          ctx.progress.log(`${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`);
+        }
+      },
+    });
+    ctx.progress.stop();
+
+    const entries: GalleryEntry[] = results.map((result, index) => ({
+      prompt: prompts[index]!,
+      predictionId: result.predictionId,
+      costUsd: costOfResult(result),
+      files: (result.success ? result.files : undefined) ?? [],
+      error: result.success ? null : result.error,
+    }));
+    const gallery = await writeGallery(outDir, entries, { title: `Batch: ${file}` });
+    const final = last as BatchProgress | null;
+    const failed = results.filter((r) => !r.success).length;
+    const costUsd = final?.costUsd ?? 0;
+    const elapsedMs = final?.elapsedMs ?? 0;
+    const document = {
+      command: 'batch',
+      model,
+      total: prompts.length,
+      succeeded: prompts.length - failed,
+      failed,
+      costUsd,
+      elapsedMs: Math.round(elapsedMs),
+      gallery,
+      results: results.map((result, index) => ({
+        index,
+        prompt: prompts[index]!,
+        success: result.success,
+        predictionId: result.predictionId,
+        files: entries[index]!.files,
+        costUsd: entries[index]!.costUsd,
+        ...(result.success ? {} : { error: result.error, errorCode: result.errorCode }),
+      })),
+    };
+    if (ctx.signal.aborted) {
+      throw withJson(
+        new InterruptedError(
+          `Interrupted after ${prompts.length - failed} of ${prompts.length} images; running predictions were canceled. Gallery of what was saved: ${gallery}`,
+        ),
+        document,
+      );
+    }
+    const line = `${prompts.length - failed} of ${prompts.length} images in ${formatDuration(elapsedMs)}, cost ${formatUsd(costUsd)}. Gallery: ${gallery}`;
+    if (failed > 0) {
+      for (const r of document.results) if (!r.success) ctx.out.line(`Failed [${r.index + 1}] ${quote(r.prompt)}: ${r.error}`);
+      throw withJson(new FailedError(`${failed} of ${prompts.length} prompts failed. ${line}`), document);
+    }
+    ctx.out.json({ success: true, ...document });
+    ctx.out.line(line);
+  },
+};
+
+/** `▕██████░░░░▏ 120/300 · 2 failed · 8 running · 95/min · $0.36 · ETA 1m 50s`. */
+export function progressBar(p: BatchProgress): string {
+  const filled = p.total === 0 ? BAR_WIDTH : Math.round((BAR_WIDTH * p.done) / p.total);
+  const bar = `▕${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}▏`;
+  return `${bar} ${summary(p)}`;
+}
+
+function summary(p: BatchProgress): string {
+  return [
+    `${p.done}/${p.total} done`,
+    `${p.failed} failed`,
+    `${p.running} running`,
+    `${Math.round(p.ratePerMinute)}/min`,
+    formatUsd(p.costUsd),
+    `ETA ${p.etaMs === null ? '…' : formatDuration(p.etaMs)}`,
+  ].join(' · ');
+}
+
+function quote(prompt: string): string {
+  return JSON.stringify(prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt);
+}
