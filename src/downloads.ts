@@ -22,6 +22,10 @@ export type DownloadErrorCode =
   | 'timeout'
   /** The caller's `signal` aborted the download. */
   | 'canceled'
+  /** The file is larger than `maxBytes` (announced or as it arrived); nothing was saved. */
+  | 'too_large'
+  /** A redirect pointed somewhere a download must not go (plain http, another scheme), or there were too many. */
+  | 'redirect_refused'
   /** The URL or file name given cannot be used. */
   | 'invalid_input';
 
@@ -94,6 +98,8 @@ export interface DownloadOptions {
   attemptTimeoutMs?: number;
   /** Injectable sleep for tests. Must reject (or resolve early) when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Largest file accepted, in bytes; a larger one is refused (`too_large`) and nothing is saved. Default 1 GiB. */
+  maxBytes?: number;
 }
 
 /** A file that was downloaded, checked and renamed into place. */
@@ -105,6 +111,26 @@ export interface DownloadedFile {
   bytes: number;
   contentType: string;
   attempts: number;
+}
+
+/** Default of {@link DownloadOptions.maxBytes}: 1 GiB, far above any image or video output. */
+export const DOWNLOAD_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** Redirect hops followed before giving up. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Where a download may be redirected: any https URL; plain http only on the origin of the URL that was
+ * given (a local emulator serving its own files). Never a downgrade from https, never another scheme.
+ */
+export function redirectAllowed(original: string, target: URL): boolean {
+  if (target.protocol === 'https:') return true;
+  try {
+    const from = new URL(original);
+    return target.protocol === 'http:' && from.protocol === 'http:' && target.origin === from.origin;
+  } catch {
+    return false;
+  }
 }
 
 /** The default retry schedule for downloads (ms before retry 1, 2, 3). */
@@ -250,6 +276,10 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const delaysMs = options.retryDelaysMs ?? DOWNLOAD_RETRY_DELAYS_MS;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 300_000;
   const sleep = options.sleep ?? defaultSleep;
+  const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
+    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${String(maxBytes)}.`, { code: 'invalid_input', url });
+  }
 
   let parsed: URL;
   try {
@@ -290,6 +320,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           expect,
           attemptTimeoutMs,
           attempt,
+          maxBytes,
           ...(signal ? { signal } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
@@ -355,6 +386,7 @@ interface AttemptInput {
   expect: MediaKind;
   attemptTimeoutMs: number;
   attempt: number;
+  maxBytes: number;
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
 }
@@ -366,14 +398,34 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
 
   let response: Response;
   try {
-    response = await doFetch(url, {
-      method: 'GET',
-      // Only this header. No Authorization, no cookies: the file host must never see the API key.
-      headers: { accept: 'image/*, video/*;q=0.9, */*;q=0.1' },
-      credentials: 'omit',
-      redirect: 'follow',
-      signal,
-    });
+    // Redirects are followed here, hop by hop, so each target is checked (https only) and gets the same
+    // bare request: only this header, no Authorization, no cookies — the file host never sees the API key.
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      response = await doFetch(current, {
+        method: 'GET',
+        headers: { accept: 'image/*, video/*;q=0.9, */*;q=0.1' },
+        credentials: 'omit',
+        redirect: 'manual',
+        signal,
+      });
+      const status = response.status;
+      if (status < 300 || status >= 400 || status === 304) break;
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      let next: URL | null = null;
+      try {
+        next = location === null ? null : new URL(location, current);
+      } catch {
+        next = null;
+      }
+      if (next === null || hop >= MAX_REDIRECTS || !redirectAllowed(url, next)) {
+        const why =
+          next === null ? 'without a usable Location' : hop >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} times` : `to ${next.protocol}//${next.host} (only https is followed)`;
+        throw new AttemptFailure(`The file host redirected ${url} ${why}; nothing was saved.`, 'redirect_refused', false, status);
+      }
+      current = next.href;
+    }
   } catch (error) {
     if (timeout.aborted && !input.signal?.aborted) {
       throw new AttemptFailure(`Downloading ${url} timed out after ${input.attemptTimeoutMs} ms.`, 'timeout', true);
@@ -408,6 +460,11 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
     lengthHeader !== null && /^\d+$/.test(lengthHeader.trim()) && encoding === 'identity'
       ? Number(lengthHeader.trim())
       : null;
+
+  if (totalBytes !== null && totalBytes > input.maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AttemptFailure(`The file at ${url} is ${totalBytes} bytes, more than the ${input.maxBytes} allowed; nothing was saved.`, 'too_large', false, response.status);
+  }
 
   const declaredIsMedia = kindAccepts(expect, declaredType);
   const declaredIsGeneric = declaredType === '' || declaredType === 'application/octet-stream' || declaredType === 'binary/octet-stream';
@@ -481,6 +538,10 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
         if (chunk.done) break;
         const value = chunk.value;
         received += value.byteLength;
+        if (received > input.maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new AttemptFailure(`The file at ${url} is larger than the ${input.maxBytes} bytes allowed; nothing was saved.`, 'too_large', false, response.status);
+        }
         if (!checkedHead) {
           pendingHead.push(value);
           pendingBytes += value.byteLength;
