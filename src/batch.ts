@@ -44,8 +44,6 @@ export interface GenerateImagesOptions extends GenerateImageOptions {
 /** What a batch needs from the client. */
 export interface BatchRunner {
   generateImage(prompt: string, options: GenerateImageOptions): Promise<ImageResult>;
-  /** What a successful result cost, in USD, or null when its model has no price. */
-  costOf(result: ImageResult & { success: true }): number | null;
   now(): number;
 }
 
@@ -101,7 +99,7 @@ export async function generateImages(
       running -= 1;
       results[index] = result;
       done += 1;
-      if (result.success) costMicros += Math.round((runner.costOf(result) ?? 0) * 1e6);
+      if (result.success) costMicros += Math.round((result.costUsd ?? 0) * 1e6);
       else failed += 1;
       report();
       try {

@@ -488,22 +488,7 @@ export class ReplicateClient implements AsyncDisposable {
    * @throws InvalidInputError (as a rejection) when `prompts` is not an array or `concurrency` is not a whole number ≥ 1.
    */
   generateImages(prompts: readonly string[], options: GenerateImagesOptions = {}): Promise<ImageResult[]> {
-    const model = parseModelRef(options?.model ?? DEFAULT_IMAGE_MODEL)?.model ?? DEFAULT_IMAGE_MODEL;
-    return generateImages(
-      {
-        generateImage: (prompt, perPrompt) => this.generateImage(prompt, perPrompt),
-        costOf: (result) => {
-          try {
-            return this.estimateCost(result.imageUrls.length, 0, { imageModel: model });
-          } catch {
-            return null;
-          }
-        },
-        now: this.#now,
-      },
-      prompts,
-      options,
-    );
+    return generateImages({ generateImage: (prompt, perPrompt) => this.generateImage(prompt, perPrompt), now: this.#now }, prompts, options);
   }
 
   /**

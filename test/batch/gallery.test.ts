@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         entries.push({
           prompt: prompts[i]!,
           predictionId: result.predictionId,
-          costUsd: result.success ? client.estimateCost(result.imageUrls.length) : null,
+          costUsd: result.success ? result.costUsd : null,
           files: (result.success ? result.files : undefined) ?? [],
           error: result.success ? null : result.error,
         }),

@@ -6,7 +6,7 @@ import { numberOption, secondsOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatDuration, formatUsd } from '../output.js';
-import { costOf, withJson } from '../predictions.js';
+import { withJson } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
 const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
@@ -89,8 +89,7 @@ Examples:
 
     const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
     ctx.progress.log(`Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`);
-    const costOfResult = (result: ImageResult): number | null =>
-      result.success ? costOf({ model, count: result.imageUrls.length }, null) : null;
+    const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
     let last: BatchProgress | null = null;
     const results = await client.generateImages(prompts, {
       model,
