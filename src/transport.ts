@@ -142,10 +142,17 @@ export class Transport {
     let transientRetries = 0;
     for (;;) {
       this.#throwIfStopped(req, retries);
-      // Every attempt takes a token, retries included: the server counts them all.
+      // Every attempt takes a token, retries included: the server counts them all. A wait for one ends at
+      // the operation's deadline, and a call that stops waiting gives its token back.
       const limiter = this.#config.rateLimiter;
       if (limiter) {
-        await limiter.acquire(rateClassOf(req.method, url.pathname), (ms) => this.wait(ms, req), () => this.#stopped(req, {}) !== null);
+        const { deadline } = req;
+        const untilDeadline = (ms: number): number => (deadline === undefined ? ms : Math.min(ms, Math.max(0, deadline - now())));
+        await limiter.acquire(
+          rateClassOf(req.method, url.pathname),
+          (ms) => this.wait(untilDeadline(ms), req),
+          () => this.#stopped(req, {}) !== null || untilDeadline(1) <= 0,
+        );
         this.#throwIfStopped(req, retries);
       }
       let error: ReplicateError;

@@ -151,6 +151,37 @@ describe('the client', () => {
     await client.close();
   });
 
+  test("a create still waiting for a token at its deadline fails with timeout, unsent, and its token goes to the next", async () => {
+    const time = virtualTime();
+    const sent: Array<[string, number]> = [];
+    const fetch = async (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const prompt = (JSON.parse(String(init?.body)) as { input: { prompt: string } }).input.prompt;
+      sent.push([prompt, time.now()]);
+      const prediction = { id: `p-${prompt}`, model: 'black-forest-labs/flux-schnell', version: 'hidden', input: { prompt }, output: null, error: null, status: 'starting', created_at: new Date(time.now()).toISOString(), urls: {} };
+      return new Response(JSON.stringify(prediction), { status: 201, headers: { 'content-type': 'application/json' } });
+    };
+    const client = new ReplicateClient({ apiKey: 'r8_test', baseUrl: 'https://api.replicate.test/v1', fetch, now: time.now, sleep: time.sleep, rateLimit: { createsPerMinute: 60, burst: 1 } });
+    const create = (prompt: string, timeoutMs: number) => client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt }, timeoutMs });
+    const start = time.now();
+    const outcome = await time.run(
+      Promise.all([
+        create('a', 60_000),
+        create('b', 500).then(
+          () => 'sent',
+          (error: { code: string }) => `${error.code} at ${time.now() - start}`,
+        ),
+        time.sleep(600).then(() => create('c', 60_000)),
+      ]),
+    );
+    expect(outcome[1]).toBe('timeout at 500');
+    // B was due at 1 000 ms; C, asking at 600, gets that slot rather than 2 000.
+    expect(sent.map(([prompt, t]) => [prompt, t - start])).toEqual([
+      ['a', 0],
+      ['c', 1_000],
+    ]);
+    await client.close();
+  });
+
   test('rejects a rate or burst that is not a positive number', () => {
     const base = { apiKey: 'r8_test', baseUrl: 'https://api.replicate.test/v1' };
     expect(() => new ReplicateClient({ ...base, rateLimit: { createsPerMinute: 0 } })).toThrow(ConfigurationError);
