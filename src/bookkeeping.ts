@@ -58,6 +58,8 @@ export class Bookkeeper {
   readonly #warn: (message: string) => void;
   /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
   readonly #unfinished = new Map<string, RunMeta>();
+  /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
+  readonly #keptHolds = new Map<string, Reservation>();
 
   constructor(options: BookkeeperOptions) {
     if (options.journalPath !== undefined && (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')) {
@@ -193,7 +195,9 @@ export class Bookkeeper {
       },
       this.#prices,
     );
-    if (hold) this.spend.settle(hold, micros);
+    const held = hold ?? this.#keptHolds.get(prediction.id) ?? null;
+    this.#keptHolds.delete(prediction.id);
+    if (held) this.spend.settle(held, micros);
     else this.spend.record(micros);
     const costUsd = micros === null ? null : toUsd(micros);
     if (isTerminalStatus(prediction.status)) {
@@ -217,6 +221,7 @@ export class Bookkeeper {
    */
   async gaveUp(hold: Reservation | null, prediction: { id: string | null; status: Prediction['status'] | null }, canceledOnServer: boolean): Promise<void> {
     if (hold && (prediction.id === null || canceledOnServer)) this.spend.settle(hold, 0);
+    else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, hold);
     if (prediction.id !== null) {
       await this.#append({
         event: 'status',

@@ -294,7 +294,7 @@ export interface JournalState {
   openIntents: IntentRecord[];
 }
 
-/** Folds records into per-prediction entries. Later records win; unknown predictions get a bare entry. */
+/** Folds records into per-prediction entries, in order of creation. Later records win. */
 export function foldJournal(records: readonly JournalRecord[]): JournalState {
   const entries = new Map<string, JournalEntry>();
   const intents = new Map<string, IntentRecord>();
@@ -376,7 +376,10 @@ export function foldJournal(records: readonly JournalRecord[]): JournalState {
       }
     }
   }
-  return { entries: [...entries.values()], openIntents: [...intents.values()] };
+  // Records about a prediction the journal never saw created or finished (a file saved with
+  // `client.download` for another client's prediction, say) do not make it one of the journal's.
+  const known = [...entries.values()].filter((e) => e.createdAt !== null || e.finished);
+  return { entries: known, openIntents: [...intents.values()] };
 }
 
 /** Totals over a journal, for `replicate-media history`. */

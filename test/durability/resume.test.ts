@@ -112,6 +112,25 @@ describe('resume', () => {
     expect(result!.error).toContain(gaveUp.predictionId!);
   });
 
+  it('keeps the budget hold of a prediction left running until resume books it, counting it once', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const client = clientOf(emu, { journal, keepRunning: true, budgetUsd: 0.01 });
+    const gaveUp = await client.generateImage('a long exposure [emulator:predict_ms=600000]', {
+      ...POLL,
+      timeoutMs: 3_600_000,
+      signal: AbortSignal.timeout(300),
+    });
+    expect(gaveUp.success).toBe(false);
+    // Still running, so it may still cost its estimate: that stays held.
+    expect(client.remainingBudgetUsd).toBe(0.007);
+    emu.advanceClock(700_000);
+    const [result] = await client.resume(POLL);
+    await client.close();
+    expect(result).toMatchObject({ success: true, costUsd: 0.003 });
+    expect(client.spentUsd).toBe(0.003);
+    expect(client.remainingBudgetUsd).toBe(0.007);
+  });
+
   it('needs a journal', async () => {
     const client = clientOf(emu);
     await expect(client.resume()).rejects.toBeInstanceOf(ConfigurationError);
