@@ -16,7 +16,6 @@ import {
   DataRemovedError,
   type ErrorCode,
 } from './errors.js';
-import type { IntentRecord } from './journal.js';
 import { resolveImageInputs, type ImageInput } from './image-inputs.js';
 import {
   DEFAULT_IMAGE_MODEL,
@@ -683,18 +682,13 @@ export class ReplicateClient implements AsyncDisposable {
           });
           return waitForPrediction(this.#transport, first, operation, intervalMs);
         },
-        findCreated: (intent: IntentRecord, knownIds: Set<string>) => {
-          const owned = new api.PredictionLedger();
-          for (const id of knownIds) owned.claim(id);
-          return api.findCreatedPrediction(this.#transport, {
-            target: intent.target ?? { model: intent.model },
-            input: intent.input,
-            since: Date.parse(intent.at),
-            ledger: owned,
-            deadline: this.#now() + DEFAULT_CALL_TIMEOUT_MS,
-            signal,
-            cleanup: undefined,
-          });
+        listCreatedSince: async (sinceMs: number) => {
+          const found: Prediction[] = [];
+          const deadline = this.#now() + DEFAULT_CALL_TIMEOUT_MS;
+          for await (const page of api.listPredictions(this.#transport, { createdAfter: new Date(sinceMs), signal, deadline })) {
+            found.push(...page);
+          }
+          return found;
         },
       });
     });

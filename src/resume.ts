@@ -2,12 +2,14 @@
 // never reached the journal (adopt them by model and input), wait for every prediction not yet terminal,
 // book its cost, and save the outputs that were asked for and are not on disk. Never creates anything.
 
-import { ReplicateError } from './errors.js';
-import { foldJournal, missingFiles, readJournal, type IntentRecord, type JournalEntry } from './journal.js';
 import type { Bookkeeper, RunMeta } from './bookkeeping.js';
-import { outputUrls } from './models.js';
-import type { ErrorCode } from './errors.js';
+import { ReplicateError, type ErrorCode } from './errors.js';
+import { foldJournal, missingFiles, readJournal, type IntentRecord, type JournalEntry } from './journal.js';
+import { outputUrls, parseModelRef } from './models.js';
 import type { Prediction } from './types.js';
+
+/** Clock skew tolerated between the process that wrote an intent and the API's `created_at`. */
+export const ADOPTION_SKEW_MS = 60_000;
 
 /** What became of one prediction `resume()` took up. */
 export interface ResumedPrediction {
@@ -35,8 +37,8 @@ export interface ResumeHost {
   journalPath: string;
   /** Waits for a prediction to reach a terminal status. @throws ReplicateError */
   wait(predictionId: string, kind: JournalEntry['kind']): Promise<Prediction>;
-  /** Looks for the prediction an intent's lost create made (same model and input, not in `knownIds`). */
-  findCreated(intent: IntentRecord, knownIds: Set<string>): Promise<Prediction | null>;
+  /** Every prediction created at or after `sinceMs` (all pages). */
+  listCreatedSince(sinceMs: number): Promise<Prediction[]>;
   signal: AbortSignal | undefined;
   concurrency: number;
   onResult: ((result: ResumedPrediction) => void) | undefined;
@@ -50,9 +52,16 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
     .filter((e) => e.createdAt !== null && (!e.finished || missingFiles(e).length > 0))
     .map((entry) => ({ entry, adopted: false }));
 
-  // Intents in order: an earlier one adopts the older of two identical predictions.
+  // One listing covers every open intent; taken in order, an earlier intent adopts the older of two
+  // identical predictions, and a prediction is adopted at most once.
+  const since = Math.min(...state.openIntents.map((i) => Date.parse(i.at)));
+  const candidates =
+    state.openIntents.length === 0
+      ? []
+      : (await host.listCreatedSince(since - ADOPTION_SKEW_MS)).filter((p) => !knownIds.has(p.id)).sort(byCreation);
   for (const intent of state.openIntents) {
-    const found = await host.findCreated(intent, knownIds);
+    const earliest = Date.parse(intent.at) - ADOPTION_SKEW_MS;
+    const found = candidates.find((p) => !knownIds.has(p.id) && Date.parse(p.created_at) >= earliest && madeBy(intent, p)) ?? null;
     const meta = metaOfIntent(intent);
     if (!found) {
       await host.books.notCreated(intent.requestId);
@@ -175,6 +184,41 @@ async function resumeOne(host: ResumeHost, entry: JournalEntry, adopted: boolean
     errorCode: error?.code ?? null,
     prediction,
   };
+}
+
+function byCreation(a: Prediction, b: Prediction): number {
+  return Date.parse(a.created_at) - Date.parse(b.created_at);
+}
+
+/** True when `prediction` is what the intent's create would have made: same target, same input. */
+function madeBy(intent: IntentRecord, prediction: Prediction): boolean {
+  const target = intent.target ?? { model: intent.model };
+  if (target.model !== undefined) {
+    const ref = parseModelRef(target.model);
+    if (!ref || prediction.model !== ref.model) return false;
+    if (ref.version !== null && prediction.version !== ref.version) return false;
+  } else if (target.version !== undefined) {
+    const id = target.version.includes(':') ? target.version.split(':').pop() : target.version;
+    if (prediction.version !== id) return false;
+  }
+  return inputMatches(intent.input, prediction.input);
+}
+
+/** True when every field sent comes back with the same value (the server may add defaults). */
+function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
+  if (typeof echoed !== 'object' || echoed === null) return false;
+  const server = echoed as Record<string, unknown>;
+  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
+}
+
+function canonical(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ) ?? 'undefined'
+  );
 }
 
 function metaOfIntent(intent: IntentRecord): RunMeta {

@@ -131,6 +131,43 @@ describe('resume', () => {
     expect(client.remainingBudgetUsd).toBe(0.007);
   });
 
+  it('adopts one prediction per lost create, also for two identical creates, and creates nothing', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const writer = new Journal(journal);
+    const intent = (requestId: string) =>
+      writer.append({
+        event: 'intent',
+        requestId,
+        model: 'black-forest-labs/flux-schnell',
+        input: { prompt: 'the same prompt twice' },
+        kind: 'image',
+        downloadDir: join(dir, 'out'),
+        durationSeconds: null,
+        estimateUsd: 0.003,
+      });
+    await intent('first');
+    await intent('second');
+    await writer.close();
+    // The creates reached the server, but their answers never reached the journal.
+    const creator = clientOf(emu);
+    const made = [
+      await creator.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'the same prompt twice' } }),
+      await creator.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'the same prompt twice' } }),
+    ];
+    await creator.close();
+
+    const client = clientOf(emu, { journal });
+    const results = await client.resume(POLL);
+    await client.close();
+    expect(results.map((r) => r.adopted)).toEqual([true, true]);
+    expect(results.map((r) => r.predictionId)).toEqual(made.map((p) => p.id));
+    expect(results.every((r) => r.success && r.files.length === 1)).toBe(true);
+    expect(emu.stats().predictionsCreated).toBe(2);
+    const state = foldJournal((await readJournal(journal)).records);
+    expect(state.openIntents).toEqual([]);
+    expect(state.entries.map((e) => e.requestId)).toEqual(['first', 'second']);
+  });
+
   it('needs a journal', async () => {
     const client = clientOf(emu);
     await expect(client.resume()).rejects.toBeInstanceOf(ConfigurationError);
