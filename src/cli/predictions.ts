@@ -118,9 +118,14 @@ export async function failureError(
         fields,
       );
     }
+    const reason = result.error.replace(/\.$/, '');
+    if (result.errorCode === 'data_removed') {
+      return withJson(new FailedError(`Prediction ${succeeded.id} succeeded but its outputs are gone: ${reason}.`), fields);
+    }
     return withJson(
       new FailedError(
-        `Prediction ${succeeded.id} succeeded but saving its outputs failed: ${result.error.replace(/\.$/, '')}. Download them within the hour${where}`,
+        `Prediction ${succeeded.id} succeeded but saving its outputs failed: ${reason}. ` +
+          `Save them within the hour with \`replicate-media poll ${succeeded.id}\`, or download them${where}`,
       ),
       fields,
     );

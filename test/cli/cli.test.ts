@@ -165,6 +165,22 @@ describe('image', () => {
     }
   });
 
+  it('exits 1 with the output URLs when the prediction succeeds but saving fails', async () => {
+    emu.addFault({ route: 'outputs.get', type: 'status', status: 404, count: 1 });
+    try {
+      const result = await runCli(['image', 'saved later', '--out', dir, '--json'], { env, cwd: dir });
+      expect(result.code, result.stderr).toBe(1);
+      const doc = parseJson(result.stdout);
+      expect(doc).toMatchObject({ success: false, status: 'succeeded', errorCode: 'data_removed', exitCode: 1 });
+      const urls = doc.unsavedUrls as string[];
+      expect(urls).toHaveLength(1);
+      expect(result.stderr).toMatch(/^Error: Prediction \S+ succeeded but its outputs are gone: .*data_removed/m);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      emu.clearFaults();
+    }
+  });
+
   it('exits 2 before creating anything when --out cannot be written', async () => {
     const file = join(dir, 'not-a-dir');
     await writeFile(file, 'x');
