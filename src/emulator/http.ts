@@ -31,11 +31,18 @@ export function json(status: number, value: unknown, headers?: Record<string, st
   return { kind: 'body', status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
 }
 
-/** Reads a JSON object body; malformed JSON → 400, anything but an object → 400. */
+/**
+ * Reads a JSON object body; malformed JSON → 400, anything but an object → 400. A body declared as a
+ * form, multipart, XML or binary is 415 (plain text is let through: `fetch` labels string bodies so).
+ */
 export async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
   const raw = await ctx.body(JSON_BODY_LIMIT_BYTES);
   const text = raw.toString('utf8').trim();
   if (text === '') return {};
+  const declared = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (declared !== '' && declared !== 'text/plain' && declared !== 'application/json' && !declared.endsWith('+json')) {
+    fail(415, `Unsupported media type ${JSON.stringify(declared.slice(0, 100))}: send the body as application/json`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -123,7 +123,14 @@ export class EmulatorServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { state } = this;
     state.scheduler.runDue();
-    const url = new URL(req.url ?? '/', state.origin);
+    let url: URL;
+    try {
+      // Concatenated, not resolved: a target starting with `//` would otherwise be read as another host.
+      const target = req.url ?? '/';
+      url = new URL(`${state.origin}${target.startsWith('/') ? target : `/${target}`}`);
+    } catch {
+      return this.write(res, problemReply(problem(400, 'The request target is not a valid path')), undefined);
+    }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = req.method ?? 'GET';
     const clientGone = new Promise<void>((resolve) => res.once('close', () => resolve()));
