@@ -8,6 +8,8 @@ export interface ChaosFault {
   name: string;
   expect: 'success' | 'failed' | 'canceled' | 'either';
   ops?: string[];
+  /** A shorter per-request timeout for this fault's runs (stalls the client must give up on). */
+  requestTimeoutMs?: number;
   rules: (run: number) => unknown[];
 }
 export declare const FAULTS: readonly ChaosFault[];

@@ -53,6 +53,13 @@ export const FAULTS = [
     rules: () => [{ route: 'predictions.create', type: 'reset-after-create', count: 1 }],
   },
   { name: 'stalled response (100 ms, then reset)', expect: 'success', rules: () => [{ route: '*', type: 'stall', ms: 100, count: 1, probability: 0.5 }] },
+  {
+    name: 'stalled until the client times out (300 ms)',
+    expect: 'success',
+    requestTimeoutMs: 300,
+    rules: () => [{ route: '*', type: 'stall', count: 1, probability: 0.5 }],
+  },
+  { name: 'truncated body (then reset)', expect: 'success', rules: () => [{ route: '*', type: 'truncate', count: 2, probability: 0.5 }] },
   { name: 'malformed JSON', expect: 'success', rules: () => [{ route: '*', type: 'malformed-json', count: 2, probability: 0.5 }] },
   { name: 'latency (30 ms)', expect: 'success', rules: () => [{ route: '*', type: 'latency', ms: 30, count: Infinity, probability: 0.5 }] },
   { name: 'prediction failed', expect: 'failed', ops: ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction'], rules: () => [] },
@@ -193,7 +200,7 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
     baseUrl: emu.apiUrl,
     retry: CHAOS_RETRY,
     random,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    requestTimeoutMs: fault.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     preferWaitSeconds,
     logger: { debug: capture, info: capture, warn: capture, error: capture },
   });
@@ -246,7 +253,7 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
           fileName: `${tag}.png`,
           expect: 'image',
           retryDelaysMs: DOWNLOAD_RETRY_DELAYS_MS,
-          attemptTimeoutMs: REQUEST_TIMEOUT_MS,
+          attemptTimeoutMs: fault.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
         });
         retries = value.attempts - 1;
         break;
