@@ -60,6 +60,7 @@ export class Progress {
     | { kind: 'status'; status: PredictionStatusView; at: number }
     | { kind: 'download'; download: DownloadView }
     | { kind: 'text'; text: string }
+    | { kind: 'busy'; text: string; at: number }
     | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private frame = 0;
@@ -131,6 +132,17 @@ export class Progress {
     if (first) this.render();
   }
 
+  /**
+   * Shows work without a prediction behind it (saving outputs) as the live line: a spinner, the text
+   * and the time since it began. Nothing in plain mode, where the outcome is logged.
+   */
+  busy(text: string): void {
+    if (!this.isLive) return;
+    this.view = { kind: 'busy', text, at: this.now() };
+    this.startTimer();
+    this.render();
+  }
+
   /** Prints a permanent progress line (above the live line on a terminal). */
   log(line: string): void {
     if (this.quiet) return;
@@ -197,6 +209,8 @@ export class Progress {
       text = parts.join(this.paint('2', ' · '));
     } else if (this.view.kind === 'text') {
       text = this.view.text;
+    } else if (this.view.kind === 'busy') {
+      text = `${this.paint('36', SPINNER[this.frame]!)} ${this.view.text} · ${formatDuration(this.now() - this.view.at)}`;
     } else {
       const d = this.view.download;
       const amount =

@@ -35,12 +35,16 @@ export function noteSaved(ctx: CommandContext, files: readonly SavedFile[]): voi
   for (const file of files) ctx.progress.note(`saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
 }
 
-/** The onStatus listener that drives the status line for one prediction. */
+/**
+ * The onStatus listener that drives the status line for one prediction. With `savingInto`, the
+ * client saves the outputs after the prediction succeeds, and the line says so meanwhile.
+ */
 export function statusListener(
   ctx: CommandContext,
   label: string,
   costUsd: number | null,
   seen: StatusSeen,
+  savingInto: string | null = null,
 ): (update: StatusUpdate) => void {
   ctx.signal.addEventListener(
     'abort',
@@ -63,6 +67,9 @@ export function statusListener(
       retries: update.retries,
       costUsd,
     });
+    if (update.status === 'succeeded' && savingInto !== null) {
+      ctx.progress.busy(`${label} ${update.predictionId ?? ''}: saving the outputs into ${displayPath(resolve(savingInto))}`);
+    }
   };
 }
 
@@ -228,6 +235,7 @@ export async function saveOutputs(
   target: Downloadable,
   options: { dir: string; predictionId: string; urls: readonly string[] },
 ): Promise<SavedFile[]> {
+  ctx.progress.busy(`saving the outputs of ${options.predictionId} into ${displayPath(resolve(options.dir))}`);
   const saved = await client.download(target, { dir: options.dir, signal: ctx.signal });
   if (!saved.success) {
     const done = await describeFiles(saved.files, options.urls);

@@ -59,7 +59,7 @@ ${GLOBAL_HELP}`,
     const image = await client.generateImage(prompt, {
       input: { num_outputs: frames, aspect_ratio: '16:9', output_format: 'png' },
       signal: ctx.signal,
-      onStatus: statusListener(ctx, 'image', imageCost, imageSeen),
+      onStatus: statusListener(ctx, 'image', imageCost, imageSeen, outDir),
       download: { dir: outDir },
     });
     if (!image.success) {
@@ -75,7 +75,7 @@ ${GLOBAL_HELP}`,
       prompt: `${prompt}, slow cinematic camera move`,
       durationSeconds: frames,
       signal: ctx.signal,
-      onStatus: statusListener(ctx, 'video', videoCost, videoSeen),
+      onStatus: statusListener(ctx, 'video', videoCost, videoSeen, outDir),
       download: { dir: outDir },
     });
     if (!video.success) {

@@ -95,7 +95,7 @@ Examples:
       model,
       input,
       signal: ctx.signal,
-      onStatus: statusListener(ctx, 'image', costUsd, seen),
+      onStatus: statusListener(ctx, 'image', costUsd, seen, download ? outDir : null),
       // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
       ...(download ? { download: { dir: outDir } } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

@@ -79,7 +79,7 @@ Examples:
     const result = await client.generateVideo(frames, {
       model,
       signal: ctx.signal,
-      onStatus: statusListener(ctx, 'video', costUsd, seen),
+      onStatus: statusListener(ctx, 'video', costUsd, seen, download ? outDir : null),
       // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
       ...(download ? { download: { dir: outDir } } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
