@@ -193,15 +193,17 @@ describe('Cancel-After', () => {
 
 describe('output retention', () => {
   test('after the retention, output is null, data_removed true and the file URL 404s', async () => {
-    await using emu = await start({ outputRetentionMs: 60_000 });
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'ephemeral', output_format: 'png' } }, headers: { prefer: 'wait' } });
-    const done = (await res.json()) as { id: string; output: string[] };
+    await using emu = await start({ ...SLOW, outputRetentionMs: 60_000 });
+    const created = await createFlux(emu, { prompt: 'ephemeral', output_format: 'png' });
+    emu.advanceClock(30_000);
+    const done = await getPrediction(emu, created.id);
+    expect(done.status).toBe('succeeded');
     const file = await fetch(done.output[0]!);
     expect(file.status).toBe(200);
     expect(sniff(new Uint8Array(await file.arrayBuffer()))).toBe('png');
-    emu.advanceClock(59_000);
+    emu.advanceClock(59_999);
     expect((await getPrediction(emu, done.id)).data_removed).toBe(false);
-    emu.advanceClock(1_000);
+    emu.advanceClock(1);
     const expired = await getPrediction(emu, done.id);
     expect(expired.output).toBeNull();
     expect(expired.data_removed).toBe(true);
@@ -210,13 +212,14 @@ describe('output retention', () => {
   });
 
   test('the default retention is one hour', async () => {
-    await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
-    const done = (await res.json()) as { id: string };
-    emu.advanceClock(3_599_000);
-    expect((await getPrediction(emu, done.id)).data_removed).toBe(false);
-    emu.advanceClock(1_000);
-    expect((await getPrediction(emu, done.id)).data_removed).toBe(true);
+    await using emu = await start(SLOW);
+    const created = await createFlux(emu);
+    emu.advanceClock(30_000);
+    expect((await getPrediction(emu, created.id)).status).toBe('succeeded');
+    emu.advanceClock(3_599_999);
+    expect((await getPrediction(emu, created.id)).data_removed).toBe(false);
+    emu.advanceClock(1);
+    expect((await getPrediction(emu, created.id)).data_removed).toBe(true);
   });
 });
 
