@@ -277,24 +277,27 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 300_000;
   const sleep = options.sleep ?? defaultSleep;
   const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
+  if (typeof url !== 'string') {
+    throw new DownloadError(`Cannot download ${printable(url)}: the URL must be a string.`, { code: 'invalid_input', url: '' });
+  }
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${String(maxBytes)}.`, { code: 'invalid_input', url });
+    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${printable(maxBytes)}.`, { code: 'invalid_input', url });
   }
 
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new DownloadError(`Cannot download "${url}": it is not a URL.`, { code: 'invalid_input', url, cause });
+    throw new DownloadError(`Cannot download ${printable(url)}: it is not a URL.`, { code: 'invalid_input', url, cause });
   }
   if (!['http:', 'https:', 'data:'].includes(parsed.protocol)) {
-    throw new DownloadError(`Cannot download "${url}": only http(s) and data URLs are supported.`, {
+    throw new DownloadError(`Cannot download ${printable(url)}: only http(s) and data URLs are supported.`, {
       code: 'invalid_input',
       url,
     });
   }
   if (options.fileName !== undefined && !isSafeFileName(options.fileName)) {
-    throw new DownloadError(`Cannot save as "${options.fileName}": a file name must not contain directories.`, {
+    throw new DownloadError(`Cannot save as ${printable(options.fileName)}: a file name must not contain directories.`, {
       code: 'invalid_input',
       url,
     });
@@ -361,6 +364,17 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   } finally {
     await fs.rm(tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+/** A short quoted form of a bad argument (huge strings clipped; `String()` throws on some objects). */
+function printable(value: unknown): string {
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 97)}...` : text);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, url: string, attempts: number): void {
