@@ -119,6 +119,24 @@ export async function makeClient(id, apiUrl, token) {
         }
       };
     }
+    case 'bare-fetch': {
+      // Not a client: the floor under every client's RSS. One create with Prefer: wait, no retries, no polling.
+      return async (prompt) => {
+        try {
+          const response = await fetch(`${apiUrl}/models/${MODEL}/predictions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'wait' },
+            body: JSON.stringify({ input: { prompt } }),
+          });
+          const prediction = await response.json();
+          return prediction.status === 'succeeded'
+            ? { ok: true, predictionId: prediction.id }
+            : { ok: false, predictionId: prediction.id ?? null, error: `HTTP ${response.status}, status ${prediction.status}` };
+        } catch (error) {
+          return { ok: false, predictionId: null, error: errorText(error) };
+        }
+      };
+    }
     default:
       throw new Error(`unknown client ${id}`);
   }

@@ -187,13 +187,16 @@ function goalsTable(results) {
   return lines.join('\n');
 }
 
-/** The failures each client had, scenario by scenario, with the reasons the clients gave. */
+const clean = (text) => text.replace(/\s+/g, ' ').replace(/`/g, "'").slice(0, 200);
+
+/** The failures each client had, and the warnings it printed, scenario by scenario, in the clients' own words. */
 function failureNotes(results) {
   const notes = [];
   const label = Object.fromEntries(results.clients.map((c) => [c.id, c.label]));
   const scan = (name, scenario) => {
     for (const [client, r] of Object.entries(scenario.clients)) {
-      for (const e of r.errors ?? []) notes.push(`- **${label[client]}**, ${name}: ${e.count} × \`${e.error.replace(/\s+/g, ' ').replace(/`/g, "'").slice(0, 200)}\``);
+      for (const e of r.errors ?? []) notes.push(`- **${label[client]}**, ${name}: ${e.count} × failed: \`${clean(e.error)}\``);
+      for (const w of r.warnings ?? []) notes.push(`- **${label[client]}**, ${name}: printed ${w.count} × \`${clean(w.warning)}\``);
     }
   };
   for (const s of Object.values(results.scenarios.latency ?? {})) scan(`latency ${s.label}`, s);
@@ -251,7 +254,7 @@ export function latencySvg(results) {
   for (let e = minLog; e <= maxLog; e++) {
     const gx = x(10 ** e);
     grid.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="40" y2="${height - 30}" stroke="#ddd"/>`);
-    grid.push(`<text x="${gx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#555">${fmtMs(10 ** e)}</text>`);
+    grid.push(`<text x="${gx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#555">${e < 3 ? `${10 ** e} ms` : `${10 ** (e - 3)} s`}</text>`);
   }
   const date = results.startedAt.slice(0, 10);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotWidth + right}" height="${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
@@ -295,7 +298,7 @@ export async function writeDocs(results, root) {
   const md = `# Benchmarks
 
 Produced by \`npm run bench\` (\`bench/run.mjs\`) on ${date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}.
-Raw figures: [\`bench/results/latest.json\`](../bench/results/latest.json). Packages: ${versions}.
+Raw figures: [\`bench/results/latest.json\`](../bench/results/latest.json). Packages: ${versions}.${m.loadAverageAtStart ? `\nLoad average at the start: ${m.loadAverageAtStart.join(' / ')} (1 / 5 / 15 min) on ${m.cores} cores${m.loadAverageAtStart[0] > m.cores ? ': the machine was busy with other work, which slows every client alike and inflates the millisecond figures' : ''}; each case's 1-minute load is in the JSON.` : ''}
 ${results.quick ? '\n**This is a --quick run: tiny sizes, every case at once. Its figures mean nothing.**\n' : ''}
 Every client ran against the same emulator build, in the same run. In the cells of the other clients, \`(×N)\`
 is that client's figure divided by replicate-media's (latencies below 1 ms count as 1 ms).
@@ -315,13 +318,29 @@ ${goalsTable(results)}
 
 ![Added latency per client](benchmarks-latency.svg)
 
-## Failures seen, with the clients' own reasons
+## Failures and warnings seen, in the clients' own words
 
 ${failureNotes(results)}
 
 ## The clients
 
 ${clientList}
+
+## Why the clients differ (from their code, not from this run)
+
+- **Waiting.** replicate-media and \`replicate run()\` hold the create open with \`Prefer: wait\`, so a prediction that
+  ends within 60 s costs one request and arrives as soon as it ends. \`predictions.create\` + \`wait()\` and
+  \`replicate-stainless run()\` create without it and poll every 500 ms: about a quarter of a second late on
+  average and two requests a second while they wait. The original design polls every 5 s from the start.
+- **Past 60 s.** \`replicate run()\` treats any sync answer other than \`starting\` as finished, so the \`processing\`
+  answer at the end of the 60 s hold comes back as a null output, with no error. replicate-media polls every 5 s
+  after the hold, so it learns of the end about 2.5 s late on average; the 500 ms pollers learn sooner at ten
+  times the requests.
+- **429s.** \`replicate\` retries a 429 up to 5 times, but computes the \`Retry-After\` delay and then sleeps a
+  different, usually zero, amount: under a real limit its retries are spent at once and the prediction fails.
+  \`replicate-stainless\` honours \`Retry-After\` but gives up after 2 retries. replicate-media paces its creates
+  under the limit with a client-side token bucket and retries a 429 after \`Retry-After\` until the deadline;
+  a random 429 therefore costs it a full second each time, which is why it is not the fastest through the storm.
 
 ## How it is measured
 
@@ -348,7 +367,10 @@ ${clientList}
   burst too, and from k ≈ 1.7 a batch of ${b?.n ?? 1000} fits in the burst and the limit never binds. At the real rate the
   minimum is already short: ${b ? fmtMs(b.minimumMs) : '?'} (the first ${b?.createPerMinute ?? 600} creates at once, the rest at ${(b?.createPerMinute ?? 600) / 60}/s, plus the last
   prediction's second). "Share of the rate the limit allows" = that minimum ÷ the measured time from the first
-  create to the last result. 429s are counted by the emulator; failures are what the caller got.
+  create to the last result, where the minimum is computed for the predictions that succeeded (a client that
+  gives up on some finishes early without being faster). 429s are counted by the emulator; failures are what
+  the caller got. Peak RSS is the client process's whole resident set: ${b?.bareFetch ? `for scale, bare \`fetch()\` doing the
+  same ${b.n} creates at concurrency ${b.concurrency} (no limit to wait out, no client) peaked at ${b.bareFetch.peakRssMb} MB, from ${b.bareFetch.rssAtStartMb} MB at start` : 'Node itself is about 40 MB of it'}.
 - **429 storm**: ${st ? `${st.n} predictions at concurrency ${st.concurrency}` : 'not run'}; a seeded fault answers ${st ? st.probability * 100 : 30}% of creates with 429 and
   \`Retry-After: ${st?.retryAfterSeconds ?? 1}\` (before the rate limiter, so they cost no token). Success = the caller got the output.
 - **Footprint**: cold import = median of ${results.scenarios.footprint?.importRuns ?? '?'} fresh \`node\` processes timing \`await import(pkg)\`
@@ -364,7 +386,9 @@ ${clientList}
   makes more requests loses more than shown here.
 - \`replicate run()\` returns \`FileOutput\` streams by default; nothing reads them, so no output is downloaded by any client.
 - The batch measures the creates' limit only; flux-schnell's emulated 1 s is all the work a prediction does.
-- Only one run: the short latencies are a few milliseconds and move by a few between runs.
+- One run, on a machine that may be shared: the short latencies are a few milliseconds and move by a few
+  between runs, and cold import times swing with the load. Rerun on a quiet machine before quoting a
+  single figure; the ratios and the request counts are steadier than the milliseconds.
 
 ## Rerun
 

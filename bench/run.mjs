@@ -4,6 +4,7 @@
 //
 //   node bench/run.mjs            full run (~10 minutes); writes bench/results/latest.json and docs/benchmarks.md
 //   node bench/run.mjs --quick    tiny sizes, everything at once (CI smoke, ~15 s); writes only --out
+//   node bench/run.mjs --from bench/results/latest.json   rewrite the docs from earlier results
 //   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b  --scenarios latency,short,medium,long,batch,storm,footprint
 
 import { spawn } from 'node:child_process';
@@ -110,6 +111,17 @@ async function startEmulatorProcess(options) {
   return { ...first, stop };
 }
 
+/** The distinct warnings a client printed (Node's `(node:PID) …Warning: …` lines and the like), with counts. */
+function warningLines(stderr) {
+  const counts = new Map();
+  for (const line of stderr.split('\n')) {
+    if (!/warn/i.test(line)) continue;
+    const text = line.replace(/^\(node:\d+\) /, '').trim().slice(0, 240);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return [...counts].map(([warning, count]) => ({ count, warning }));
+}
+
 /** Runs one worker (one client, one scenario); resolves with its JSON report. */
 function runWorker(task) {
   return new Promise((res, rej) => {
@@ -121,7 +133,7 @@ function runWorker(task) {
     child.once('close', (code) => {
       const line = stdout.trim().split('\n').pop();
       try {
-        res({ ...JSON.parse(line), stderrTail: stderr.slice(-2_000) });
+        res({ ...JSON.parse(line), warnings: warningLines(stderr) });
       } catch {
         rej(new Error(`worker for ${task.client} exited (${code}) without a report: ${stderr.slice(-1_000)}`));
       }
@@ -263,6 +275,7 @@ async function latencyScenario(scenario, runFor) {
       predictionsCreated: stats.predictionsCreated,
       errors: errorSummary(report.records),
       loadAverage1m: report.loadAverage,
+      warnings: report.warnings,
     };
     log(`latency ${scenario.id} ${client.id}: p50 ${results[client.id].addedLatencyMs.p50} ms, ${results[client.id].requestsPerPrediction} req/prediction, ${failures} failed`);
   });
@@ -296,7 +309,9 @@ async function batchScenario(runFor) {
       failures,
       totalMs,
       minimumMs,
-      rateOfAllowed: round(minimumMs / totalMs, 3),
+      // Against the minimum for what it delivered: a client that gives up early is not "faster".
+      minimumForSucceededMs: minimumBatchMs({ ...BATCH, n: BATCH.n - failures }),
+      rateOfAllowed: round(minimumBatchMs({ ...BATCH, n: BATCH.n - failures }) / totalMs, 3),
       responses429: stats.responsesByStatus['429'] ?? 0,
       predictionsCreated: stats.predictionsCreated,
       requestsPerPrediction: round(totalRequests(stats) / BATCH.n, 2),
@@ -307,11 +322,16 @@ async function batchScenario(runFor) {
       cpuMs: Math.round(report.cpuUserMs + report.cpuSystemMs),
       errors: errorSummary(report.records),
       loadAverage1m: report.loadAverage,
+      warnings: report.warnings,
     };
     const r = results[client.id];
     log(`batch ${client.id}: ${(totalMs / 1000).toFixed(1)} s (min ${(minimumMs / 1000).toFixed(1)} s), ${r.responses429} × 429, ${failures} failed, RSS ${r.peakRssMb} MB`);
   });
-  return { ...BATCH, minimumMs, clients: results };
+  // The floor under every client's RSS: bare fetch() doing the same creates (Prefer: wait, no limit to wait out).
+  const { report } = await runCase({ client: 'bare-fetch', emulatorOptions: { seed: 7, rateLimits: false }, jobs, concurrency: BATCH.concurrency, watchdogMs: 600_000, completions: false });
+  const bareFetch = { peakRssMb: round(report.peakRssBytes / 2 ** 20), rssAtStartMb: round(report.rssAtStartBytes / 2 ** 20), failures: report.records.filter((r) => !r.ok).length };
+  log(`batch baseline bare fetch (no rate limit): RSS ${bareFetch.peakRssMb} MB`);
+  return { ...BATCH, minimumMs, bareFetch, clients: results };
 }
 
 async function stormScenario(runFor) {
@@ -342,6 +362,7 @@ async function stormScenario(runFor) {
       requestsByRoute: stats.requests,
       errors: errorSummary(report.records),
       loadAverage1m: report.loadAverage,
+      warnings: report.warnings,
     };
     log(`storm ${client.id}: ${results[client.id].successRate * 100}% in ${(results[client.id].totalMs / 1000).toFixed(1)} s, ${failures} failed`);
   });
@@ -403,6 +424,16 @@ function limited(limit) {
       }),
     );
   };
+}
+
+const FROM = option('--from');
+if (FROM) {
+  // Only the docs, from a results file written earlier: `node bench/run.mjs --from bench/results/latest.json`.
+  const earlier = JSON.parse(await (await import('node:fs/promises')).readFile(resolve(FROM), 'utf8'));
+  earlier.goals = evaluateGoals(earlier);
+  for (const path of await writeDocs(earlier, ROOT)) log(`wrote ${path}`);
+  await rm(SNAPSHOT, { recursive: true, force: true });
+  process.exit(0);
 }
 
 const startedAt = new Date();
