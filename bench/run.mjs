@@ -48,9 +48,9 @@ const LATENCY = QUICK
       { id: 'long', label: '~70 s', minMs: 450, maxMs: 550, startMs: 50, n: 2, staggerMs: 50 },
     ]
   : [
-      { id: 'short', label: '~0.5 s', minMs: 400, maxMs: 600, startMs: 100, n: 10, staggerMs: 150 },
-      { id: 'medium', label: '~5 s', minMs: 4_500, maxMs: 5_500, startMs: 500, n: 10, staggerMs: 300 },
-      { id: 'long', label: '~70 s', minMs: 66_000, maxMs: 74_000, startMs: 1_000, n: 10, staggerMs: 500 },
+      { id: 'short', label: '~0.5 s', minMs: 400, maxMs: 600, startMs: 100, n: 20, staggerMs: 75 },
+      { id: 'medium', label: '~5 s', minMs: 4_500, maxMs: 5_500, startMs: 500, n: 20, staggerMs: 150 },
+      { id: 'long', label: '~70 s', minMs: 66_000, maxMs: 74_000, startMs: 1_000, n: 20, staggerMs: 250 },
     ];
 
 /** flux-schnell at its emulated timings (250 ms queue + 750 ms compute) under the real create limit. */
