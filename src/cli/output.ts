@@ -219,7 +219,8 @@ export class Progress {
           : formatBytes(d.receivedBytes);
       text = `${this.paint('36', '↓')} downloading ${d.fileName} ${amount}`;
     }
-    const width = this.sink.columns ?? 100;
+    // A terminal without a window size (`script`, some CI ptys) reports 0 columns.
+    const width = this.sink.columns !== undefined && this.sink.columns > 0 ? this.sink.columns : 100;
     this.sink.write(CLEAR_LINE + truncateVisible(text, Math.max(20, width - 1)));
     this.shown = true;
   }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { assertBuilt, cleanEnv, fileType, parseJson, runCli, startCli } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { assertBuilt, CLI, cleanEnv, fileType, parseJson, runCli, runProgram, startCli } from './helpers.js';
 
 // The key the tests use. Short keys are redacted wherever they appear, so no temporary path may contain it.
 const TOKEN = 'test';
@@ -225,6 +226,24 @@ describe('image', () => {
     expect(result.stderr).toMatch(/^Error: Interrupted/m);
     const prediction = await api(`/predictions/${predictionId}`);
     expect(prediction.status, result.stderr).toBe('canceled');
+  });
+
+  it('prints plain progress lines, without escape codes, when stderr is not a terminal', async () => {
+    const result = await runCli(['image', 'plain [emulator:predict_ms=300]', '--wait', '0', '--interval', '0.1', '--out', dir], { env, cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^\[ *\d+\.\ds\] image: creating the prediction\n/);
+    expect(result.stderr).toMatch(/\] image \S+ succeeded in .*, cost \$0\.003\n/);
+    expect(result.stderr).not.toMatch(/[\r\x1b]/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('draws a live status line in place on a terminal', async () => {
+    // `script` runs the CLI on a pseudo-terminal, as a user's shell would.
+    const command = [process.execPath, CLI, 'image', "'live [emulator:predict_ms=800]'", '--wait', '0', '--interval', '0.2', '--out', dir].join(' ');
+    const result = await runProgram('script', ['-qec', command, '/dev/null'], { env: { ...env, NO_COLOR: '1' }, cwd: dir });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('\r\x1b[2K');
+    expect(result.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] image · \S+ · (starting|processing) · /);
+    expect(result.stdout).toMatch(/✓ image \S+ succeeded in /);
   });
 
   it('runs on an embedded emulator with --emulator and no key', async () => {

@@ -37,7 +37,20 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return startProgram(process.execPath, [CLI, ...args], options);
+}
+
+/** Runs any program (e.g. `script`, to give the CLI a terminal) and collects its output. */
+export async function runProgram(
+  program: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
+  return startProgram(program, args, options).done;
+}
+
+function startProgram(program: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }): CliRun {
+  const child = spawn(program, args, {
     env: options.env ?? cleanEnv(),
     cwd: options.cwd ?? process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],

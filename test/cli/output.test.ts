@@ -77,6 +77,14 @@ describe('Progress on a terminal', () => {
     expect(out.text.endsWith('\r\x1b[2K')).toBe(true);
   });
 
+  it('does not cut the line short on a terminal that reports 0 columns', () => {
+    const out = { ...sink(true), columns: 0 };
+    const progress = new Progress({ sink: out, live: true, quiet: false, color: false, now: () => 0 });
+    progress.status(view);
+    expect(out.text).toContain('cost $0.003');
+    progress.stop();
+  });
+
   it('prints log lines above the live line', () => {
     const out = sink(true);
     const progress = new Progress({ sink: out, live: true, quiet: false, color: false, now: () => 0 });
