@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { Journal } from '../../src/journal.js';
-import { ConfigurationError, foldJournal, readJournal } from '../../src/index.js';
+import { ConfigurationError, foldJournal, readJournal, type StatusUpdate } from '../../src/index.js';
 import { POLL, clientOf, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
+
+/** Abort a call as soon as its prediction exists on the server (it keeps running there with keepRunning). */
+function stopWaitingOnceCreated(): { signal: AbortSignal; onStatus: (update: StatusUpdate) => void } {
+  const controller = new AbortController();
+  return { signal: controller.signal, onStatus: (update) => void (update.predictionId !== null && controller.abort()) };
+}
 
 let emu: Emulator;
 let dir: string;
@@ -29,7 +35,7 @@ describe('resume', () => {
     const gaveUp = await first.generateImage('a slow painting [emulator:predict_ms=600000]', {
       ...POLL,
       timeoutMs: 3_600_000,
-      signal: AbortSignal.timeout(300),
+      ...stopWaitingOnceCreated(),
       download: { dir: out },
     });
     await first.close();
@@ -100,7 +106,7 @@ describe('resume', () => {
     const gaveUp = await first.generateImage('a melting ice cube [emulator:predict_ms=600000]', {
       ...POLL,
       timeoutMs: 3_600_000,
-      signal: AbortSignal.timeout(300),
+      ...stopWaitingOnceCreated(),
       download: { dir: join(dir, 'out') },
     });
     await first.close();
@@ -118,7 +124,7 @@ describe('resume', () => {
     const gaveUp = await client.generateImage('a long exposure [emulator:predict_ms=600000]', {
       ...POLL,
       timeoutMs: 3_600_000,
-      signal: AbortSignal.timeout(300),
+      ...stopWaitingOnceCreated(),
     });
     expect(gaveUp.success).toBe(false);
     // Still running, so it may still cost its estimate: that stays held.
