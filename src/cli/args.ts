@@ -81,7 +81,7 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
     quiet: values.quiet === true,
     emulator: values.emulator === true,
     baseUrl: stringOption(values, 'base-url'),
-    speed: numberOption(values, 'speed', { min: 0.001 }),
+    speed: positiveOption(values, 'speed'),
   };
   return { values, positionals: parsed.positionals, globals };
 }
@@ -160,10 +160,21 @@ export function parseNumber(label: string, raw: string, rule: NumberRule = {}): 
   return value;
 }
 
-/** Seconds given on the command line, as milliseconds. */
+/** A number that must be above zero (a speed, a duration); undefined when absent. */
+export function positiveOption(values: OptionValues, name: string, unit = ''): number | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${name} must be a positive number${unit ? ` of ${unit}` : ''}, not "${raw}".`);
+  }
+  return value;
+}
+
+/** Seconds given on the command line, as milliseconds (at least 1). */
 export function secondsOption(values: OptionValues, name: string): number | undefined {
-  const seconds = numberOption(values, name, { min: 0.001 });
-  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+  const seconds = positiveOption(values, name, 'seconds');
+  return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * 1000));
 }
 
 /** Exactly `count` positionals, or a usage error naming what is missing. */

@@ -1,6 +1,6 @@
 // Argument parsing: finding the command among global options, values, and number checks.
 import { describe, expect, it } from 'vitest';
-import { numberOption, parseCommandArgs, splitCommand } from '../../src/cli/args.js';
+import { numberOption, parseCommandArgs, secondsOption, splitCommand } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 describe('splitCommand', () => {
@@ -39,6 +39,12 @@ describe('parseCommandArgs', () => {
     expect(() => parseCommandArgs('estimate', ['--bogus'], options)).toThrow(
       "Unknown option '--bogus'; see `replicate-media estimate --help`.",
     );
+  });
+
+  it('wants positive seconds and speeds', () => {
+    expect(secondsOption({ timeout: '1.5' }, 'timeout')).toBe(1500);
+    expect(() => secondsOption({ timeout: '0' }, 'timeout')).toThrow('--timeout must be a positive number of seconds, not "0".');
+    expect(() => parseCommandArgs('image', ['--speed', 'fast'], {})).toThrow('--speed must be a positive number, not "fast".');
   });
 
   it('checks numbers: whole, in range, finite', () => {
