@@ -72,7 +72,12 @@ describe('replicate-media batch', () => {
     expect(existsSync(join(out, 'index.html'))).toBe(true);
   });
 
-  test('a missing or empty prompts file is a usage error (exit 2)', async () => {
+  test('a missing or empty prompts file, or a bad option, is a usage error (exit 2)', async () => {
+    const ok = join(dir, 'one.txt');
+    await writeFile(ok, 'a red fox\n');
+    const badRatio = await startCli(['batch', ok, '--aspect-ratio', '7:5', '--emulator']).done;
+    expect(badRatio.code).toBe(2);
+    expect(badRatio.stderr).toContain('--aspect-ratio must be one of');
     expect((await startCli(['batch', join(dir, 'nope.txt'), '--emulator']).done).code).toBe(2);
     const empty = join(dir, 'empty.txt');
     await writeFile(empty, '# nothing here\n\n');

@@ -7,9 +7,8 @@ import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatDuration, formatUsd } from '../output.js';
 import { withJson } from '../predictions.js';
-import { DEFAULT_OUT_DIR } from './image.js';
+import { ASPECT_RATIOS, DEFAULT_OUT_DIR, FORMATS } from './image.js';
 
-const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
 const BAR_WIDTH = 24;
 
 /** The prompts of a file: one per line; blank lines and lines starting with `#` are skipped. */
@@ -45,7 +44,7 @@ Options:
   -c, --concurrency N    prompts generated at once (default ${DEFAULT_BATCH_CONCURRENCY})
   -m, --model M          model (default ${DEFAULT_IMAGE_MODEL})
       --format F         webp, jpg or png (default webp)
-      --aspect-ratio R   e.g. 16:9 (default 1:1)
+      --aspect-ratio R   ${ASPECT_RATIOS.join(' ')} (default 1:1)
       --timeout S        give up on one prompt (and cancel its prediction) after S seconds (default 600)
       --wait S           hold each create up to S seconds for a fast answer (0-60, default 5)
 
@@ -83,7 +82,12 @@ Examples:
       input.output_format = normalized;
     }
     const aspectRatio = stringOption(values, 'aspect-ratio');
-    if (aspectRatio !== undefined) input.aspect_ratio = aspectRatio;
+    if (aspectRatio !== undefined) {
+      if (!ASPECT_RATIOS.includes(aspectRatio)) {
+        throw new UsageError(`--aspect-ratio must be one of ${ASPECT_RATIOS.join(', ')}, not "${aspectRatio}".`);
+      }
+      input.aspect_ratio = aspectRatio;
+    }
     const timeoutMs = secondsOption(values, 'timeout');
     const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
 
