@@ -65,11 +65,10 @@ describe('the official replicate client against the emulator', () => {
   test('predictions.list pages with paginate(), newest first, over absolute next URLs', async () => {
     await using fresh = await start();
     const client = new Replicate({ auth: 'test-token', baseUrl: fresh.apiUrl });
-    const ids: string[] = [];
-    for (let i = 0; i < 105; i++) {
-      const res = await api(fresh, '/predictions', { json: { version: 'black-forest-labs/flux-schnell:' + (await modelVersion(fresh)), input: { prompt: `p${i}` } } });
-      ids.push(((await res.json()) as { id: string }).id);
-    }
+    const version = `black-forest-labs/flux-schnell:${await modelVersion(fresh)}`;
+    await Promise.all(Array.from({ length: 105 }, (_, i) => api(fresh, '/predictions', { json: { version, input: { prompt: `p${i}` } } }).then((r) => r.arrayBuffer())));
+    const ids = fresh.stats().predictionIds;
+    expect(ids).toHaveLength(105);
     const pages: string[][] = [];
     for await (const page of client.paginate(client.predictions.list)) {
       pages.push(page.map((p) => p.id));

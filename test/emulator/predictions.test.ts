@@ -434,8 +434,8 @@ describe('listing', () => {
 
   test('pages link both ways with absolute URLs', async () => {
     await using emu = await start(SLOW);
-    const ids: string[] = [];
-    for (let i = 0; i < 205; i++) ids.push((await createFlux(emu, { prompt: `n${i}` })).id);
+    await Promise.all(Array.from({ length: 205 }, (_, i) => createFlux(emu, { prompt: `n${i}` })));
+    const ids = emu.stats().predictionIds;
     const page1 = (await (await api(emu, '/predictions')).json()) as { next: string; previous: string | null; results: Array<{ id: string }> };
     expect(page1.previous).toBeNull();
     const page2 = (await (await fetch(page1.next, { headers: { authorization: 'Bearer t' } })).json()) as typeof page1;
