@@ -50,7 +50,8 @@ export interface BatchRunner {
 /**
  * Generates an image for every prompt with at most `concurrency` at once; resolves to one result per
  * prompt, in input order. Never rejects for operational failures (they are failed results); rejects
- * with an InvalidInputError when `prompts` is not an array or `concurrency` not a whole number ≥ 1.
+ * with an InvalidInputError when `prompts` is not an array, `options` not an object or `concurrency` not a
+ * whole number ≥ 1.
  */
 export async function generateImages(
   runner: BatchRunner,
@@ -58,6 +59,9 @@ export async function generateImages(
   options: GenerateImagesOptions = {},
 ): Promise<ImageResult[]> {
   if (!Array.isArray(prompts)) throw new InvalidInputError('prompts must be an array of strings');
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new InvalidInputError('options must be an object');
+  }
   const { concurrency = DEFAULT_BATCH_CONCURRENCY, onProgress, onResult, ...perPrompt } = options ?? {};
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidInputError(`concurrency must be a whole number of at least 1, got ${String(concurrency)}`);

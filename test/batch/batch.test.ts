@@ -91,12 +91,14 @@ describe('generateImages', () => {
     expect(emu.stats().predictionsCreated).toBeLessThanOrEqual(3);
   });
 
-  test('an empty list resolves to no results; a bad concurrency or a non-array is rejected as invalid_input', async () => {
+  test('an empty list resolves to no results; a bad concurrency, a non-array or non-object options are rejected as invalid_input', async () => {
     await using c = client();
     const reports: BatchProgress[] = [];
     expect(await c.generateImages([], { onProgress: (p) => reports.push(p) })).toEqual([]);
     expect(reports).toEqual([{ done: 0, failed: 0, running: 0, total: 0, elapsedMs: expect.any(Number), costUsd: 0, ratePerMinute: 0, etaMs: 0 }]);
     await expect(c.generateImages(['x'], { concurrency: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(c.generateImages('x' as unknown as string[])).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(c.generateImages(['x'], 'fast' as unknown as {})).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(emu.stats().predictionsCreated).toBe(0);
   });
 });
