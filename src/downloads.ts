@@ -492,7 +492,7 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
     );
   }
 
-  const handle = await fs.open(tempPath, 'w');
+  const handle = await fs.open(tempPath, 'w+');
   let received = 0;
   let contentType = declaredType;
   try {
@@ -590,11 +590,73 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
         response.status,
       );
     }
+    // A body cut short under a Content-Length that matches it (a proxy or cache that stored half a file)
+    // passes every check above; the file's own structure says whether it is whole.
+    if (!(await isWhole(handle, contentType, received))) {
+      throw new AttemptFailure(
+        `The download of ${url} ended before the ${contentType} file did (${received} bytes arrived); nothing was saved.`,
+        'truncated',
+        true,
+        response.status,
+      );
+    }
     await handle.sync();
   } finally {
     await handle.close();
   }
   return { contentType, bytes: received };
+}
+
+/**
+ * Whether a finished file is structurally whole: PNG ends with its IEND chunk, JPEG with an end-of-image
+ * marker (within its last KB: some writers pad), GIF with its trailer, WebP's RIFF size covers the file,
+ * and MP4/QuickTime top-level boxes add up to the file's length. Other types are taken as whole.
+ */
+async function isWhole(handle: import('node:fs/promises').FileHandle, contentType: string, size: number): Promise<boolean> {
+  const read = async (position: number, length: number): Promise<Uint8Array> => {
+    const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+    if (buffer.length > 0) await handle.read(buffer, 0, buffer.length, position);
+    return buffer;
+  };
+  switch (contentType) {
+    case 'image/png': {
+      const tail = await read(Math.max(0, size - 12), 12);
+      return tail.length === 12 && [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82].every((b, i) => tail[i] === b);
+    }
+    case 'image/jpeg':
+    case 'image/jpg': {
+      const tail = await read(Math.max(0, size - 1024), 1024);
+      for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+      return false;
+    }
+    case 'image/gif':
+      return (await read(size - 1, 1))[0] === 0x3b;
+    case 'image/webp': {
+      const head = await read(0, 8);
+      const riffSize = (head[4] ?? 0) | ((head[5] ?? 0) << 8) | ((head[6] ?? 0) << 16) | ((head[7] ?? 0) * 2 ** 24);
+      return riffSize + 8 === size || riffSize + 9 === size; // odd sizes may carry one pad byte
+    }
+    case 'video/mp4':
+    case 'video/quicktime': {
+      let offset = 0;
+      for (let boxes = 0; offset < size && boxes < 10_000; boxes++) {
+        const header = await read(offset, 16);
+        if (header.length < 8) return false;
+        const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+        let boxSize = view.getUint32(0);
+        if (boxSize === 0) return true; // extends to the end of the file
+        if (boxSize === 1) {
+          if (header.length < 16) return false;
+          boxSize = Number(view.getBigUint64(8));
+        }
+        if (boxSize < 8) return false;
+        offset += boxSize;
+      }
+      return offset === size;
+    }
+    default:
+      return true;
+  }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

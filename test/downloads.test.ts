@@ -11,7 +11,8 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
   'base64',
 );
-const MP4_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(64, 1)]);
+// A structurally whole (if empty) MP4: a 24-byte ftyp box, then a 52-byte free box.
+const MP4_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(12, 1), Buffer.from([0, 0, 0, 52]), Buffer.from('free'), Buffer.alloc(44, 1)]);
 
 let server: Server;
 let base: string;

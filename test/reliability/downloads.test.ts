@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DownloadError, downloadOutput, redirectAllowed } from '../../src/downloads.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { renderImage } from '../../src/emulator/media/index.js';
 import { ReplicateClient } from '../../src/index.js';
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+const PNG = Buffer.from(renderImage({ prompt: 'a test card', seed: 1, width: 16, height: 16, format: 'png' }));
 
 let dir: string;
 const servers: Server[] = [];
@@ -156,7 +157,65 @@ describe('redirects', () => {
   });
 });
 
+describe('whole files only', () => {
+  test('half a PNG under a Content-Length that matches it is refused as truncated, retried, and the whole file saved', async () => {
+    let hits = 0;
+    const { origin } = await host((_req, res) => {
+      hits += 1;
+      const body = hits === 1 ? PNG.subarray(0, Math.floor(PNG.length / 2)) : PNG;
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(body.length) });
+      res.end(body);
+    });
+    const saved = await downloadOutput(`${origin}/a.png`, { dir, fileName: 'a.png', ...fast });
+    expect(saved).toMatchObject({ bytes: PNG.length, attempts: 2 });
+    const half = await host((_req, res) => {
+      const body = PNG.subarray(0, Math.floor(PNG.length / 2));
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(body.length) });
+      res.end(body);
+    });
+    const error = await failure(downloadOutput(`${half.origin}/b.png`, { dir, ...fast }));
+    expect(error.code).toBe('truncated');
+  });
+
+  test("the emulator's malformed answer on an output (half the bytes, a matching length) is retried until whole", async () => {
+    await using emu = await startEmulator({ timings: { '*': { startMs: 1, predictMs: 5 } } });
+    const created = (await (
+      await fetch(`${emu.apiUrl}/models/black-forest-labs/flux-schnell/predictions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json', prefer: 'wait' },
+        body: JSON.stringify({ input: { prompt: 'a whole lighthouse', output_format: 'png' } }),
+      })
+    ).json()) as { output: string[] };
+    emu.addFault({ route: 'outputs.get', type: 'malformed-json', count: 2 });
+    const saved = await downloadOutput(created.output[0]!, { dir, fileName: 'whole.png', ...fast, retryDelaysMs: [1, 1, 1] });
+    expect(saved.attempts).toBe(3);
+    expect(emu.stats().requests['outputs.get']).toBe(3);
+  });
+});
+
 describe('downloads from the emulator', () => {
+  test('real outputs in every format (PNG, JPEG, WebP, MP4) pass the whole-file check', async () => {
+    await using emu = await startEmulator({ timings: { '*': { startMs: 1, predictMs: 5 } } });
+    const create = async (model: string, input: Record<string, unknown>): Promise<string> => {
+      const response = await fetch(`${emu.apiUrl}/models/${model}/predictions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json', prefer: 'wait' },
+        body: JSON.stringify({ input }),
+      });
+      const p = (await response.json()) as { output: string[] | string };
+      return Array.isArray(p.output) ? p.output[0]! : p.output;
+    };
+    for (const format of ['png', 'jpg', 'webp']) {
+      const url = await create('black-forest-labs/flux-schnell', { prompt: `a ${format} fox`, output_format: format });
+      expect((await downloadOutput(url, { dir, expect: 'image', ...fast })).attempts).toBe(1);
+    }
+    const frame = `data:image/png;base64,${PNG.toString('base64')}`;
+    const video = await create('fofr/skyreels-2', { images: [frame, frame], prompt: 'a slow pan' });
+    const saved = await downloadOutput(video, { dir, expect: 'video', ...fast });
+    expect(saved).toMatchObject({ contentType: 'video/mp4', attempts: 1 });
+  });
+
+
   test('the client saves real outputs without ever sending its key to the file routes', async () => {
     const key = 'r8_DownloadReliabilityKey000000000000000';
     await using emu = await startEmulator({ token: key, timings: { '*': { startMs: 1, predictMs: 5 } } });
