@@ -160,8 +160,23 @@ export async function failureError(
       );
     case 'invalid_input':
       return withJson(new UsageError(`The ${what} request was rejected${where}: ${reason}. Fix the arguments and try again.`), json);
-    case 'timeout':
-      return withJson(new FailedError(`${failed} Try again with a longer --timeout.`), json);
+    case 'timeout': {
+      if (id === null) return withJson(new FailedError(`${failed} Try again with a longer --timeout.`), json);
+      // The client cancels what it gave up on; check, so that the sentence says what is true now.
+      const status = await ensureCanceled(client, id);
+      const state =
+        status === 'canceled' || status === 'aborted'
+          ? 'it was canceled on the server'
+          : status === 'succeeded'
+            ? `it finished just after; save its outputs with \`replicate-media poll ${id}\``
+            : status === 'failed'
+              ? 'it failed meanwhile'
+              : `it may still be running: stop it with \`replicate-media cancel ${id}\``;
+      return withJson(
+        new FailedError(`The ${what} timed out (prediction ${id}); ${state}. Try again with a longer --timeout.`),
+        { ...json, status },
+      );
+    }
     case 'network':
       return withJson(new FailedError(`${failed} Check your connection (or --base-url) and try again.`), json);
     case 'rate_limited':

@@ -153,7 +153,8 @@ describe('image', () => {
     );
     expect(result.code).toBe(1);
     const doc = parseJson(result.stdout);
-    expect(doc).toMatchObject({ success: false, errorCode: 'timeout', exitCode: 1 });
+    expect(doc).toMatchObject({ success: false, errorCode: 'timeout', exitCode: 1, status: 'canceled' });
+    expect(result.stderr).toMatch(/^Error: The image generation timed out \(prediction \S+\); it was canceled on the server\. Try again with a longer --timeout\.$/m);
     const prediction = await api(`/predictions/${doc.predictionId}`);
     expect(prediction.status).toBe('canceled');
   });
