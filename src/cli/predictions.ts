@@ -185,6 +185,13 @@ export async function failureError(
       return withJson(new FailedError(`${failed} Try another prompt or input.`), json);
     case 'budget_exceeded':
       return withJson(new UsageError(`The ${what} was refused before anything was created: ${reason}.`), json);
+    case 'http':
+      // Failure results carry no HTTP status; the library's message names it. An unknown model is
+      // the user's to fix (exit 2), not a failed generation.
+      if (id === null && /\bHTTP 404\b/.test(reason)) {
+        return withJson(new UsageError(`${failed} Check --model: it is owner/name as on replicate.com.`), json);
+      }
+      return withJson(new FailedError(failed), json);
     default:
       return withJson(new FailedError(failed), json);
   }

@@ -160,10 +160,18 @@ describe('image', () => {
   });
 
   it('exits 2 on usage errors', async () => {
-    for (const args of [['image'], ['image', 'x', '--num-outputs', '9'], ['image', 'x', '--aspect-ratio', '7:1'], ['image', 'x', '--bogus'], ['imagine', 'x']]) {
+    const cases = [
+      ['image'],
+      ['image', 'x', '--num-outputs', '9'],
+      ['image', 'x', '--aspect-ratio', '7:1'],
+      ['image', 'x', '--bogus'],
+      ['image', 'x', '--model', 'nobody/nothing', '--out', dir],
+      ['imagine', 'x'],
+    ];
+    for (const args of cases) {
       const result = await runCli(args, { env, cwd: dir });
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr, args.join(' ')).toMatch(/^Error: .+\n$/);
+      expect(result.stderr, args.join(' ')).toMatch(/(^|\n)Error: [^\n]+\n$/);
     }
   });
 
