@@ -62,4 +62,4 @@ sleep 0.5
 capture "image, after Ctrl-C"
 
 mv "$out.tmp" "$out"
-echo "wrote $out"
+echo "wrote $out (then: node test/cli/render-status-png.mjs for docs/cli-status.png)"
