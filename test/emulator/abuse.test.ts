@@ -44,7 +44,7 @@ describe('bad bodies', () => {
         expect([400, 422]).toContain(response.status);
         await expectProblem(response);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
     await stillServing();
   });
@@ -104,7 +104,7 @@ describe('bad bodies', () => {
           else await response.arrayBuffer();
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 120 },
     );
     await stillServing();
   });
