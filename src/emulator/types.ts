@@ -110,6 +110,8 @@ export interface EmulatorOptions {
   webhookRetryDelaysMs?: number[];
   /** Rendered images are scaled so the longest side is at most this (default 256). */
   imageMaxSide?: number;
+  /** Predictions per page of `GET /v1/predictions` (default 100, as on Replicate); small values make paging tests cheap. */
+  listPageSize?: number;
   /** Extra models to serve beside the built-in ones (one with the same `owner/name` replaces it). */
   models?: ModelSpec[];
   /** Receives one line per notable event (listening, requests, webhook failures). Default: silent. */

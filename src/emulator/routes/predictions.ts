@@ -10,7 +10,7 @@ import { fail } from '../problem.js';
 import { validateInput, withDefaults, type InvalidField } from '../schema.js';
 import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, checkWebhookUrl } from '../webhooks.js';
 
-export const PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 100;
 const MAX_WAIT_SECONDS = 60;
 
 function invalid(fields: InvalidField[]): never {
@@ -199,7 +199,7 @@ function decodeCursor(text: string): { before?: number; after?: number } {
   fail(400, 'cursor: not a cursor this server issued');
 }
 
-/** Newest first, 100 a page; cursors are positions in creation order, so new predictions do not shift pages. */
+/** Newest first, 100 a page (listPageSize); cursors are positions in creation order, so new predictions do not shift pages. */
 export const listPredictions: Handler = (ctx) => {
   const { state } = ctx;
   const after = parseDateParam(ctx, 'created_after');
@@ -207,12 +207,14 @@ export const listPredictions: Handler = (ctx) => {
   const all = state.predictions
     .newestFirst()
     .filter((r) => (after === undefined || r.createdAtMs > after) && (before === undefined || r.createdAtMs < before));
+  const configured = state.options.listPageSize;
+  const pageSize = configured !== undefined && Number.isFinite(configured) ? Math.max(1, Math.floor(configured)) : DEFAULT_PAGE_SIZE;
   const cursorText = ctx.url.searchParams.get('cursor');
   const cursor = cursorText ? decodeCursor(cursorText) : {};
   let page: PredictionRecord[];
-  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, PAGE_SIZE);
-  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-PAGE_SIZE);
-  else page = all.slice(0, PAGE_SIZE);
+  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, pageSize);
+  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-pageSize);
+  else page = all.slice(0, pageSize);
 
   const pageUrl = (c: string) => {
     const url = new URL(`${state.apiUrl}/predictions`);
