@@ -300,6 +300,20 @@ describe('video', () => {
     expect(await fileType((video.files as Array<{ path: string }>)[0]!.path)).toBe('mp4');
   });
 
+  it('Ctrl-C cancels a running video prediction on the server (exit 130)', async () => {
+    const images = await runCli(['image', 'frame for ctrl-c', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
+    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
+    const cli = startCli(['video', frame!.path, '--prompt', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], {
+      env,
+      cwd: dir,
+    });
+    const [, predictionId] = await cli.waitFor(/video (\S+) (?:starting|processing)/);
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect((await api(`/predictions/${predictionId}`)).status).toBe('canceled');
+  });
+
   it('exits 2 for a frame that is not an image, whatever its name', async () => {
     const fake = join(dir, 'frame.png');
     await writeFile(fake, '<html>not an image</html>');
