@@ -396,6 +396,10 @@ ${clientList}
   makes more requests loses more than shown here.
 - \`replicate run()\` returns \`FileOutput\` streams by default; nothing reads them, so no output is downloaded by any client.
 - The batch measures the creates' limit only; flux-schnell's emulated 1 s is all the work a prediction does.
+- The emulator stamps \`completed_at\` with the instant the prediction was due to end; on a busy machine its timers
+  fire late. A held \`Prefer: wait\` answer goes out when the emulator's timer fires, while a poll reads the state
+  from the clock, so that lag falls on the clients that hold the create (replicate-media, \`replicate run()\`),
+  not on the pollers.
 - One run, on a machine that may be shared: the short latencies are a few milliseconds and move by a few
   between runs, and cold import times swing with the load. Rerun on a quiet machine before quoting a
   single figure; the ratios and the request counts are steadier than the milliseconds.
