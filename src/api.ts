@@ -107,8 +107,13 @@ export interface CreateContext {
   cleanup?: boolean;
 }
 
-// Clock skew tolerated between this process and the API when looking for a prediction a lost create made.
+// Clock skew tolerated between this process and the API when looking for a prediction a lost create made,
+// used only until an answer's `Date` header has told us the API's clock.
 const ADOPTION_SKEW_MS = 30_000;
+// Once the API's clock is known (to the second, from `Date`), how much earlier than the call's start (in
+// server time) a prediction may have been created and still be the call's: the header's one-second
+// resolution plus a round trip. Anything older was made by someone else (another process, same input).
+const ADOPTION_MARGIN_MS = 2_000;
 
 /** Resolves the target to its endpoint and body fields; throws InvalidInputError when it makes no sense. */
 export function resolveTarget(target: PredictionTarget): { path: string; version?: string; model: string | null } {
@@ -235,31 +240,43 @@ export interface AdoptionQuery {
 }
 
 /**
- * Looks for a prediction created (by a create whose answer was lost) at or after `since`, for the same
- * model or version and the same input, that this client does not already own. Returns the oldest match.
+ * Looks for a prediction created (by a create whose answer was lost) since the call started, for the same
+ * model or version and the same input, that this client does not already own. "Since" is in the API's
+ * clock, learned from the `Date` header of the answers (the list's own included), less
+ * `ADOPTION_MARGIN_MS`; without one, 30 s of skew is allowed. Among the matches the newest is taken: an
+ * identical prediction another process made just before the call must not be adopted (and canceled).
  */
 export async function findCreatedPrediction(transport: Transport, query: AdoptionQuery): Promise<Prediction | null> {
   const { model, version = null } = resolveTarget(query.target);
-  const createdAfter = new Date(query.since - ADOPTION_SKEW_MS).toISOString();
+  const earliest = (): number => {
+    const serverStart = transport.serverTime(query.since);
+    return serverStart === null ? query.since - ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
+  };
   const response = await transport.request({
     method: 'GET',
     path: '/predictions',
-    query: { created_after: createdAfter },
+    query: { created_after: new Date(earliest()).toISOString() },
     signal: query.signal,
     deadline: query.deadline,
     cleanup: query.cleanup,
   });
   const page = expectPage(response.body);
+  // The list's answer has just refreshed what we know of the server's clock.
+  const notBefore = earliest();
   const matches = page.results.filter(
     (p) =>
       !query.ledger.owns(p.id) &&
+      !(Date.parse(p.created_at) < notBefore) &&
       (model === null || p.model === model) &&
       (version === null || p.version === version) &&
       inputMatches(query.input, p.input),
   );
-  const oldest = matches.at(-1) ?? null;
-  if (oldest) query.ledger.claim(oldest.id);
-  return oldest;
+  const newest = matches.reduce<Prediction | null>(
+    (best, p) => (best === null || Date.parse(p.created_at) > Date.parse(best.created_at) ? p : best),
+    null,
+  );
+  if (newest) query.ledger.claim(newest.id);
+  return newest;
 }
 
 /** True when every field we sent comes back with the same value (the server may add defaults). */

@@ -107,6 +107,8 @@ export class Transport {
   readonly #config: TransportConfig;
   readonly #origin: string;
   readonly #basePath: string;
+  // Server clock minus ours, from the `Date` header of the last answer (a lower bound: see #learnClock).
+  #serverOffsetMs: number | null = null;
 
   constructor(config: TransportConfig) {
     this.#config = config;
@@ -123,6 +125,22 @@ export class Transport {
   /** The configured API base URL. */
   get baseUrl(): string {
     return this.#config.baseUrl;
+  }
+
+  /**
+   * A time on the client's clock as the API's clock read it, learned from the `Date` header of the
+   * latest answer; null until an answer carried one. Never later than the server's real time, and at
+   * most about a second plus a round trip earlier (the header has whole seconds).
+   */
+  serverTime(localMs: number): number | null {
+    return this.#serverOffsetMs === null ? null : localMs + this.#serverOffsetMs;
+  }
+
+  // The header is the server's time, floored to the second, at some moment between sending and now:
+  // `Date - now` underestimates the offset, so times derived from it err early.
+  #learnClock(headers: Headers): void {
+    const date = Date.parse(headers.get('date') ?? '');
+    if (Number.isFinite(date)) this.#serverOffsetMs = date - this.#config.now();
   }
 
   /** Makes the request, retrying per the policy; throws a ReplicateError. */
@@ -298,6 +316,7 @@ export class Transport {
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
       }
       this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
+      this.#learnClock(response.headers);
       if (response.status >= 200 && response.status < 300) {
         if (text.trim() === '') return { status: response.status, headers: response.headers, body: null };
         try {

@@ -220,7 +220,9 @@ export class EmulatorServer {
     if (count) this.state.countResponse(reply.status);
     if (reply.kind === 'stream') return reply.start(res);
     let body = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-    const headers: Record<string, string> = { ...reply.headers };
+    // `Date` from the emulator's clock (Node's default is the wall clock), so it agrees with `created_at`
+    // after `advanceClock`: clients learn the server's clock from it.
+    const headers: Record<string, string> = { date: new Date(this.state.now()).toUTCString(), ...reply.headers };
     if (mode === 'malformed') {
       // A body cut in half under intact headers: invalid JSON (or a truncated file on outputs).
       const cut = body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');

@@ -13,6 +13,17 @@ useEmulator((started) => {
 
 const LONG = '[emulator:predict_ms=600000]';
 
+/** A create by someone else (plain fetch, no client): the API key is the same, the process is not. */
+async function otherProcessCreates(input: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${emu.apiUrl}/models/black-forest-labs/flux-schnell/predictions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ input }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
 async function statusOnServer(id: string): Promise<string> {
   const { client } = clientFor(emu);
   return (await client.getPrediction(id)).status;
@@ -87,6 +98,38 @@ describe('abort', () => {
     expect(result).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: true, predictionId: id });
     expect(await statusOnServer(id)).toBe('canceled');
     expect(emu.stats().predictionsCreated).toBe(1);
+  });
+
+  test("aborting during a held create cancels this call's prediction, never another process's identical one", async () => {
+    // Another process made an identical prediction just before this call: the lookup must take ours.
+    const input = { prompt: `same prompt ${LONG}` };
+    const other = await otherProcessCreates(input);
+    const { client } = clientFor(emu, { now: Date.now, sleep: undefined });
+    const controller = new AbortController();
+    const pending = client.generateImage(input.prompt, { signal: controller.signal });
+    const ours = await created(2);
+    controller.abort();
+    const result = await pending;
+    expect(result).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: true, predictionId: ours });
+    expect(await statusOnServer(ours)).toBe('canceled');
+    expect(await statusOnServer(other)).toBe('processing');
+  });
+
+  test("the API's clock is learned from Date: an identical prediction made 10 s (server time) before the call is left alone", async () => {
+    const input = { prompt: `same prompt ${LONG}` };
+    const other = await otherProcessCreates(input);
+    emu.advanceClock(10_000); // the server's clock now runs 10 s ahead of ours: a local 30 s window would include it
+    // Our create is held and never reaches the model: after the abort there is nothing of ours to find.
+    emu.addFault({ route: 'predictions.create', type: 'stall' });
+    const { client } = clientFor(emu, { now: Date.now, sleep: undefined });
+    const controller = new AbortController();
+    const pending = client.generateImage(input.prompt, { signal: controller.signal });
+    while ((emu.stats().requests['predictions.create'] ?? 0) < 2) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const result = await pending;
+    expect(result).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: false, predictionId: null });
+    expect(emu.stats().requests['predictions.list']).toBe(1);
+    expect(await statusOnServer(other)).toBe('processing');
   });
 
   test('an already aborted signal creates nothing', async () => {
