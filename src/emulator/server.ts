@@ -218,6 +218,8 @@ export class EmulatorServer {
   private write(res: ServerResponse, reply: Reply, mode: 'malformed' | 'truncated' | undefined, count = true): void {
     if (res.destroyed || res.writableEnded) return;
     if (count) this.state.countResponse(reply.status);
+    // `Date` tells clients the server's time: it follows the emulator clock like every timestamp.
+    res.setHeader('date', new Date(this.state.now()).toUTCString());
     if (reply.kind === 'stream') return reply.start(res);
     let body = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     // `Date` from the emulator's clock (Node's default is the wall clock), so it agrees with `created_at`

@@ -42,6 +42,17 @@ describe('auth', () => {
   });
 });
 
+describe('the Date header', () => {
+  test('follows the emulator clock, like the timestamps in the objects', async () => {
+    await using emu = await start({ now: () => Date.parse('2026-01-01T00:00:00.000Z') });
+    expect((await api(emu, '/account')).headers.get('date')).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
+    emu.advanceClock(90_000);
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+    expect(res.headers.get('date')).toBe('Thu, 01 Jan 2026 00:01:30 GMT');
+    expect(((await res.json()) as { created_at: string }).created_at).toBe('2026-01-01T00:01:30.000Z');
+  });
+});
+
 describe('bad requests', () => {
   test('malformed JSON is a 400 problem and the emulator keeps serving', async () => {
     await using emu = await start();
