@@ -218,13 +218,12 @@ export class EmulatorServer {
   private write(res: ServerResponse, reply: Reply, mode: 'malformed' | 'truncated' | undefined, count = true): void {
     if (res.destroyed || res.writableEnded) return;
     if (count) this.state.countResponse(reply.status);
-    // `Date` tells clients the server's time: it follows the emulator clock like every timestamp.
+    // `Date` from the emulator's clock (Node's default is the wall clock), so it agrees with `created_at`
+    // after `advanceClock`: clients learn the server's clock from it. Set here so streams carry it too.
     res.setHeader('date', new Date(this.state.now()).toUTCString());
     if (reply.kind === 'stream') return reply.start(res);
     let body = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-    // `Date` from the emulator's clock (Node's default is the wall clock), so it agrees with `created_at`
-    // after `advanceClock`: clients learn the server's clock from it.
-    const headers: Record<string, string> = { date: new Date(this.state.now()).toUTCString(), ...reply.headers };
+    const headers: Record<string, string> = { ...reply.headers };
     if (mode === 'malformed') {
       // A body cut in half under intact headers: invalid JSON (or a truncated file on outputs).
       const cut = body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');
