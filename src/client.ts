@@ -199,6 +199,8 @@ interface FailureFields {
   /** One clear sentence (a timeout's contains `timeout`, a network failure's `network`). */
   error: string;
   errorCode: ErrorCode;
+  /** HTTP status of the API answer that caused the failure (404 for an unknown model, ...), or null when there was none. */
+  httpStatus: number | null;
   /** The prediction this call created, or null when none was. */
   predictionId: string | null;
   /** The last state seen of the prediction, when there is one. */
@@ -259,21 +261,25 @@ export type VideoResult = VideoSuccess | VideoFailure;
 /** How `pollPrediction` ended. `aborted`: Replicate's status for a prediction whose deadline passed before it started. */
 export type PollStatus = 'succeeded' | 'failed' | 'canceled' | 'aborted' | 'timeout' | 'error';
 
-/** The result of `pollPrediction`, by `status`. */
+/**
+ * The result of `pollPrediction`, by `status`. `httpStatus`: the HTTP status of the API answer that made
+ * polling fail (`error` only: 404 for an unknown id, 401, ...); null otherwise.
+ */
 export type PollResult =
-  | { status: 'succeeded'; predictionId: string; output: unknown; error: null; errorCode: null; prediction: Prediction }
+  | { status: 'succeeded'; predictionId: string; output: unknown; error: null; errorCode: null; httpStatus: null; prediction: Prediction }
   | {
       status: 'failed' | 'canceled' | 'aborted';
       predictionId: string;
       output: unknown;
       error: string;
       errorCode: ErrorCode;
+      httpStatus: null;
       prediction: Prediction;
     }
   /** The deadline passed first; the prediction is left running. */
-  | { status: 'timeout'; predictionId: string; output: null; error: string; errorCode: 'timeout'; prediction: Prediction | null }
+  | { status: 'timeout'; predictionId: string; output: null; error: string; errorCode: 'timeout'; httpStatus: null; prediction: Prediction | null }
   /** Polling failed (network, auth, unknown id, abort, close): `errorCode` says why. */
-  | { status: 'error'; predictionId: string; output: null; error: string; errorCode: ErrorCode; prediction: Prediction | null };
+  | { status: 'error'; predictionId: string; output: null; error: string; errorCode: ErrorCode; httpStatus: number | null; prediction: Prediction | null };
 
 /** Lower-layer create options (see {@link api.CreatePredictionOptions}). */
 export type CreatePredictionOptions = api.CreatePredictionOptions;
@@ -583,7 +589,7 @@ export class ReplicateClient implements AsyncDisposable {
         operation.observe(last);
         last = await waitForPrediction(this.#transport, last, operation, intervalMs);
         await this.#books.finishIfCreatedHere(last);
-        const base = { predictionId: last.id, output: last.output, prediction: last };
+        const base = { predictionId: last.id, output: last.output, prediction: last, httpStatus: null };
         switch (last.status) {
           case 'succeeded':
             return { ...base, status: 'succeeded', error: null, errorCode: null };
@@ -599,9 +605,9 @@ export class ReplicateClient implements AsyncDisposable {
         const id = typeof predictionId === 'string' ? predictionId : printable(predictionId);
         const message = this.#redact(error.message);
         if (error.code === 'timeout' && error.status === null) {
-          return { status: 'timeout', predictionId: this.#redact(id), output: null, error: message, errorCode: 'timeout', prediction: last };
+          return { status: 'timeout', predictionId: this.#redact(id), output: null, error: message, errorCode: 'timeout', httpStatus: null, prediction: last };
         }
-        return { status: 'error', predictionId: this.#redact(id), output: null, error: message, errorCode: error.code, prediction: last };
+        return { status: 'error', predictionId: this.#redact(id), output: null, error: message, errorCode: error.code, httpStatus: error.status, prediction: last };
       }
     });
   }
@@ -928,6 +934,7 @@ export class ReplicateClient implements AsyncDisposable {
       success: false,
       error: this.#redact(error.message),
       errorCode: error.code,
+      httpStatus: error.status,
       predictionId: error.predictionId,
       prediction: outcome?.prediction ?? null,
       canceledOnServer: outcome?.kind === 'gave_up' ? outcome.canceledOnServer : false,

@@ -12,6 +12,8 @@ export interface GenerationFailure {
   success: false;
   error: string;
   errorCode: string;
+  /** HTTP status of the API answer that caused the failure, or null. */
+  httpStatus: number | null;
   predictionId: string | null;
   /** The last state seen; `succeeded` when the prediction worked but saving its outputs failed. */
   prediction: Prediction | null;
@@ -186,9 +188,8 @@ export async function failureError(
     case 'budget_exceeded':
       return withJson(new UsageError(`The ${what} was refused before anything was created: ${reason}.`), json);
     case 'http':
-      // Failure results carry no HTTP status; the library's message names it. An unknown model is
-      // the user's to fix (exit 2), not a failed generation.
-      if (id === null && /\bHTTP 404\b/.test(reason)) {
+      // An unknown model is the user's to fix (exit 2), not a failed generation.
+      if (id === null && result.httpStatus === 404) {
         return withJson(new UsageError(`${failed} Check --model: it is owner/name as on replicate.com.`), json);
       }
       return withJson(new FailedError(failed), json);

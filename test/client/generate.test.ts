@@ -65,7 +65,28 @@ describe('generateImage', () => {
   test('an unknown model is an http error (404)', async () => {
     const { client } = clientFor(emu);
     const result = await client.generateImage('a dog', { model: 'nobody/nothing' });
-    expect(result).toMatchObject({ success: false, errorCode: 'http', predictionId: null });
+    expect(result).toMatchObject({ success: false, errorCode: 'http', httpStatus: 404, predictionId: null });
+  });
+
+  test('failure results carry the HTTP status of the answer that caused them, null when there was none', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 402 });
+    expect(await client.generateImage('a dog')).toMatchObject({ success: false, errorCode: 'http', httpStatus: 402 });
+    expect(await client.generateImage('a dog', { input: { num_outputs: 99 } })).toMatchObject({
+      success: false,
+      errorCode: 'invalid_input',
+      httpStatus: 422,
+    });
+    expect(await client.generateImage('x [emulator:fail=boom]')).toMatchObject({
+      success: false,
+      errorCode: 'prediction_failed',
+      httpStatus: null,
+    });
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 404 });
+    expect(await client.generateVideo(['https://example.com/a.png'])).toMatchObject({
+      success: false,
+      httpStatus: 404,
+    });
   });
 
   test('a malformed model name is invalid_input', async () => {
@@ -312,8 +333,8 @@ describe('pollPrediction', () => {
 
   test('an unknown id is an error result (http 404), not an exception', async () => {
     const { client } = clientFor(emu);
-    expect(await client.pollPrediction('doesnotexist')).toMatchObject({ status: 'error', errorCode: 'http' });
-    expect(await client.pollPrediction('../../etc')).toMatchObject({ status: 'error', errorCode: 'invalid_input' });
+    expect(await client.pollPrediction('doesnotexist')).toMatchObject({ status: 'error', errorCode: 'http', httpStatus: 404 });
+    expect(await client.pollPrediction('../../etc')).toMatchObject({ status: 'error', errorCode: 'invalid_input', httpStatus: null });
   });
 });
 
