@@ -2,7 +2,7 @@
 // finished, files) and the spend (budget holds, actual cost). generate*, download and resume all go
 // through the Bookkeeper, so the journal and `spentUsd` tell the same story.
 
-import { DownloadError, downloadOutput, type MediaKind } from './downloads.js';
+import { DownloadError, downloadOutput, type DownloadProgress, type MediaKind } from './downloads.js';
 import {
   CanceledError,
   DataRemovedError,
@@ -240,7 +240,13 @@ export class Bookkeeper {
   async save(
     predictionId: string | null,
     urls: readonly string[],
-    options: { dir: string; expect: MediaKind; indices?: readonly number[]; signal?: AbortSignal },
+    options: {
+      dir: string;
+      expect: MediaKind;
+      indices?: readonly number[];
+      signal?: AbortSignal;
+      onProgress?: (progress: DownloadProgress) => void;
+    },
   ): Promise<SaveOutcome> {
     const files: string[] = [];
     const indices = options.indices ?? urls.map((_, i) => i);
@@ -255,6 +261,7 @@ export class Bookkeeper {
           expect: options.expect,
           fetch: this.#fetch as typeof fetch,
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
         files.push(file.path);
         if (predictionId !== null) {

@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { Bookkeeper, type RunMeta } from './bookkeeping.js';
-import type { MediaKind } from './downloads.js';
+import type { DownloadProgress, MediaKind } from './downloads.js';
 import {
   ClosedError,
   ConfigurationError,
@@ -114,6 +114,11 @@ export interface ReplicateClientOptions {
 export interface DownloadTo {
   /** Directory to save into; created if missing. */
   dir: string;
+  /**
+   * Called as bytes of each file arrive (often once per network chunk): its `url`, `receivedBytes`,
+   * `totalBytes` (from Content-Length, null when not given) and `attempt`. Exceptions it throws are ignored.
+   */
+  onProgress?: (progress: DownloadProgress) => void;
 }
 
 /** Options of {@link ReplicateClient.download}. */
@@ -477,7 +482,7 @@ export class ReplicateClient implements AsyncDisposable {
         const imageUrls = outputUrls(prediction.output);
         const [imageUrl] = imageUrls;
         if (imageUrl === undefined) throw noOutput(prediction, 'image URLs');
-        const files = await this.#save(prediction, imageUrls, downloadDir, 'image', started.operation, outcome);
+        const files = await this.#save(prediction, imageUrls, downloadDir, 'image', started.operation, outcome, progressListener(opts.download));
         return { success: true, imageUrl, imageUrls, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
       } catch (error) {
         return fail(asReplicateError(error), outcomeOf(error));
@@ -559,7 +564,7 @@ export class ReplicateClient implements AsyncDisposable {
         const prediction = finished(outcome);
         const videoUrl = adapter.videoUrl ? adapter.videoUrl(prediction.output) : (outputUrls(prediction.output)[0] ?? null);
         if (!videoUrl) throw noOutput(prediction, 'video URL');
-        const files = await this.#save(prediction, [videoUrl], downloadDir, 'video', operation, outcome);
+        const files = await this.#save(prediction, [videoUrl], downloadDir, 'video', operation, outcome, progressListener(options.download));
         return { success: true, videoUrl, durationSeconds, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
       } catch (error) {
         // A failure before the run (an upload, say) releases the hold: nothing was created.
@@ -637,7 +642,8 @@ export class ReplicateClient implements AsyncDisposable {
             : new InvalidInputError('Nothing to download: no output URL was found in what was given', { predictionId });
         }
         const signal = opts.signal ? AbortSignal.any([opts.signal, this.#close.signal]) : this.#close.signal;
-        const saved = await this.#books.save(predictionId, found.urls, { dir, expect: found.expect, signal });
+        const onProgress = progressListener(opts);
+        const saved = await this.#books.save(predictionId, found.urls, { dir, expect: found.expect, signal, ...(onProgress ? { onProgress } : {}) });
         if (saved.error) {
           return { success: false, predictionId, files: saved.files, error: this.#redact(saved.error.message), errorCode: saved.error.code };
         }
@@ -921,10 +927,11 @@ export class ReplicateClient implements AsyncDisposable {
     expect: MediaKind,
     operation: Operation,
     outcome: RunOutcome,
+    onProgress: ((progress: DownloadProgress) => void) | undefined,
   ): Promise<{ files?: string[] }> {
     if (dir === null) return {};
     const signal = operation.signal ? AbortSignal.any([operation.signal, this.#close.signal]) : this.#close.signal;
-    const saved = await this.#books.save(prediction.id, urls, { dir, expect, signal });
+    const saved = await this.#books.save(prediction.id, urls, { dir, expect, signal, ...(onProgress ? { onProgress } : {}) });
     if (saved.error) throw new OutcomeError(saved.error, outcome);
     return { files: saved.files };
   }
@@ -1065,7 +1072,22 @@ function checkDownload(download: unknown): string | null {
   if (download === undefined || download === null) return null;
   const dir = isObject(download) ? download.dir : undefined;
   if (typeof dir !== 'string' || dir.trim() === '') throw new InvalidInputError('download must be { dir: "path/to/directory" }');
+  progressListener(download);
   return dir;
+}
+
+/** The `download` option's progress listener (checked early, so a bad one fails before anything is created). */
+function progressListener(download: unknown): ((progress: DownloadProgress) => void) | undefined {
+  const listener = isObject(download) ? download.onProgress : undefined;
+  if (listener === undefined) return undefined;
+  if (typeof listener !== 'function') throw new InvalidInputError('download.onProgress must be a function');
+  return (progress) => {
+    try {
+      (listener as (progress: DownloadProgress) => void)(progress);
+    } catch {
+      // A progress line must never break a download.
+    }
+  };
 }
 
 /** The URLs, prediction id and media kind of something to download. */

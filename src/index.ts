@@ -100,6 +100,7 @@ export {
   DownloadError,
   type DownloadErrorCode,
   type DownloadOptions,
+  type DownloadProgress,
   type DownloadedFile,
   type MediaKind,
 } from './downloads.js';

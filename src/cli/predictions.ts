@@ -2,7 +2,15 @@
 // with the right exit code, making sure Ctrl-C left nothing running, and saving the outputs.
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
-import { estimateCost, isTerminalStatus, type Downloadable, type Prediction, type ReplicateClient, type StatusUpdate } from '../index.js';
+import {
+  estimateCost,
+  isTerminalStatus,
+  type Downloadable,
+  type DownloadTo,
+  type Prediction,
+  type ReplicateClient,
+  type StatusUpdate,
+} from '../index.js';
 import type { CommandContext } from './context.js';
 import { CliError, FailedError, InterruptedError, UsageError } from './errors.js';
 import { formatBytes } from './output.js';
@@ -73,6 +81,28 @@ export function statusListener(
       ctx.progress.busy(`${label} ${update.predictionId ?? ''}: saving the outputs into ${displayPath(resolve(savingInto))}`);
     }
   };
+}
+
+/**
+ * The client's `download` option for saving into `dir`, with byte-level progress on the status line (a
+ * terminal only: plain mode logs each saved file instead).
+ */
+export function savingTo(ctx: CommandContext, dir: string): DownloadTo {
+  return {
+    dir,
+    onProgress: ({ url, receivedBytes, totalBytes }) => {
+      ctx.progress.download({ fileName: fileNameOf(url), receivedBytes, totalBytes });
+    },
+  };
+}
+
+/** The last path segment of a URL (what is being downloaded), or the URL itself. */
+function fileNameOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || url;
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -259,7 +289,7 @@ export async function saveOutputs(
   options: { dir: string; predictionId: string; urls: readonly string[] },
 ): Promise<SavedFile[]> {
   ctx.progress.busy(`saving the outputs of ${options.predictionId} into ${displayPath(resolve(options.dir))}`);
-  const saved = await client.download(target, { dir: options.dir, signal: ctx.signal });
+  const saved = await client.download(target, { ...savingTo(ctx, options.dir), signal: ctx.signal });
   if (!saved.success) {
     const done = await describeFiles(saved.files, options.urls);
     const left = options.urls.slice(saved.files.length);

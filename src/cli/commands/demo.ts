@@ -14,6 +14,7 @@ import {
   newStatusSeen,
   noteSaved,
   statusListener,
+  savingTo,
 } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
@@ -60,7 +61,7 @@ ${GLOBAL_HELP}`,
       input: { num_outputs: frames, aspect_ratio: '16:9', output_format: 'png' },
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'image', imageCost, imageSeen, outDir),
-      download: { dir: outDir },
+      download: savingTo(ctx, outDir),
     });
     if (!image.success) {
       ctx.progress.stop();
@@ -76,7 +77,7 @@ ${GLOBAL_HELP}`,
       durationSeconds: frames,
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'video', videoCost, videoSeen, outDir),
-      download: { dir: outDir },
+      download: savingTo(ctx, outDir),
     });
     if (!video.success) {
       ctx.progress.stop();

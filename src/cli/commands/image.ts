@@ -14,6 +14,7 @@ import {
   noteSaved,
   type SavedFile,
   statusListener,
+  savingTo,
 } from '../predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
@@ -97,7 +98,7 @@ Examples:
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'image', costUsd, seen, download ? outDir : null),
       // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
-      ...(download ? { download: { dir: outDir } } : {}),
+      ...(download ? { download: savingTo(ctx, outDir) } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
     });

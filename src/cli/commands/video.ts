@@ -17,6 +17,7 @@ import {
   noteSaved,
   type SavedFile,
   statusListener,
+  savingTo,
 } from '../predictions.js';
 import { DEFAULT_OUT_DIR } from './image.js';
 
@@ -81,7 +82,7 @@ Examples:
       signal: ctx.signal,
       onStatus: statusListener(ctx, 'video', costUsd, seen, download ? outDir : null),
       // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
-      ...(download ? { download: { dir: outDir } } : {}),
+      ...(download ? { download: savingTo(ctx, outDir) } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
       ...(durationSeconds !== undefined ? { durationSeconds } : {}),
       ...(fps !== undefined ? { fps } : {}),
