@@ -70,14 +70,20 @@ export type FailureKind =
   | 'ambiguous'
   /** 503: the server says it is unavailable and did not act. */
   | 'unavailable'
-  /** Everything else: not retried. */
+  /** Everything else (a 500 on a create included): not retried. */
   | 'final';
 
-/** Classifies a failed attempt from its error (status, code, ambiguity). */
-export function failureKind(error: ReplicateError): FailureKind {
+/**
+ * Classifies a failed attempt from its error (status, code, ambiguity) and whether repeating the
+ * request is harmless. A 500 on a read (a status check, a listing) is retried like a 502: giving up on
+ * one would end a wait, and cancel a prediction already paid for, over a hiccup that a second read
+ * rides out. A 500 on a create stays final: it is not repeated blindly.
+ */
+export function failureKind(error: ReplicateError, idempotent = false): FailureKind {
   if (error.status === 429) return 'throttled';
   if (error.status === 503) return 'unavailable';
   if (error.status === 502 || error.status === 504 || error.status === 408) return 'ambiguous';
+  if (error.status === 500 && idempotent) return 'ambiguous';
   if (error.status === null && (error.code === 'network' || error.code === 'timeout')) {
     return error.ambiguous ? 'ambiguous' : 'not_sent';
   }

@@ -183,7 +183,7 @@ export class Transport {
         headers = attemptHeaders.get(caught) ?? null;
       }
       if (error.code === 'canceled' || error.code === 'closed') throw error;
-      const kind = failureKind(error);
+      const kind = failureKind(error, idempotent);
       const decision = decideRetry(
         retry,
         kind,

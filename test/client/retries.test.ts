@@ -109,12 +109,21 @@ describe('transient failures', () => {
     expect(emu.stats().requests['predictions.create']).toBe(4);
   });
 
-  test('a 500 is not retried', async () => {
+  test('a 500 on a create is not retried', async () => {
     const { client, time } = clientFor(emu);
     emu.addFault({ route: 'predictions.create', type: 'status', status: 500 });
     const result = await client.generateImage('a dog');
     expect(result).toMatchObject({ success: false, errorCode: 'http' });
     expect(time.sleeps).toEqual([]);
+  });
+
+  test('a 500 on a status check is retried, so the paid prediction is not given up', async () => {
+    const { client, time } = clientFor(emu, { preferWaitSeconds: 0 });
+    emu.addFault({ route: 'predictions.get', type: 'status', status: 500, count: 2 });
+    const result = await client.generateImage('a dog [emulator:predict_ms=30]', { intervalMs: 1_000 });
+    expect(result.success).toBe(true);
+    expect(time.sleeps.filter((ms) => ms !== 1_000)).toEqual([5_000, 15_000]);
+    expect(emu.stats().predictionsCreated).toBe(1);
   });
 
   test('a connection reset while polling is retried', async () => {
