@@ -5,9 +5,19 @@ import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_IMAGE_MODEL, writeGallery, type Batc
 import { numberOption, secondsOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
+import {
+  ASPECT_RATIOS,
+  aspectRatioInput,
+  clientWithWait,
+  DEFAULT_OUT_DIR,
+  formatInput,
+  IMAGE_FORMAT_OPTIONS,
+  MODEL_OPTION,
+  OUT_OPTION,
+  outDirOption,
+} from '../generation-options.js';
 import { formatDuration, formatUsd } from '../output.js';
 import { withJson } from '../predictions.js';
-import { ASPECT_RATIOS, DEFAULT_OUT_DIR, FORMATS } from './image.js';
 
 const BAR_WIDTH = 24;
 
@@ -23,11 +33,10 @@ export const batchCommand: Command = {
   name: 'batch',
   summary: 'generate one image per line of a file, download them all, write a gallery',
   options: {
-    out: { type: 'string', short: 'o' },
+    ...OUT_OPTION,
     concurrency: { type: 'string', short: 'c' },
-    model: { type: 'string', short: 'm' },
-    format: { type: 'string' },
-    'aspect-ratio': { type: 'string' },
+    ...MODEL_OPTION,
+    ...IMAGE_FORMAT_OPTIONS,
     timeout: { type: 'string' },
     wait: { type: 'string' },
   },
@@ -71,27 +80,15 @@ Examples:
     }
     const prompts = parsePromptLines(text);
     if (prompts.length === 0) throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
-    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const outDir = outDirOption(values);
     const concurrency = numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY;
     const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
     const input: Record<string, unknown> = {};
-    const format = stringOption(values, 'format');
-    if (format !== undefined) {
-      const normalized = FORMATS[format.toLowerCase()];
-      if (normalized === undefined) throw new UsageError(`--format must be webp, jpg or png, not "${format}".`);
-      input.output_format = normalized;
-    }
-    const aspectRatio = stringOption(values, 'aspect-ratio');
-    if (aspectRatio !== undefined) {
-      if (!ASPECT_RATIOS.includes(aspectRatio)) {
-        throw new UsageError(`--aspect-ratio must be one of ${ASPECT_RATIOS.join(', ')}, not "${aspectRatio}".`);
-      }
-      input.aspect_ratio = aspectRatio;
-    }
+    formatInput(values, input);
+    aspectRatioInput(values, input);
     const timeoutMs = secondsOption(values, 'timeout');
-    const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
 
-    const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    const client = await clientWithWait(ctx, values);
     ctx.progress.log(`Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`);
     const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
     let last: BatchProgress | null = null;

@@ -4,6 +4,7 @@ import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from '../../
 import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
 import {
   costOf,
@@ -16,7 +17,6 @@ import {
   statusListener,
   savingTo,
 } from '../predictions.js';
-import { DEFAULT_OUT_DIR } from './image.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
 export const DEMO_SPEED = 20;
@@ -28,7 +28,7 @@ export const demoCommand: Command = {
   options: {
     prompt: { type: 'string', short: 'p' },
     frames: { type: 'string', short: 'n' },
-    out: { type: 'string', short: 'o' },
+    ...OUT_OPTION,
   },
   help: `Usage: replicate-media demo [--prompt P] [--frames 3] [--out DIR]
 
@@ -50,7 +50,7 @@ ${GLOBAL_HELP}`,
     if (ctx.globals.baseUrl !== undefined) throw new UsageError('The demo always runs on its own embedded emulator: drop --base-url.');
     const prompt = stringOption(values, 'prompt') ?? DEFAULT_PROMPT;
     const frames = numberOption(values, 'frames', { integer: true, min: 1, max: 4 }) ?? 3;
-    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const outDir = outDirOption(values);
     const startedAt = performance.now();
 
     const client = await ctx.createClient({ embedded: true, speed: ctx.globals.speed ?? DEMO_SPEED });

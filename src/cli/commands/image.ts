@@ -3,6 +3,16 @@ import { DEFAULT_IMAGE_MODEL } from '../../index.js';
 import { numberOption, secondsOption, stringOption, booleanOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import {
+  ASPECT_RATIOS,
+  aspectRatioInput,
+  clientWithWait,
+  DEFAULT_OUT_DIR,
+  formatInput,
+  MODEL_OPTION,
+  outDirOption,
+  SINGLE_GENERATION_OPTIONS,
+} from '../generation-options.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
 import {
   costOf,
@@ -17,25 +27,16 @@ import {
   savingTo,
 } from '../predictions.js';
 
-export const DEFAULT_OUT_DIR = 'replicate-output';
-
-export const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'];
-export const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
-
 export const imageCommand: Command = {
   name: 'image',
   summary: 'generate images from a prompt and download them',
   options: {
-    model: { type: 'string', short: 'm' },
+    ...MODEL_OPTION,
     'num-outputs': { type: 'string', short: 'n' },
     'aspect-ratio': { type: 'string' },
     format: { type: 'string' },
     seed: { type: 'string' },
-    out: { type: 'string', short: 'o' },
-    timeout: { type: 'string' },
-    interval: { type: 'string' },
-    wait: { type: 'string' },
-    'no-download': { type: 'boolean' },
+    ...SINGLE_GENERATION_OPTIONS,
   },
   help: `Usage: replicate-media image PROMPT [options]
 
@@ -67,28 +68,16 @@ Examples:
     const input: Record<string, unknown> = {};
     const numOutputs = numberOption(values, 'num-outputs', { integer: true, min: 1, max: 4 });
     if (numOutputs !== undefined) input.num_outputs = numOutputs;
-    const aspectRatio = stringOption(values, 'aspect-ratio');
-    if (aspectRatio !== undefined) {
-      if (!ASPECT_RATIOS.includes(aspectRatio)) {
-        throw new UsageError(`--aspect-ratio must be one of ${ASPECT_RATIOS.join(', ')}, not "${aspectRatio}".`);
-      }
-      input.aspect_ratio = aspectRatio;
-    }
-    const format = stringOption(values, 'format');
-    if (format !== undefined) {
-      const normalized = FORMATS[format.toLowerCase()];
-      if (normalized === undefined) throw new UsageError(`--format must be webp, jpg or png, not "${format}".`);
-      input.output_format = normalized;
-    }
+    aspectRatioInput(values, input);
+    formatInput(values, input);
     const seed = numberOption(values, 'seed', { integer: true });
     if (seed !== undefined) input.seed = seed;
-    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const outDir = outDirOption(values);
     const timeoutMs = secondsOption(values, 'timeout');
     const intervalMs = secondsOption(values, 'interval');
     const download = !booleanOption(values, 'no-download');
 
-    const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
-    const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    const client = await clientWithWait(ctx, values);
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
     const seen = newStatusSeen();

@@ -5,6 +5,7 @@ import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
 import { booleanOption, requirePositionals, secondsOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
+import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
 import { formatBytes, formatDuration } from '../output.js';
 import {
   displayPath,
@@ -16,7 +17,6 @@ import {
   urlsIn,
   withJson,
 } from '../predictions.js';
-import { DEFAULT_OUT_DIR } from './image.js';
 
 export const pollCommand: Command = {
   name: 'poll',
@@ -24,7 +24,7 @@ export const pollCommand: Command = {
   options: {
     timeout: { type: 'string' },
     interval: { type: 'string' },
-    out: { type: 'string', short: 'o' },
+    ...OUT_OPTION,
     'no-download': { type: 'boolean' },
   },
   help: `Usage: replicate-media poll ID [--timeout 600] [--interval 5] [--out DIR]
@@ -46,7 +46,7 @@ ${GLOBAL_HELP}`,
     const predictionId = id!;
     const timeoutMs = secondsOption(values, 'timeout');
     const intervalMs = secondsOption(values, 'interval');
-    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const outDir = outDirOption(values);
     const download = !booleanOption(values, 'no-download');
 
     const client = await ctx.createClient();

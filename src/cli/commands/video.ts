@@ -6,6 +6,7 @@ import { DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { booleanOption, numberOption, secondsOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { clientWithWait, DEFAULT_OUT_DIR, MODEL_OPTION, outDirOption, SINGLE_GENERATION_OPTIONS } from '../generation-options.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
 import {
   costOf,
@@ -19,7 +20,6 @@ import {
   statusListener,
   savingTo,
 } from '../predictions.js';
-import { DEFAULT_OUT_DIR } from './image.js';
 
 export const videoCommand: Command = {
   name: 'video',
@@ -28,12 +28,8 @@ export const videoCommand: Command = {
     prompt: { type: 'string', short: 'p' },
     duration: { type: 'string', short: 'd' },
     fps: { type: 'string' },
-    model: { type: 'string', short: 'm' },
-    out: { type: 'string', short: 'o' },
-    timeout: { type: 'string' },
-    interval: { type: 'string' },
-    wait: { type: 'string' },
-    'no-download': { type: 'boolean' },
+    ...MODEL_OPTION,
+    ...SINGLE_GENERATION_OPTIONS,
   },
   help: `Usage: replicate-media video FRAME... [options]
 
@@ -66,14 +62,13 @@ Examples:
     const prompt = stringOption(values, 'prompt');
     const durationSeconds = numberOption(values, 'duration', { integer: true, min: 1, max: 30 });
     const fps = numberOption(values, 'fps', { min: 1, max: 60 });
-    const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+    const outDir = outDirOption(values);
     const timeoutMs = secondsOption(values, 'timeout');
     const intervalMs = secondsOption(values, 'interval');
     const download = !booleanOption(values, 'no-download');
     const frames = await Promise.all(positionals.map(readFrame));
 
-    const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
-    const client = await ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+    const client = await clientWithWait(ctx, values);
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
     const seen = newStatusSeen();
