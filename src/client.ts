@@ -79,6 +79,12 @@ export interface ReplicateClientOptions {
    * Default 60; 0 polls from the start.
    */
   preferWaitSeconds?: number;
+  /**
+   * While waiting for a prediction that is still running (after the held create, or in `pollPrediction`),
+   * also listen on its `urls.stream` (server-sent events, fetched without credentials) for `done`, and read
+   * the final state as soon as it comes rather than at the next poll. Polling continues alongside. Default true.
+   */
+  useStream?: boolean;
   /** Price overrides or additions, per model (`owner/name`). */
   prices?: Record<string, Price>;
   /** Extra or replacement video input adapters, per model. */
@@ -336,6 +342,7 @@ export class ReplicateClient implements AsyncDisposable {
   readonly #videoAdapters: Readonly<Record<string, VideoInputAdapter>>;
   readonly #keepRunning: boolean;
   readonly #preferWaitSeconds: number;
+  readonly #useStream: boolean;
   readonly #books: Bookkeeper;
   readonly #logger: ReplicateClientOptions['logger'];
 
@@ -386,6 +393,8 @@ export class ReplicateClient implements AsyncDisposable {
     if (!Number.isInteger(this.#preferWaitSeconds) || this.#preferWaitSeconds < 0 || this.#preferWaitSeconds > 60) {
       throw new ConfigurationError('preferWaitSeconds must be a whole number of seconds from 0 to 60');
     }
+    this.#useStream = options.useStream ?? true;
+    if (typeof this.#useStream !== 'boolean') throw new ConfigurationError('useStream must be true or false');
     this.#logger = options.logger;
     try {
       this.#books = new Bookkeeper({
@@ -592,7 +601,7 @@ export class ReplicateClient implements AsyncDisposable {
           onRetry: operation.onRetry,
         });
         operation.observe(last);
-        last = await waitForPrediction(this.#transport, last, operation, intervalMs);
+        last = await waitForPrediction(this.#transport, last, operation, intervalMs, { useStream: this.#useStream });
         await this.#books.finishIfCreatedHere(last);
         const base = { predictionId: last.id, output: last.output, prediction: last, httpStatus: null };
         switch (last.status) {
@@ -692,7 +701,7 @@ export class ReplicateClient implements AsyncDisposable {
             deadline: operation.deadline,
             onRetry: operation.onRetry,
           });
-          return waitForPrediction(this.#transport, first, operation, intervalMs);
+          return waitForPrediction(this.#transport, first, operation, intervalMs, { useStream: this.#useStream });
         },
         listCreatedSince: async (sinceMs: number) => {
           const found: Prediction[] = [];
@@ -893,6 +902,7 @@ export class ReplicateClient implements AsyncDisposable {
           intervalMs: started.intervalMs,
           keepRunning: keepRunning ?? this.#keepRunning,
           preferWaitSeconds: this.#preferWaitSeconds,
+          useStream: this.#useStream,
           ledger: this.#ledger,
         },
         operation,

@@ -10,6 +10,7 @@ import {
   type PredictionTarget,
 } from './api.js';
 import { ReplicateError, TimeoutError } from './errors.js';
+import { waitForStreamDone } from './prediction-stream.js';
 import type { RetryInfo, Transport } from './transport.js';
 import { isTerminalStatus, type Prediction, type StatusListener, type StatusUpdate } from './types.js';
 
@@ -79,6 +80,9 @@ export class Operation {
 
 /**
  * Polls until the prediction reaches a terminal status (`succeeded`, `failed`, `canceled` or `aborted`).
+ * With `useStream` and a `urls.stream`, the stream's `done` event is awaited alongside: it wakes the wait
+ * between polls at once, and a GET reads the final state. Polling keeps its schedule whatever the stream
+ * does, so a stream that fails or ends early never makes the wait slower or its answer different.
  * @throws TimeoutError when the deadline passes first; the transport's errors otherwise.
  */
 export async function waitForPrediction(
@@ -86,21 +90,42 @@ export async function waitForPrediction(
   prediction: Prediction,
   operation: Operation,
   intervalMs: number,
+  options: { useStream?: boolean } = {},
 ): Promise<Prediction> {
   let current = prediction;
-  while (!isTerminalStatus(current.status)) {
-    const remainingMs = operation.remainingMs();
-    if (remainingMs <= 0) throw timeoutError(current, operation);
-    await transport.wait(Math.min(intervalMs, remainingMs), { signal: operation.signal });
-    if (operation.remainingMs() <= 0 && !operation.signal?.aborted) throw timeoutError(current, operation);
-    current = await getPrediction(transport, current.id, {
-      signal: operation.signal,
-      deadline: operation.deadline,
-      onRetry: operation.onRetry,
+  if (isTerminalStatus(current.status)) return current;
+  const streamUrl = options.useStream ? current.urls?.stream : undefined;
+  const stopStream = new AbortController();
+  // Aborted when the stream says `done`: ends the wait in progress (a wait's abort only wakes it).
+  let wake: AbortController | null = null;
+  if (typeof streamUrl === 'string') {
+    const woken = new AbortController();
+    wake = woken;
+    const streamSignal = operation.signal ? AbortSignal.any([operation.signal, stopStream.signal]) : stopStream.signal;
+    void waitForStreamDone(transport, streamUrl, streamSignal).then((done) => {
+      if (done) woken.abort();
     });
-    operation.observe(current);
   }
-  return current;
+  try {
+    while (!isTerminalStatus(current.status)) {
+      const remainingMs = operation.remainingMs();
+      if (remainingMs <= 0) throw timeoutError(current, operation);
+      const signals = [operation.signal, wake?.signal].filter((s): s is AbortSignal => s !== undefined);
+      await transport.wait(Math.min(intervalMs, remainingMs), { signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] });
+      // The stream's `done` is used once: should the GET still say running, polling goes on as usual.
+      if (wake?.signal.aborted) wake = null;
+      if (operation.remainingMs() <= 0 && !operation.signal?.aborted) throw timeoutError(current, operation);
+      current = await getPrediction(transport, current.id, {
+        signal: operation.signal,
+        deadline: operation.deadline,
+        onRetry: operation.onRetry,
+      });
+      operation.observe(current);
+    }
+    return current;
+  } finally {
+    stopStream.abort();
+  }
 }
 
 function timeoutError(prediction: Prediction, operation: Operation): TimeoutError {
@@ -126,6 +151,8 @@ export interface RunRequest {
   keepRunning: boolean;
   /** Longest `Prefer: wait` hold asked of the create, in seconds (0: do not hold, poll from the start). */
   preferWaitSeconds: number;
+  /** Also wait on the prediction's `urls.stream` for its `done` event (polling continues alongside). */
+  useStream: boolean;
   ledger: PredictionLedger;
 }
 
@@ -158,7 +185,7 @@ export async function runPrediction(transport: Transport, request: RunRequest, o
       },
     );
     operation.observe(prediction);
-    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs);
+    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, { useStream: request.useStream });
     return { kind: 'finished', prediction };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;

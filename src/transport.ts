@@ -220,6 +220,36 @@ export class Transport {
     }
   }
 
+  /**
+   * Opens a GET of a public URL that is not the API (a prediction's `urls.stream`, possibly on another
+   * origin): same fetch, abort (the signal and the client's close) and logging, but no Authorization or
+   * any other credential, no API rate limit, no retries and no per-attempt timeout (the caller aborts it).
+   * Resolves to the response with its body unread.
+   * @throws NetworkError when it cannot connect, HttpError (or a subclass) for any status but 2xx.
+   */
+  async openPublic(target: string, req: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<Response> {
+    const url = new URL(target);
+    const label = `GET ${this.#config.redact(url.origin + url.pathname)}`;
+    const details = { predictionId: null };
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new HttpError(`Refusing to open ${label}: not an http(s) URL`, details);
+    const stopped = this.#stopped(req, details);
+    if (stopped) throw stopped;
+    const headers = { 'User-Agent': this.#config.userAgent, ...req.headers };
+    this.log('debug', `→ ${label} (public, no credentials)`);
+    let response: Response;
+    try {
+      response = await this.#config.fetch(url, { method: 'GET', headers, signal: AbortSignal.any(this.#signals(req)), redirect: 'manual' });
+    } catch (cause) {
+      throw this.#stopped(req, details) ?? networkError(cause, label, details, this.#config.redact);
+    }
+    this.log('debug', `← ${response.status} ${label}`);
+    if (response.status < 200 || response.status >= 300) {
+      const text = await response.text().catch(() => '');
+      throw httpError(response.status, text, label, details, this.#config.redact);
+    }
+    return response;
+  }
+
   /** Sleeps with the injected sleep (retry waits, polling), waking early when the operation is aborted or the client closes. */
   async wait(ms: number, req: Pick<ApiRequest, 'signal' | 'cleanup'>): Promise<void> {
     const signals = this.#signals(req);
