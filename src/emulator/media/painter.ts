@@ -1,5 +1,6 @@
 // The picture behind every rendered output: a deterministic RGB raster from (prompt, seed), so the
 // same request always yields the same bytes and different prompts look visibly different.
+import { seededRandom } from '../random.js';
 
 /** An 8-bit RGB raster, row-major, three bytes per pixel, no padding. */
 export interface RgbRaster {
@@ -31,18 +32,6 @@ export function hash32(text: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** mulberry32: a tiny, fast 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Rgb = [number, number, number];
@@ -91,8 +80,8 @@ export function paintPicture(options: PaintOptions): RgbRaster {
   const width = Math.max(1, Math.floor(options.width));
   const height = Math.max(1, Math.floor(options.height));
   const scene = options.scene ?? 0;
-  const paletteRandom = mulberry32(hash32(`palette\u0000${options.seed}\u0000${options.prompt}`));
-  const random = mulberry32(hash32(`scene ${scene}\u0000${options.seed}\u0000${options.prompt}`));
+  const paletteRandom = seededRandom(hash32(`palette\u0000${options.seed}\u0000${options.prompt}`));
+  const random = seededRandom(hash32(`scene ${scene}\u0000${options.seed}\u0000${options.prompt}`));
   const palette = pickPalette(paletteRandom);
   const color = (index: number): Rgb => palette[index % palette.length] as Rgb;
 
