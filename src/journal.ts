@@ -294,6 +294,13 @@ export interface JournalState {
   openIntents: IntentRecord[];
 }
 
+/** What a prediction's entry starts from: what is known of it, and nothing finished, saved or failed yet. */
+export function newJournalEntry(
+  known: Omit<JournalEntry, 'finished' | 'outputUrls' | 'error' | 'costUsd' | 'dataRemoved' | 'files' | 'downloadFailures'>,
+): JournalEntry {
+  return { ...known, finished: false, outputUrls: [], error: null, costUsd: null, dataRemoved: false, files: [], downloadFailures: [] };
+}
+
 /** Folds records into per-prediction entries, in order of creation. Later records win. */
 export function foldJournal(records: readonly JournalRecord[]): JournalState {
   const entries = new Map<string, JournalEntry>();
@@ -301,7 +308,7 @@ export function foldJournal(records: readonly JournalRecord[]): JournalState {
   const entryFor = (predictionId: string): JournalEntry => {
     let entry = entries.get(predictionId);
     if (!entry) {
-      entry = {
+      entry = newJournalEntry({
         predictionId,
         requestId: null,
         model: '',
@@ -311,14 +318,7 @@ export function foldJournal(records: readonly JournalRecord[]): JournalState {
         downloadDir: null,
         durationSeconds: null,
         status: 'starting',
-        finished: false,
-        outputUrls: [],
-        error: null,
-        costUsd: null,
-        dataRemoved: false,
-        files: [],
-        downloadFailures: [],
-      };
+      });
       entries.set(predictionId, entry);
     }
     return entry;

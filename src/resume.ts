@@ -4,7 +4,7 @@
 
 import type { Bookkeeper, RunMeta } from './bookkeeping.js';
 import { ReplicateError, type ErrorCode } from './errors.js';
-import { foldJournal, missingFiles, readJournal, type IntentRecord, type JournalEntry } from './journal.js';
+import { foldJournal, missingFiles, newJournalEntry, readJournal, type IntentRecord, type JournalEntry } from './journal.js';
 import { outputUrls, parseModelRef } from './models.js';
 import type { Prediction } from './types.js';
 
@@ -235,7 +235,7 @@ function metaOfIntent(intent: IntentRecord): RunMeta {
 
 /** A journal entry for a prediction adopted just now. */
 function entryOf(meta: RunMeta, prediction: Prediction): JournalEntry {
-  return {
+  return newJournalEntry({
     predictionId: prediction.id,
     requestId: meta.requestId,
     model: prediction.model || meta.model,
@@ -245,12 +245,5 @@ function entryOf(meta: RunMeta, prediction: Prediction): JournalEntry {
     downloadDir: meta.downloadDir,
     durationSeconds: meta.durationSeconds,
     status: prediction.status,
-    finished: false,
-    outputUrls: [],
-    error: null,
-    costUsd: null,
-    dataRemoved: false,
-    files: [],
-    downloadFailures: [],
-  };
+  });
 }
