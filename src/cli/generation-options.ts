@@ -1,9 +1,10 @@
 // The options that the generating commands (image, video, batch, demo, poll) share: their specs,
 // their checks and the client that `--wait` asks for, written once so that they cannot drift apart.
-import type { ReplicateClient } from '../index.js';
-import { numberOption, type OptionSpec, type OptionValues, stringOption } from './args.js';
+import type { DownloadTo, ReplicateClient, StatusUpdate } from '../index.js';
+import { booleanOption, numberOption, type OptionSpec, type OptionValues, secondsOption, stringOption } from './args.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './errors.js';
+import { savingTo, type StatusSeen, statusListener } from './predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
@@ -56,4 +57,44 @@ export function formatInput(values: OptionValues, input: Record<string, unknown>
 export async function clientWithWait(ctx: CommandContext, values: OptionValues): Promise<ReplicateClient> {
   const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
   return ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+}
+
+/** What {@link SINGLE_GENERATION_OPTIONS} asked for. */
+export interface SingleGeneration {
+  outDir: string;
+  timeoutMs: number | undefined;
+  intervalMs: number | undefined;
+  /** False with `--no-download`: the command prints the output URLs instead. */
+  download: boolean;
+}
+
+/** Reads `--out`, `--timeout`, `--interval` and `--no-download`, in that order. */
+export function singleGenerationOf(values: OptionValues): SingleGeneration {
+  const outDir = outDirOption(values);
+  const timeoutMs = secondsOption(values, 'timeout');
+  const intervalMs = secondsOption(values, 'interval');
+  const download = !booleanOption(values, 'no-download');
+  return { outDir, timeoutMs, intervalMs, download };
+}
+
+/**
+ * The options of the client call that waits for one generation: Ctrl-C, the status line, the
+ * deadline and polling interval when given, and saving into the output directory unless `--no-download`.
+ */
+export function generationCallOptions(
+  ctx: CommandContext,
+  label: string,
+  costUsd: number | null,
+  seen: StatusSeen,
+  generation: SingleGeneration,
+): { signal: AbortSignal; onStatus: (update: StatusUpdate) => void; download?: DownloadTo; timeoutMs?: number; intervalMs?: number } {
+  const { outDir, timeoutMs, intervalMs, download } = generation;
+  return {
+    signal: ctx.signal,
+    onStatus: statusListener(ctx, label, costUsd, seen, download ? outDir : null),
+    // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
+    ...(download ? { download: savingTo(ctx, outDir) } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+  };
 }

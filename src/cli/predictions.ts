@@ -13,7 +13,7 @@ import {
 } from '../index.js';
 import type { CommandContext } from './context.js';
 import { CliError, FailedError, InterruptedError, UsageError } from './errors.js';
-import { formatBytes } from './output.js';
+import { formatBytes, formatUsd } from './output.js';
 
 /** A failed result of generate*: the fields the CLI reads. */
 export interface GenerationFailure {
@@ -43,6 +43,16 @@ export function newStatusSeen(): StatusSeen {
 /** Logs saved files (plain mode only: on a terminal the result lists them). */
 export function noteSaved(ctx: CommandContext, files: readonly SavedFile[]): void {
   for (const file of files) ctx.progress.note(`saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
+}
+
+/** `Saved PATH (SIZE)` on stdout, a line per saved file. */
+export function printSaved(ctx: CommandContext, files: readonly SavedFile[]): void {
+  for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
+}
+
+/** The result's cost line: the amount, or that no price is known for the model. */
+export function costLine(model: string, costUsd: number | null): string {
+  return costUsd === null ? `Cost: unknown (no price known for ${model})` : `Cost: ${formatUsd(costUsd)}`;
 }
 
 /**

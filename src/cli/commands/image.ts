@@ -1,6 +1,6 @@
 // `replicate-media image PROMPT`: generate images, download every output, print where they went.
 import { DEFAULT_IMAGE_MODEL } from '../../index.js';
-import { numberOption, secondsOption, stringOption, booleanOption } from '../args.js';
+import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import {
@@ -9,22 +9,22 @@ import {
   clientWithWait,
   DEFAULT_OUT_DIR,
   formatInput,
+  generationCallOptions,
   MODEL_OPTION,
-  outDirOption,
   SINGLE_GENERATION_OPTIONS,
+  singleGenerationOf,
 } from '../generation-options.js';
-import { formatBytes, formatDuration, formatUsd } from '../output.js';
+import { formatDuration } from '../output.js';
 import {
+  costLine,
   costOf,
   describeFiles,
-  displayPath,
   ensureWritableDir,
   failureError,
   newStatusSeen,
   noteSaved,
+  printSaved,
   type SavedFile,
-  statusListener,
-  savingTo,
 } from '../predictions.js';
 
 export const imageCommand: Command = {
@@ -72,10 +72,8 @@ Examples:
     formatInput(values, input);
     const seed = numberOption(values, 'seed', { integer: true });
     if (seed !== undefined) input.seed = seed;
-    const outDir = outDirOption(values);
-    const timeoutMs = secondsOption(values, 'timeout');
-    const intervalMs = secondsOption(values, 'interval');
-    const download = !booleanOption(values, 'no-download');
+    const generation = singleGenerationOf(values);
+    const { outDir, download } = generation;
 
     const client = await clientWithWait(ctx, values);
     if (download) await ensureWritableDir(outDir);
@@ -84,12 +82,7 @@ Examples:
     const result = await client.generateImage(prompt, {
       model,
       input,
-      signal: ctx.signal,
-      onStatus: statusListener(ctx, 'image', costUsd, seen, download ? outDir : null),
-      // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
-      ...(download ? { download: savingTo(ctx, outDir) } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(intervalMs !== undefined ? { intervalMs } : {}),
+      ...generationCallOptions(ctx, 'image', costUsd, seen, generation),
     });
     if (!result.success) {
       ctx.progress.stop();
@@ -116,11 +109,11 @@ Examples:
     });
     ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}).`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
+      printSaved(ctx, files);
     } else {
       for (const url of result.imageUrls) ctx.out.line(`Output ${url}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download them before then.');
     }
-    ctx.out.line(actualCost === null ? `Cost: unknown (no price known for ${model})` : `Cost: ${formatUsd(actualCost)}`);
+    ctx.out.line(costLine(model, actualCost));
   },
 };

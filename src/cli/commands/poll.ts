@@ -2,15 +2,15 @@
 // Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
 // started by this command); `replicate-media cancel ID` stops it.
 import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
-import { booleanOption, requirePositionals, secondsOption, stringOption } from '../args.js';
+import { booleanOption, requirePositionals, secondsOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
-import { formatBytes, formatDuration } from '../output.js';
+import { formatDuration } from '../output.js';
 import {
-  displayPath,
   ensureWritableDir,
   newStatusSeen,
+  printSaved,
   type SavedFile,
   saveOutputs,
   statusListener,
@@ -116,7 +116,7 @@ ${GLOBAL_HELP}`,
     ctx.out.json({ success: true, ...base, output: result.output, files, elapsedMs: Math.round(elapsedMs) });
     ctx.out.line(`Prediction ${predictionId} succeeded.`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
+      printSaved(ctx, files);
       if (urls.length === 0) ctx.out.line(`Output: ${JSON.stringify(result.output)}`);
     } else {
       for (const url of urls) ctx.out.line(`Output ${url}`);

@@ -3,22 +3,28 @@
 import { readFile } from 'node:fs/promises';
 import { sniffMediaType } from '../../downloads.js';
 import { DEFAULT_VIDEO_MODEL } from '../../index.js';
-import { booleanOption, numberOption, secondsOption, stringOption } from '../args.js';
+import { numberOption, stringOption } from '../args.js';
 import { GLOBAL_HELP, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { clientWithWait, DEFAULT_OUT_DIR, MODEL_OPTION, outDirOption, SINGLE_GENERATION_OPTIONS } from '../generation-options.js';
-import { formatBytes, formatDuration, formatUsd } from '../output.js';
 import {
+  clientWithWait,
+  DEFAULT_OUT_DIR,
+  generationCallOptions,
+  MODEL_OPTION,
+  SINGLE_GENERATION_OPTIONS,
+  singleGenerationOf,
+} from '../generation-options.js';
+import { formatDuration } from '../output.js';
+import {
+  costLine,
   costOf,
   describeFiles,
-  displayPath,
   ensureWritableDir,
   failureError,
   newStatusSeen,
   noteSaved,
+  printSaved,
   type SavedFile,
-  statusListener,
-  savingTo,
 } from '../predictions.js';
 
 export const videoCommand: Command = {
@@ -62,10 +68,8 @@ Examples:
     const prompt = stringOption(values, 'prompt');
     const durationSeconds = numberOption(values, 'duration', { integer: true, min: 1, max: 30 });
     const fps = numberOption(values, 'fps', { min: 1, max: 60 });
-    const outDir = outDirOption(values);
-    const timeoutMs = secondsOption(values, 'timeout');
-    const intervalMs = secondsOption(values, 'interval');
-    const download = !booleanOption(values, 'no-download');
+    const generation = singleGenerationOf(values);
+    const { outDir, download } = generation;
     const frames = await Promise.all(positionals.map(readFrame));
 
     const client = await clientWithWait(ctx, values);
@@ -74,15 +78,10 @@ Examples:
     const seen = newStatusSeen();
     const result = await client.generateVideo(frames, {
       model,
-      signal: ctx.signal,
-      onStatus: statusListener(ctx, 'video', costUsd, seen, download ? outDir : null),
-      // Saved by the client, so that a journal records where (and `resume` can finish after a crash).
-      ...(download ? { download: savingTo(ctx, outDir) } : {}),
+      ...generationCallOptions(ctx, 'video', costUsd, seen, generation),
       ...(prompt !== undefined ? { prompt } : {}),
       ...(durationSeconds !== undefined ? { durationSeconds } : {}),
       ...(fps !== undefined ? { fps } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(intervalMs !== undefined ? { intervalMs } : {}),
     });
     if (!result.success) {
       ctx.progress.stop();
@@ -110,12 +109,12 @@ Examples:
     });
     ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}, ${result.durationSeconds} s of video).`);
     if (download) {
-      for (const file of files) ctx.out.line(`Saved ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
+      printSaved(ctx, files);
     } else {
       ctx.out.line(`Output ${result.videoUrl}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download it before then.');
     }
-    ctx.out.line(actualCost === null ? `Cost: unknown (no price known for ${model})` : `Cost: ${formatUsd(actualCost)}`);
+    ctx.out.line(costLine(model, actualCost));
   },
 };
 
