@@ -15,7 +15,7 @@ export const CLIENTS = [
     id: 'original-design',
     label: 'original design',
     package: 'replicate-media',
-    how: 'replicate-media with `preferWaitSeconds: 0` (no `Prefer: wait`) and the default 5 s polling',
+    how: 'replicate-media with `preferWaitSeconds: 0` (no `Prefer: wait`), `useStream: false` (no event stream) and the default 5 s polling',
   },
   {
     id: 'replicate-run',
@@ -60,7 +60,7 @@ export async function makeClient(id, apiUrl, token) {
       const client = new ReplicateClient({
         apiKey: token,
         baseUrl: apiUrl,
-        ...(id === 'original-design' ? { preferWaitSeconds: 0 } : {}),
+        ...(id === 'original-design' ? { preferWaitSeconds: 0, useStream: false } : {}),
       });
       return async (prompt) => {
         const result = await client.generateImage(prompt);
