@@ -9,7 +9,7 @@ export const CLIENTS = [
     id: 'replicate-media',
     label: 'replicate-media',
     package: 'replicate-media',
-    how: '`generateImage()` with the defaults (`Prefer: wait` up to 60 s, then polls every 5 s)',
+    how: '`generateImage()` with the defaults (`Prefer: wait` up to 60 s, then the event stream with 5 s polling as a fallback)',
   },
   {
     id: 'original-design',

@@ -343,9 +343,11 @@ ${clientList}
   \`replicate-stainless run()\` create without it and poll every 500 ms: about a quarter of a second late on
   average and two requests a second while they wait. The original design polls every 5 s from the start.
 - **Past 60 s.** \`replicate run()\` treats any sync answer other than \`starting\` as finished, so the \`processing\`
-  answer at the end of the 60 s hold comes back as a null output, with no error. replicate-media polls every 5 s
-  after the hold, so it learns of the end about 2.5 s late on average; the 500 ms pollers learn sooner at ten
-  times the requests.
+  answer at the end of the 60 s hold comes back as a null output, with no error. After the hold, replicate-media
+  listens on the prediction's event stream (\`urls.stream\`) for its \`done\` event while it keeps polling every 5 s
+  as a fallback, so it learns of the end within milliseconds at a few requests; the 500 ms pollers learn of it
+  a quarter of a second late on average, at two requests a second. The original design has no stream and
+  learns of it about 2.5 s late on average.
 - **429s.** \`replicate\` retries a 429 up to 5 times, but computes the \`Retry-After\` delay and then sleeps a
   different, usually zero, amount: under a real limit its retries are spent at once and the prediction fails.
   \`replicate-stainless\` honours \`Retry-After\` but gives up after 2 retries. replicate-media paces its creates
