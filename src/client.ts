@@ -48,6 +48,7 @@ import {
   isPrediction,
   isTerminalStatus,
 } from './types.js';
+import { printable } from './printable.js';
 
 /** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
 export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
@@ -1149,13 +1150,3 @@ function placeholderPrediction(id: string, model: string, input: Record<string, 
   return { id, model: parseModelRef(model)?.model ?? model, version: '', input, output: null, error: null, status: 'starting', created_at: new Date(nowMs).toISOString() };
 }
 
-/** A short printable form of any value from an untyped caller (`String()` throws on null-prototype objects). */
-function printable(value: unknown): string {
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}

@@ -6,6 +6,8 @@
 // lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
 // runs on edge runtimes too).
 
+import { printable } from './printable.js';
+
 /** Why a download failed. Stable: programs branch on it. */
 export type DownloadErrorCode =
   /** The connection failed or broke mid-body, after every retry. */
@@ -278,26 +280,26 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const sleep = options.sleep ?? defaultSleep;
   const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
   if (typeof url !== 'string') {
-    throw new DownloadError(`Cannot download ${printable(url)}: the URL must be a string.`, { code: 'invalid_input', url: '' });
+    throw new DownloadError(`Cannot download ${quoted(url)}: the URL must be a string.`, { code: 'invalid_input', url: '' });
   }
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${printable(maxBytes)}.`, { code: 'invalid_input', url });
+    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${quoted(maxBytes)}.`, { code: 'invalid_input', url });
   }
 
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new DownloadError(`Cannot download ${printable(url)}: it is not a URL.`, { code: 'invalid_input', url, cause });
+    throw new DownloadError(`Cannot download ${quoted(url)}: it is not a URL.`, { code: 'invalid_input', url, cause });
   }
   if (!['http:', 'https:', 'data:'].includes(parsed.protocol)) {
-    throw new DownloadError(`Cannot download ${printable(url)}: only http(s) and data URLs are supported.`, {
+    throw new DownloadError(`Cannot download ${quoted(url)}: only http(s) and data URLs are supported.`, {
       code: 'invalid_input',
       url,
     });
   }
   if (options.fileName !== undefined && !isSafeFileName(options.fileName)) {
-    throw new DownloadError(`Cannot save as ${printable(options.fileName)}: a file name must not contain directories.`, {
+    throw new DownloadError(`Cannot save as ${quoted(options.fileName)}: a file name must not contain directories.`, {
       code: 'invalid_input',
       url,
     });
@@ -367,14 +369,8 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
 }
 
 /** A short quoted form of a bad argument (huge strings clipped; `String()` throws on some objects). */
-function printable(value: unknown): string {
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return JSON.stringify(text.length > 100 ? `${text.slice(0, 97)}...` : text);
+function quoted(value: unknown): string {
+  return JSON.stringify(printable(value));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, url: string, attempts: number): void {

@@ -2,6 +2,7 @@
 // estimates are exact to the cent and below: 10 images and 30 s of video cost exactly 3.03.
 
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from './models.js';
+import { printable } from './printable.js';
 
 /** How a model is billed. */
 export type Price =
@@ -37,15 +38,6 @@ export interface EstimateCostOptions {
 
 const MICROS_PER_USD = 1_000_000;
 
-/** A short printable form of a bad argument (`String()` throws on null-prototype objects). */
-function printable(value: unknown): string {
-  try {
-    const text = String(value);
-    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /** A price in whole micro-dollars (prices are given in dollars with at most 6 decimals). */
 function toMicros(usd: number): number {
@@ -87,10 +79,10 @@ export function costMicros(model: string, quantity: number, prices: PriceTable =
  */
 export function estimateCost(numImages: number, videoDurationSeconds = 0, options: EstimateCostOptions = {}): number {
   if (typeof numImages !== 'number' || !Number.isInteger(numImages) || numImages < 0) {
-    throw new RangeError(`numImages must be a non-negative whole number, got ${printable(numImages)}`);
+    throw new RangeError(`numImages must be a non-negative whole number, got ${printable(numImages, 40)}`);
   }
   if (typeof videoDurationSeconds !== 'number' || !Number.isFinite(videoDurationSeconds) || videoDurationSeconds < 0) {
-    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${printable(videoDurationSeconds)}`);
+    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${printable(videoDurationSeconds, 40)}`);
   }
   const prices = mergePrices(DEFAULT_PRICES, options.prices);
   let micros = 0;
