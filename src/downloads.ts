@@ -6,6 +6,7 @@
 // lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
 // runs on edge runtimes too).
 
+import { concatBytes } from './bytes.js';
 import { printable } from './printable.js';
 
 /** Why a download failed. Stable: programs branch on it. */
@@ -556,7 +557,7 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
           pendingHead.push(value);
           pendingBytes += value.byteLength;
           if (pendingBytes < 16) continue;
-          const head = concat(pendingHead);
+          const head = concatBytes(pendingHead);
           checkHead(head);
           await writeAll(handle, head);
           pendingHead = [];
@@ -566,7 +567,7 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
         input.onProgress?.({ url, receivedBytes: received, totalBytes, attempt });
       }
       if (!checkedHead) {
-        const head = concat(pendingHead);
+        const head = concatBytes(pendingHead);
         checkHead(head);
         await writeAll(handle, head);
         input.onProgress?.({ url, receivedBytes: received, totalBytes, attempt });
@@ -653,18 +654,6 @@ async function isWhole(handle: import('node:fs/promises').FileHandle, contentTyp
     default:
       return true;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 async function writeAll(handle: import('node:fs/promises').FileHandle, data: Uint8Array): Promise<void> {

@@ -3,6 +3,7 @@
 // a web-standard `(request: Request) => Promise<Response>` (Hono, Next.js route handlers, Workers, Deno,
 // Bun) and a `node:http`-style `(req, res)` adapter, typed structurally so nothing here imports `node:`.
 
+import { concatBytes } from './bytes.js';
 import { isPrediction, type Prediction } from './types.js';
 import { verifyWebhook, type WebhookFailureReason } from './webhooks.js';
 
@@ -222,7 +223,7 @@ async function readWebBody(request: Request, maxBytes: number): Promise<Uint8Arr
     }
     chunks.push(value);
   }
-  return join(chunks, size);
+  return concatBytes(chunks);
 }
 
 async function readNodeBody(req: NodeWebhookRequest, maxBytes: number): Promise<Uint8Array> {
@@ -238,15 +239,5 @@ async function readNodeBody(req: NodeWebhookRequest, maxBytes: number): Promise<
     if (!tooLarge) chunks.push(bytes);
   }
   if (tooLarge) throw new TooLarge();
-  return join(chunks, size);
-}
-
-function join(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -1,6 +1,8 @@
 // Verifying Replicate's webhook deliveries (the Standard Webhooks scheme) with Web Crypto: HMAC-SHA256
 // over `${id}.${timestamp}.${body}`, checked in constant time, several signatures allowed, replays refused.
 
+import { concatBytes } from './bytes.js';
+
 /** Headers as a `Headers` object, or a plain record such as Node's `IncomingHttpHeaders`. */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
@@ -73,7 +75,7 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Webh
   const keyBytes = decodeSecret(options.secret);
   if (!keyBytes) return reject('invalid_secret', 'The webhook secret is not a whsec_ base64 secret');
   const key = await crypto.subtle.importKey('raw', keyBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  const signed = concat(new TextEncoder().encode(`${id}.${timestampText}.`), raw);
+  const signed = concatBytes([new TextEncoder().encode(`${id}.${timestampText}.`), raw]);
   // Each entry is `v1,<base64>`; any valid one passes. subtle.verify compares in constant time.
   for (const entry of signatures!.split(' ')) {
     const [version, encoded] = entry.split(',', 2);
@@ -122,11 +124,4 @@ function bodyBytes(body: unknown): Uint8Array | null {
   if (typeof body === 'string') return new TextEncoder().encode(body);
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   return body instanceof Uint8Array ? body : null;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
