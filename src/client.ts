@@ -539,7 +539,7 @@ export class ReplicateClient implements AsyncDisposable {
         const adapter = this.#videoAdapters[parseModelRef(model)?.model ?? model];
         if (!adapter) {
           throw new InvalidInputError(
-            `No video input adapter for model ${JSON.stringify(model)}: add one with the videoAdapters option (known: ${Object.keys(this.#videoAdapters).join(', ')})`,
+            `No video input adapter for model ${JSON.stringify(printable(model))}: add one with the videoAdapters option (known: ${Object.keys(this.#videoAdapters).join(', ')})`,
           );
         }
         const extra = checkInput(options.input);

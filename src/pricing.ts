@@ -48,10 +48,10 @@ function toMicros(usd: number): number {
 export function priceOf(model: string, prices: PriceTable = DEFAULT_PRICES): Price {
   const price = prices[model];
   if (!price) {
-    throw new RangeError(`No price is known for model "${model}"; pass one in the "prices" option`);
+    throw new RangeError(`No price is known for model "${printable(model)}"; pass one in the "prices" option`);
   }
   if (!Number.isFinite(price.usd) || price.usd < 0) {
-    throw new RangeError(`The price of model "${model}" must be a non-negative number of dollars`);
+    throw new RangeError(`The price of model "${printable(model)}" must be a non-negative number of dollars`);
   }
   return price;
 }

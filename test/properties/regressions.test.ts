@@ -56,6 +56,11 @@ describe('hostile arguments found by the property tests', () => {
     expect((error as Error).message.length).toBeLessThan(300);
     const created = await client.createPrediction({ model: huge, input: {} }).catch((e: Error) => e);
     expect((created as Error).message.length).toBeLessThan(300);
+    // A video model with no input adapter used to be named whole (a 300 KB message).
+    const video = await client.generateVideo(['https://example.com/0.png'], { model: huge });
+    expect(video).toMatchObject({ success: false, errorCode: 'invalid_input' });
+    expect(video.error!.length).toBeLessThan(300);
+    expect(() => estimateCost(1, 1, { imageModel: huge })).toThrow(/^.{1,200}$/);
   });
 
   test('the key passed as a prediction id is not echoed in the error or the result', async () => {
