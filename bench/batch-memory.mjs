@@ -16,7 +16,11 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 const { values } = parseArgs({
-  options: { prompts: { type: 'string', default: '4000' }, rounds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' } },
+  options: {
+    prompts: { type: 'string', default: '4000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+  },
 });
 const total = Number(values.prompts);
 const rounds = Number(values.rounds);
@@ -30,7 +34,9 @@ const emulatorScript = `
   // Forget finished predictions now and then: the emulator's memory is not what is measured.
   setInterval(() => emu.reset(), 2000);
 `;
-const child = spawn(process.execPath, ['--input-type=module', '-e', emulatorScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--input-type=module', '-e', emulatorScript], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const apiUrl = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
 
 const heapMb = async () => {
@@ -41,7 +47,9 @@ const heapMb = async () => {
 const client = new ReplicateClient({ apiKey, baseUrl: apiUrl, rateLimit: false });
 try {
   const startMb = await heapMb();
-  console.log(`${rounds} batches of ${total} prompts, concurrency ${concurrency}; heap at start ${startMb.toFixed(1)} MB`);
+  console.log(
+    `${rounds} batches of ${total} prompts, concurrency ${concurrency}; heap at start ${startMb.toFixed(1)} MB`,
+  );
   for (let round = 1; round <= rounds; round++) {
     let results = await client.generateImages(
       Array.from({ length: total }, (_, i) => `memory ${round}-${i}`),

@@ -57,12 +57,18 @@ try {
   const secondMs = secondEnd - secondStart;
   const minimumMs = Math.max(0, 300 / perMs - firstMs);
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`concurrency ${concurrency}, predict ${predictMs} ms, downloads ${options.download ? 'on' : 'off'}, clock x${dilation}`);
+  console.log(
+    `concurrency ${concurrency}, predict ${predictMs} ms, downloads ${options.download ? 'on' : 'off'}, clock x${dilation}`,
+  );
   console.log(`first batch (600 prompts, spends the burst): ${s(firstMs)}`);
   console.log(`second batch (300 prompts):                  ${s(secondMs)}`);
   console.log(`minimum the limit allows for the second:     ${s(minimumMs)}`);
-  console.log(`ratio:                                       ${minimumMs > 0 ? (secondMs / minimumMs).toFixed(3) : 'n/a (the limit never bound)'}`);
-  console.log(`429 responses: ${stats.responsesByStatus['429'] ?? 0}; predictions created: ${stats.predictionsCreated}; failed: ${failed}`);
+  console.log(
+    `ratio:                                       ${minimumMs > 0 ? (secondMs / minimumMs).toFixed(3) : 'n/a (the limit never bound)'}`,
+  );
+  console.log(
+    `429 responses: ${stats.responsesByStatus['429'] ?? 0}; predictions created: ${stats.predictionsCreated}; failed: ${failed}`,
+  );
 } finally {
   await client.close();
   await emu.close();

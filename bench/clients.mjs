@@ -40,7 +40,9 @@ export const CLIENTS = [
 const MODEL = 'black-forest-labs/flux-schnell';
 
 /** Our build: the bench's snapshot of dist/ (BENCH_DIST) when given, else the working tree's. */
-const OUR_DIST = process.env.BENCH_DIST ? pathToFileURL(`${process.env.BENCH_DIST}/`).href : new URL('../dist/', import.meta.url).href;
+const OUR_DIST = process.env.BENCH_DIST
+  ? pathToFileURL(`${process.env.BENCH_DIST}/`).href
+  : new URL('../dist/', import.meta.url).href;
 
 function errorText(error) {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -66,7 +68,11 @@ export async function makeClient(id, apiUrl, token) {
         const result = await client.generateImage(prompt);
         return result.success
           ? { ok: true, predictionId: result.predictionId }
-          : { ok: false, predictionId: result.predictionId, error: `${result.errorCode}: ${result.error}`.slice(0, 300) };
+          : {
+              ok: false,
+              predictionId: result.predictionId,
+              error: `${result.errorCode}: ${result.error}`.slice(0, 300),
+            };
       };
     }
     case 'replicate-run': {
@@ -78,7 +84,8 @@ export async function makeClient(id, apiUrl, token) {
           const output = await replicate.run(MODEL, { input: { prompt } }, (p) => {
             predictionId = p?.id ?? predictionId;
           });
-          if (!nonEmptyOutput(output)) return { ok: false, predictionId, error: `run() returned ${JSON.stringify(output)} instead of the output` };
+          if (!nonEmptyOutput(output))
+            return { ok: false, predictionId, error: `run() returned ${JSON.stringify(output)} instead of the output` };
           return { ok: true, predictionId };
         } catch (error) {
           return { ok: false, predictionId, error: errorText(error) };
@@ -95,7 +102,11 @@ export async function makeClient(id, apiUrl, token) {
           predictionId = created.id;
           const done = await replicate.wait(created);
           if (done.status !== 'succeeded' || !nonEmptyOutput(done.output)) {
-            return { ok: false, predictionId, error: `ended ${done.status} with output ${JSON.stringify(done.output)}` };
+            return {
+              ok: false,
+              predictionId,
+              error: `ended ${done.status} with output ${JSON.stringify(done.output)}`,
+            };
           }
           return { ok: true, predictionId };
         } catch (error) {
@@ -112,7 +123,8 @@ export async function makeClient(id, apiUrl, token) {
           const output = await client.run(MODEL, { input: { prompt } }, (p) => {
             predictionId = p?.id ?? predictionId;
           });
-          if (!nonEmptyOutput(output)) return { ok: false, predictionId, error: `run() returned ${JSON.stringify(output)} instead of the output` };
+          if (!nonEmptyOutput(output))
+            return { ok: false, predictionId, error: `run() returned ${JSON.stringify(output)} instead of the output` };
           return { ok: true, predictionId };
         } catch (error) {
           return { ok: false, predictionId, error: errorText(error) };
@@ -131,7 +143,11 @@ export async function makeClient(id, apiUrl, token) {
           const prediction = await response.json();
           return prediction.status === 'succeeded'
             ? { ok: true, predictionId: prediction.id }
-            : { ok: false, predictionId: prediction.id ?? null, error: `HTTP ${response.status}, status ${prediction.status}` };
+            : {
+                ok: false,
+                predictionId: prediction.id ?? null,
+                error: `HTTP ${response.status}, status ${prediction.status}`,
+              };
         } catch (error) {
           return { ok: false, predictionId: null, error: errorText(error) };
         }

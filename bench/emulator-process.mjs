@@ -5,7 +5,9 @@
 import { pathToFileURL } from 'node:url';
 
 // The bench passes a snapshot of dist/ (BENCH_DIST) so a rebuild mid-run cannot change the code under test.
-const dist = process.env.BENCH_DIST ? pathToFileURL(`${process.env.BENCH_DIST}/`).href : new URL('../dist/', import.meta.url).href;
+const dist = process.env.BENCH_DIST
+  ? pathToFileURL(`${process.env.BENCH_DIST}/`).href
+  : new URL('../dist/', import.meta.url).href;
 const { startEmulator } = await import(`${dist}emulator/index.js`);
 
 const options = JSON.parse(process.argv[2] ?? '{}');

@@ -64,13 +64,35 @@ export function evaluateGoals(results) {
     });
   }
   if (batch) {
-    add('batch-rate', 'Batch: ≥ 95% of the rate the limit allows', (c) => batch.clients[c] && { value: pct(batch.clients[c].rateOfAllowed), met: batch.clients[c].rateOfAllowed >= 0.95 });
-    add('batch-429', 'Batch: zero 429 responses', (c) => batch.clients[c] && { value: `${batch.clients[c].responses429}`, met: batch.clients[c].responses429 === 0 });
-    add('batch-failures', 'Batch: zero failures', (c) => batch.clients[c] && { value: `${batch.clients[c].failures}`, met: batch.clients[c].failures === 0 });
-    add('batch-rss', 'Batch: peak RSS ≤ 100 MB', (c) => batch.clients[c] && { value: `${batch.clients[c].peakRssMb} MB`, met: batch.clients[c].peakRssMb <= 100 });
+    add(
+      'batch-rate',
+      'Batch: ≥ 95% of the rate the limit allows',
+      (c) =>
+        batch.clients[c] && { value: pct(batch.clients[c].rateOfAllowed), met: batch.clients[c].rateOfAllowed >= 0.95 },
+    );
+    add(
+      'batch-429',
+      'Batch: zero 429 responses',
+      (c) =>
+        batch.clients[c] && { value: `${batch.clients[c].responses429}`, met: batch.clients[c].responses429 === 0 },
+    );
+    add(
+      'batch-failures',
+      'Batch: zero failures',
+      (c) => batch.clients[c] && { value: `${batch.clients[c].failures}`, met: batch.clients[c].failures === 0 },
+    );
+    add(
+      'batch-rss',
+      'Batch: peak RSS ≤ 100 MB',
+      (c) => batch.clients[c] && { value: `${batch.clients[c].peakRssMb} MB`, met: batch.clients[c].peakRssMb <= 100 },
+    );
   }
   if (storm) {
-    add('storm', '429 storm: 100% success', (c) => storm.clients[c] && { value: pct(storm.clients[c].successRate), met: storm.clients[c].successRate === 1 });
+    add(
+      'storm',
+      '429 storm: 100% success',
+      (c) => storm.clients[c] && { value: pct(storm.clients[c].successRate), met: storm.clients[c].successRate === 1 },
+    );
   }
   if (footprint) {
     add('import', 'Cold import ≤ 50 ms', (c) => {
@@ -125,14 +147,25 @@ function rows(results) {
       const v = r.addedLatencyMs[key];
       return { value: v, text: fmtMs(v) + (r.failures > 0 ? ` (${r.failures}/${r.predictions} failed)` : '') };
     };
-    out.push({ group: 'latency', metric: `Added latency p50, ${s.label}`, cell: cell('p50'), ratioFloor: 1, scenario: id });
+    out.push({
+      group: 'latency',
+      metric: `Added latency p50, ${s.label}`,
+      cell: cell('p50'),
+      ratioFloor: 1,
+      scenario: id,
+    });
     out.push({
       group: 'latency',
       metric: `Added latency p95 / max, ${s.label}`,
       cell: (c) => {
         const p95 = cell('p95')(c);
         const r = s.clients[c];
-        return p95 && p95.value !== undefined ? { ...p95, text: `${fmtMs(r.addedLatencyMs.p95)} / ${fmtMs(r.addedLatencyMs.max)}${r.failures > 0 ? ` (${r.failures}/${r.predictions} failed)` : ''}` } : p95;
+        return p95 && p95.value !== undefined
+          ? {
+              ...p95,
+              text: `${fmtMs(r.addedLatencyMs.p95)} / ${fmtMs(r.addedLatencyMs.max)}${r.failures > 0 ? ` (${r.failures}/${r.predictions} failed)` : ''}`,
+            }
+          : p95;
       },
       ratioFloor: 1,
       scenario: id,
@@ -140,30 +173,82 @@ function rows(results) {
     out.push({
       group: 'latency',
       metric: `HTTP requests per prediction, ${s.label}`,
-      cell: (c) => s.clients[c] && { value: s.clients[c].requestsPerPrediction, text: `${s.clients[c].requestsPerPrediction}` },
+      cell: (c) =>
+        s.clients[c] && { value: s.clients[c].requestsPerPrediction, text: `${s.clients[c].requestsPerPrediction}` },
       ratioFloor: 0,
       scenario: id,
     });
   }
   if (batch) {
     const b = (f) => (c) => batch.clients[c] && f(batch.clients[c]);
-    out.push({ group: 'batch', metric: `Batch of ${batch.n}: total time (minimum ${fmtMs(batch.minimumMs)})`, cell: b((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })), ratioFloor: 0 });
-    out.push({ group: 'batch', metric: 'Batch: share of the rate the limit allows', cell: b((r) => ({ value: r.rateOfAllowed, text: pct(r.rateOfAllowed) })), ratioFloor: 0 });
-    out.push({ group: 'batch', metric: 'Batch: 429 responses', cell: b((r) => ({ value: r.responses429, text: `${r.responses429}` })) });
-    out.push({ group: 'batch', metric: 'Batch: failed predictions', cell: b((r) => ({ value: r.failures, text: `${r.failures}` })) });
-    out.push({ group: 'batch', metric: 'Batch: predictions created (billed)', cell: b((r) => ({ value: r.predictionsCreated, text: `${r.predictionsCreated}` })) });
-    out.push({ group: 'batch', metric: 'Batch: peak RSS of the client process', cell: b((r) => ({ value: r.peakRssMb, text: `${r.peakRssMb} MB` })), ratioFloor: 0 });
+    out.push({
+      group: 'batch',
+      metric: `Batch of ${batch.n}: total time (minimum ${fmtMs(batch.minimumMs)})`,
+      cell: b((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })),
+      ratioFloor: 0,
+    });
+    out.push({
+      group: 'batch',
+      metric: 'Batch: share of the rate the limit allows',
+      cell: b((r) => ({ value: r.rateOfAllowed, text: pct(r.rateOfAllowed) })),
+      ratioFloor: 0,
+    });
+    out.push({
+      group: 'batch',
+      metric: 'Batch: 429 responses',
+      cell: b((r) => ({ value: r.responses429, text: `${r.responses429}` })),
+    });
+    out.push({
+      group: 'batch',
+      metric: 'Batch: failed predictions',
+      cell: b((r) => ({ value: r.failures, text: `${r.failures}` })),
+    });
+    out.push({
+      group: 'batch',
+      metric: 'Batch: predictions created (billed)',
+      cell: b((r) => ({ value: r.predictionsCreated, text: `${r.predictionsCreated}` })),
+    });
+    out.push({
+      group: 'batch',
+      metric: 'Batch: peak RSS of the client process',
+      cell: b((r) => ({ value: r.peakRssMb, text: `${r.peakRssMb} MB` })),
+      ratioFloor: 0,
+    });
   }
   if (storm) {
     const s = (f) => (c) => storm.clients[c] && f(storm.clients[c]);
-    out.push({ group: 'storm', metric: `429 storm (${storm.probability * 100}% of creates): success`, cell: s((r) => ({ value: r.successRate, text: pct(r.successRate) })), ratioFloor: 0 });
-    out.push({ group: 'storm', metric: `429 storm: time for ${storm.n}`, cell: s((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })), ratioFloor: 0 });
+    out.push({
+      group: 'storm',
+      metric: `429 storm (${storm.probability * 100}% of creates): success`,
+      cell: s((r) => ({ value: r.successRate, text: pct(r.successRate) })),
+      ratioFloor: 0,
+    });
+    out.push({
+      group: 'storm',
+      metric: `429 storm: time for ${storm.n}`,
+      cell: s((r) => ({ value: r.totalMs, text: fmtMs(r.totalMs) })),
+      ratioFloor: 0,
+    });
   }
   if (footprint) {
     const f = (fn) => (c) => footprint.packages[PACKAGE_OF[c]] && fn(footprint.packages[PACKAGE_OF[c]]);
-    out.push({ group: 'footprint', metric: 'Cold import', cell: f((p) => ({ value: p.coldImportMs, text: fmtMs(p.coldImportMs) })), ratioFloor: 1 });
-    out.push({ group: 'footprint', metric: 'Installed size (unpacked package)', cell: f((p) => ({ value: p.unpackedBytes, text: kb(p.unpackedBytes) })), ratioFloor: 0 });
-    out.push({ group: 'footprint', metric: 'Runtime dependencies', cell: f((p) => ({ value: p.runtimeDependenciesTransitive, text: `${p.runtimeDependenciesTransitive}` })) });
+    out.push({
+      group: 'footprint',
+      metric: 'Cold import',
+      cell: f((p) => ({ value: p.coldImportMs, text: fmtMs(p.coldImportMs) })),
+      ratioFloor: 1,
+    });
+    out.push({
+      group: 'footprint',
+      metric: 'Installed size (unpacked package)',
+      cell: f((p) => ({ value: p.unpackedBytes, text: kb(p.unpackedBytes) })),
+      ratioFloor: 0,
+    });
+    out.push({
+      group: 'footprint',
+      metric: 'Runtime dependencies',
+      cell: f((p) => ({ value: p.runtimeDependenciesTransitive, text: `${p.runtimeDependenciesTransitive}` })),
+    });
   }
   return out;
 }
@@ -176,7 +261,12 @@ function table(results, { filter = () => true, ratios = true } = {}) {
     const cells = clients.map((c) => {
       const cell = row.cell(c.id);
       if (!cell) return '—';
-      const showRatio = ratios && c.id !== OURS && row.ratioFloor !== undefined && cell.value !== undefined && ours?.value !== undefined;
+      const showRatio =
+        ratios &&
+        c.id !== OURS &&
+        row.ratioFloor !== undefined &&
+        cell.value !== undefined &&
+        ours?.value !== undefined;
       return cell.text + (showRatio ? ratio(cell.value, ours.value, row.ratioFloor) : '');
     });
     lines.push(`| ${row.metric} | ${cells.join(' | ')} |`);
@@ -186,7 +276,10 @@ function table(results, { filter = () => true, ratios = true } = {}) {
 
 function goalsTable(results) {
   const clients = results.clients;
-  const lines = [`| Goal | ${clients.map((c) => c.label).join(' | ')} |`, `|---|${clients.map(() => '---').join('|')}|`];
+  const lines = [
+    `| Goal | ${clients.map((c) => c.label).join(' | ')} |`,
+    `|---|${clients.map(() => '---').join('|')}|`,
+  ];
   for (const g of results.goals) {
     const cells = clients.map((c) => {
       const v = g.clients[c.id];
@@ -205,8 +298,10 @@ function failureNotes(results) {
   const label = Object.fromEntries(results.clients.map((c) => [c.id, c.label]));
   const scan = (name, scenario) => {
     for (const [client, r] of Object.entries(scenario.clients)) {
-      for (const e of r.errors ?? []) notes.push(`- **${label[client]}**, ${name}: ${e.count} × failed: \`${clean(e.error)}\``);
-      for (const w of r.warnings ?? []) notes.push(`- **${label[client]}**, ${name}: printed ${w.count} × \`${clean(w.warning)}\``);
+      for (const e of r.errors ?? [])
+        notes.push(`- **${label[client]}**, ${name}: ${e.count} × failed: \`${clean(e.error)}\``);
+      for (const w of r.warnings ?? [])
+        notes.push(`- **${label[client]}**, ${name}: printed ${w.count} × \`${clean(w.warning)}\``);
     }
   };
   for (const s of Object.values(results.scenarios.latency ?? {})) scan(`latency ${s.label}`, s);
@@ -238,7 +333,9 @@ export function latencySvg(results) {
   const parts = [];
   let y = 56;
   for (const s of Object.values(latency)) {
-    parts.push(`<text x="${left}" y="${y}" font-weight="bold">Predictions of ${escapeXml(s.label)} (${s.predictions} per client)</text>`);
+    parts.push(
+      `<text x="${left}" y="${y}" font-weight="bold">Predictions of ${escapeXml(s.label)} (${s.predictions} per client)</text>`,
+    );
     y += 10;
     clients.forEach((c, i) => {
       const r = s.clients[c.id];
@@ -251,11 +348,19 @@ export function latencySvg(results) {
       }
       const { p50, p95 } = r.addedLatencyMs;
       const w = Math.max(1, x(p50) - left);
-      parts.push(`<rect x="${left}" y="${top}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/>`);
-      parts.push(`<line x1="${x(p50).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + barHeight / 2}" y2="${top + barHeight / 2}" stroke="#333"/>`);
-      parts.push(`<line x1="${x(p95).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + 3}" y2="${top + barHeight - 3}" stroke="#333"/>`);
+      parts.push(
+        `<rect x="${left}" y="${top}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/>`,
+      );
+      parts.push(
+        `<line x1="${x(p50).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + barHeight / 2}" y2="${top + barHeight / 2}" stroke="#333"/>`,
+      );
+      parts.push(
+        `<line x1="${x(p95).toFixed(1)}" x2="${x(p95).toFixed(1)}" y1="${top + 3}" y2="${top + barHeight - 3}" stroke="#333"/>`,
+      );
       const failed = r.failures > 0 ? `, ${r.failures}/${r.predictions} failed` : '';
-      parts.push(`<text x="${left + plotWidth + 8}" y="${top + 12}">p50 ${escapeXml(fmtMs(p50))}, p95 ${escapeXml(fmtMs(p95))}${failed}</text>`);
+      parts.push(
+        `<text x="${left + plotWidth + 8}" y="${top + 12}">p50 ${escapeXml(fmtMs(p50))}, p95 ${escapeXml(fmtMs(p95))}${failed}</text>`,
+      );
     });
     y += clients.length * (barHeight + gap) + 26;
   }
@@ -264,7 +369,9 @@ export function latencySvg(results) {
   for (let e = minLog; e <= maxLog; e++) {
     const gx = x(10 ** e);
     grid.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="40" y2="${height - 30}" stroke="#ddd"/>`);
-    grid.push(`<text x="${gx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#555">${e < 3 ? `${10 ** e} ms` : `${10 ** (e - 3)} s`}</text>`);
+    grid.push(
+      `<text x="${gx.toFixed(1)}" y="${height - 14}" text-anchor="middle" fill="#555">${e < 3 ? `${10 ** e} ms` : `${10 ** (e - 3)} s`}</text>`,
+    );
   }
   const date = results.startedAt.slice(0, 10);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotWidth + right}" height="${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">
@@ -381,8 +488,12 @@ ${clientList}
   prediction's second). "Share of the rate the limit allows" = that minimum ÷ the measured time from the first
   create to the last result, where the minimum is computed for the predictions that succeeded (a client that
   gives up on some finishes early without being faster). 429s are counted by the emulator; failures are what
-  the caller got. Peak RSS is the client process's whole resident set: ${b?.bareFetch ? `for scale, bare \`fetch()\` doing the
-  same ${b.n} creates at concurrency ${b.concurrency} (no limit to wait out, no client) peaked at ${b.bareFetch.peakRssMb} MB, from ${b.bareFetch.rssAtStartMb} MB at start` : 'Node itself is about 40 MB of it'}.
+  the caller got. Peak RSS is the client process's whole resident set: ${
+    b?.bareFetch
+      ? `for scale, bare \`fetch()\` doing the
+  same ${b.n} creates at concurrency ${b.concurrency} (no limit to wait out, no client) peaked at ${b.bareFetch.peakRssMb} MB, from ${b.bareFetch.rssAtStartMb} MB at start`
+      : 'Node itself is about 40 MB of it'
+  }.
 - **429 storm**: ${st ? `${st.n} predictions at concurrency ${st.concurrency}` : 'not run'}; a seeded fault answers ${st ? st.probability * 100 : 30}% of creates with 429 and
   \`Retry-After: ${st?.retryAfterSeconds ?? 1}\` (before the rate limiter, so they cost no token). Success = the caller got the output.
 - **Footprint**: cold import = median of ${results.scenarios.footprint?.importRuns ?? '?'} fresh \`node\` processes timing \`await import(pkg)\`
@@ -414,7 +525,11 @@ node bench/run.mjs --quick --out /tmp/bench.json   # the CI smoke run: tiny size
 \`\`\`
 `;
   const snippet = `<!-- npm run bench, ${date}, ${m.cpu} (${m.cores} cores), Node ${m.node}; full table in docs/benchmarks.md -->\n${readmeTable(results)}\n`;
-  const written = [join(root, 'docs/benchmarks.md'), join(root, 'docs/benchmarks-latency.svg'), join(root, 'bench/results/latest.md')];
+  const written = [
+    join(root, 'docs/benchmarks.md'),
+    join(root, 'docs/benchmarks-latency.svg'),
+    join(root, 'bench/results/latest.md'),
+  ];
   await writeFile(written[0], md);
   await writeFile(written[1], latencySvg(results));
   await writeFile(written[2], snippet);

@@ -8,8 +8,8 @@
 //   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b  --scenarios latency,short,medium,long,batch,storm,footprint
 
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,10 @@ const option = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const QUICK = flag('--quick');
-const OUT = resolve(option('--out') ?? (QUICK ? join(os.tmpdir(), 'replicate-media-bench-quick.json') : join(ROOT, 'bench/results/latest.json')));
+const OUT = resolve(
+  option('--out') ??
+    (QUICK ? join(os.tmpdir(), 'replicate-media-bench-quick.json') : join(ROOT, 'bench/results/latest.json')),
+);
 const ONLY_CLIENTS = option('--clients')?.split(',');
 const ONLY_SCENARIOS = option('--scenarios')?.split(',');
 const clients = CLIENTS.filter((c) => !ONLY_CLIENTS || ONLY_CLIENTS.includes(c.id));
@@ -58,7 +61,9 @@ const BATCH = QUICK
   ? { n: 6, concurrency: 6, createPerMinute: 600, predictionMs: 1_000 }
   : { n: 1_000, concurrency: 50, createPerMinute: 600, predictionMs: 1_000 };
 
-const STORM = QUICK ? { n: 4, concurrency: 4, probability: 0.3, retryAfterSeconds: 1 } : { n: 100, concurrency: 10, probability: 0.3, retryAfterSeconds: 1 };
+const STORM = QUICK
+  ? { n: 4, concurrency: 4, probability: 0.3, retryAfterSeconds: 1 }
+  : { n: 100, concurrency: 10, probability: 0.3, retryAfterSeconds: 1 };
 
 const latencyScenarios = LATENCY.filter((l) => wants('latency') || wants(l.id));
 
@@ -116,7 +121,10 @@ function warningLines(stderr) {
   const counts = new Map();
   for (const line of stderr.split('\n')) {
     if (!/warn/i.test(line)) continue;
-    const text = line.replace(/^\(node:\d+\) /, '').trim().slice(0, 240);
+    const text = line
+      .replace(/^\(node:\d+\) /, '')
+      .trim()
+      .slice(0, 240);
     counts.set(text, (counts.get(text) ?? 0) + 1);
   }
   return [...counts].map(([warning, count]) => ({ count, warning }));
@@ -125,7 +133,11 @@ function warningLines(stderr) {
 /** Runs one worker (one client, one scenario); resolves with its JSON report. */
 function runWorker(task) {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bench/worker.mjs'), JSON.stringify(task)], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bench/worker.mjs'), JSON.stringify(task)], {
+      cwd: ROOT,
+      env: CHILD_ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -144,15 +156,19 @@ function runWorker(task) {
 /** GET a JSON answer on a fresh connection (emulator ports get reused between cases; a pooled socket would not). */
 function getJson(url, token) {
   return new Promise((res, rej) => {
-    const req = http.get(url, { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (d) => (body += d));
-      response.on('end', () => {
-        if (response.statusCode !== 200) rej(new Error(`GET ${url} → ${response.statusCode}: ${body.slice(0, 200)}`));
-        else res(JSON.parse(body));
-      });
-    });
+    const req = http.get(
+      url,
+      { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (d) => (body += d));
+        response.on('end', () => {
+          if (response.statusCode !== 200) rej(new Error(`GET ${url} → ${response.statusCode}: ${body.slice(0, 200)}`));
+          else res(JSON.parse(body));
+        });
+      },
+    );
     req.on('error', rej);
   });
 }
@@ -204,7 +220,14 @@ function percentile(sorted, p) {
 function summarize(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.length ? sorted.reduce((s, v) => s + v, 0) / sorted.length : null;
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? null, mean, min: sorted[0] ?? null };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted.at(-1) ?? null,
+    mean,
+    min: sorted[0] ?? null,
+  };
 }
 
 const totalRequests = (stats) => Object.values(stats.requests).reduce((s, v) => s + v, 0);
@@ -277,7 +300,9 @@ async function latencyScenario(scenario, runFor) {
       loadAverage1m: report.loadAverage,
       warnings: report.warnings,
     };
-    log(`latency ${scenario.id} ${client.id}: p50 ${results[client.id].addedLatencyMs.p50} ms, ${results[client.id].requestsPerPrediction} req/prediction, ${failures} failed`);
+    log(
+      `latency ${scenario.id} ${client.id}: p50 ${results[client.id].addedLatencyMs.p50} ms, ${results[client.id].requestsPerPrediction} req/prediction, ${failures} failed`,
+    );
   });
   return {
     label: scenario.label,
@@ -325,11 +350,24 @@ async function batchScenario(runFor) {
       warnings: report.warnings,
     };
     const r = results[client.id];
-    log(`batch ${client.id}: ${(totalMs / 1000).toFixed(1)} s (min ${(minimumMs / 1000).toFixed(1)} s), ${r.responses429} × 429, ${failures} failed, RSS ${r.peakRssMb} MB`);
+    log(
+      `batch ${client.id}: ${(totalMs / 1000).toFixed(1)} s (min ${(minimumMs / 1000).toFixed(1)} s), ${r.responses429} × 429, ${failures} failed, RSS ${r.peakRssMb} MB`,
+    );
   });
   // The floor under every client's RSS: bare fetch() doing the same creates (Prefer: wait, no limit to wait out).
-  const { report } = await runCase({ client: 'bare-fetch', emulatorOptions: { seed: 7, rateLimits: false }, jobs, concurrency: BATCH.concurrency, watchdogMs: 600_000, completions: false });
-  const bareFetch = { peakRssMb: round(report.peakRssBytes / 2 ** 20), rssAtStartMb: round(report.rssAtStartBytes / 2 ** 20), failures: report.records.filter((r) => !r.ok).length };
+  const { report } = await runCase({
+    client: 'bare-fetch',
+    emulatorOptions: { seed: 7, rateLimits: false },
+    jobs,
+    concurrency: BATCH.concurrency,
+    watchdogMs: 600_000,
+    completions: false,
+  });
+  const bareFetch = {
+    peakRssMb: round(report.peakRssBytes / 2 ** 20),
+    rssAtStartMb: round(report.rssAtStartBytes / 2 ** 20),
+    failures: report.records.filter((r) => !r.ok).length,
+  };
   log(`batch baseline bare fetch (no rate limit): RSS ${bareFetch.peakRssMb} MB`);
   return { ...BATCH, minimumMs, bareFetch, clients: results };
 }
@@ -342,7 +380,16 @@ async function stormScenario(runFor) {
       client: client.id,
       emulatorOptions: {
         seed: 7,
-        faults: [{ route: 'predictions.create', type: 'status', status: 429, probability: STORM.probability, retryAfterSeconds: STORM.retryAfterSeconds, count: null }],
+        faults: [
+          {
+            route: 'predictions.create',
+            type: 'status',
+            status: 429,
+            probability: STORM.probability,
+            retryAfterSeconds: STORM.retryAfterSeconds,
+            count: null,
+          },
+        ],
       },
       jobs,
       concurrency: STORM.concurrency,
@@ -364,7 +411,9 @@ async function stormScenario(runFor) {
       loadAverage1m: report.loadAverage,
       warnings: report.warnings,
     };
-    log(`storm ${client.id}: ${results[client.id].successRate * 100}% in ${(results[client.id].totalMs / 1000).toFixed(1)} s, ${failures} failed`);
+    log(
+      `storm ${client.id}: ${results[client.id].successRate * 100}% in ${(results[client.id].totalMs / 1000).toFixed(1)} s, ${failures} failed`,
+    );
   });
   return { ...STORM, clients: results };
 }
@@ -377,9 +426,14 @@ async function footprintScenario() {
   ];
   const results = {};
   for (const pkg of packages) {
-    const [size, deps] = await Promise.all([installedSize(join(ROOT, pkg.dir), { published: pkg.id === 'replicate-media' }), runtimeDependencies(join(ROOT, pkg.dir), { root: ROOT })]);
+    const [size, deps] = await Promise.all([
+      installedSize(join(ROOT, pkg.dir), { published: pkg.id === 'replicate-media' }),
+      runtimeDependencies(join(ROOT, pkg.dir), { root: ROOT }),
+    ]);
     const importTime = await coldImportMs(pkg.specifier, { cwd: ROOT, runs: IMPORT_RUNS });
-    const { version } = JSON.parse(await (await import('node:fs/promises')).readFile(join(ROOT, pkg.dir, 'package.json'), 'utf8'));
+    const { version } = JSON.parse(
+      await (await import('node:fs/promises')).readFile(join(ROOT, pkg.dir, 'package.json'), 'utf8'),
+    );
     results[pkg.id] = {
       version,
       coldImportMs: round(importTime.medianMs),
@@ -388,7 +442,9 @@ async function footprintScenario() {
       runtimeDependencies: deps.direct,
       runtimeDependenciesTransitive: deps.transitive,
     };
-    log(`footprint ${pkg.id}: import ${round(importTime.medianMs)} ms, ${Math.round(size.unpackedBytes / 1024)} kB unpacked, ${deps.transitive} runtime deps`);
+    log(
+      `footprint ${pkg.id}: import ${round(importTime.medianMs)} ms, ${Math.round(size.unpackedBytes / 1024)} kB unpacked, ${deps.transitive} runtime deps`,
+    );
   }
   return { importRuns: IMPORT_RUNS, packages: results };
 }
@@ -463,12 +519,16 @@ if (QUICK) {
   if (wants('footprint')) tasks.push(footprintScenario().then((r) => (results.scenarios.footprint = r)));
   if (latencyScenarios.length > 0) {
     results.scenarios.latency = {};
-    for (const s of latencyScenarios) tasks.push(latencyScenario(s, quickly).then((r) => (results.scenarios.latency[s.id] = r)));
+    for (const s of latencyScenarios)
+      tasks.push(latencyScenario(s, quickly).then((r) => (results.scenarios.latency[s.id] = r)));
   }
   if (wants('batch')) tasks.push(batchScenario(quickly).then((r) => (results.scenarios.batch = r)));
   if (wants('storm')) tasks.push(stormScenario(quickly).then((r) => (results.scenarios.storm = r)));
   await Promise.all(tasks);
-  if (results.scenarios.latency) results.scenarios.latency = Object.fromEntries(latencyScenarios.map((s) => [s.id, results.scenarios.latency[s.id]]));
+  if (results.scenarios.latency)
+    results.scenarios.latency = Object.fromEntries(
+      latencyScenarios.map((s) => [s.id, results.scenarios.latency[s.id]]),
+    );
 } else {
   // Footprint first, on a quiet machine.
   if (wants('footprint')) results.scenarios.footprint = await footprintScenario();

@@ -25,7 +25,11 @@ async function lane() {
     const outcome = await Promise.race([
       runOne(job.prompt).catch((error) => ({ ok: false, predictionId: null, error: `threw: ${String(error)}` })),
       new Promise((resolve) => {
-        watchdog = setTimeout(() => resolve({ ok: false, predictionId: null, error: `bench watchdog: no answer within ${task.watchdogMs} ms` }), task.watchdogMs);
+        watchdog = setTimeout(
+          () =>
+            resolve({ ok: false, predictionId: null, error: `bench watchdog: no answer within ${task.watchdogMs} ms` }),
+          task.watchdogMs,
+        );
       }),
     ]);
     clearTimeout(watchdog);

@@ -41,29 +41,75 @@ export const FAULTS = [
     expect: 'success',
     rules: () => [{ route: '*', type: 'status', status: 429, retryAfterSeconds: null, count: 3, probability: 0.6 }],
   },
-  { name: '500', expect: 'either', rules: () => [{ route: '*', type: 'status', status: 500, count: 1, probability: 0.5 }] },
-  { name: '502', expect: 'success', rules: () => [{ route: '*', type: 'status', status: 502, count: 2, probability: 0.5 }] },
-  { name: '503', expect: 'success', rules: () => [{ route: '*', type: 'status', status: 503, count: 2, probability: 0.5 }] },
-  { name: '504', expect: 'success', rules: () => [{ route: '*', type: 'status', status: 504, count: 2, probability: 0.5 }] },
-  { name: 'reset before handling', expect: 'success', rules: () => [{ route: '*', type: 'reset-before', count: 2, probability: 0.5 }] },
+  {
+    name: '500',
+    expect: 'either',
+    rules: () => [{ route: '*', type: 'status', status: 500, count: 1, probability: 0.5 }],
+  },
+  {
+    name: '502',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'status', status: 502, count: 2, probability: 0.5 }],
+  },
+  {
+    name: '503',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'status', status: 503, count: 2, probability: 0.5 }],
+  },
+  {
+    name: '504',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'status', status: 504, count: 2, probability: 0.5 }],
+  },
+  {
+    name: 'reset before handling',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'reset-before', count: 2, probability: 0.5 }],
+  },
   {
     name: 'reset after create',
     expect: 'success',
     ops: ['generateImage', 'generateVideo', 'createPrediction'],
     rules: () => [{ route: 'predictions.create', type: 'reset-after-create', count: 1 }],
   },
-  { name: 'stalled response (100 ms, then reset)', expect: 'success', rules: () => [{ route: '*', type: 'stall', ms: 100, count: 1, probability: 0.5 }] },
+  {
+    name: 'stalled response (100 ms, then reset)',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'stall', ms: 100, count: 1, probability: 0.5 }],
+  },
   {
     name: 'stalled until the client times out (300 ms)',
     expect: 'success',
     requestTimeoutMs: 300,
     rules: () => [{ route: '*', type: 'stall', count: 1, probability: 0.5 }],
   },
-  { name: 'truncated body (then reset)', expect: 'success', rules: () => [{ route: '*', type: 'truncate', count: 2, probability: 0.5 }] },
-  { name: 'malformed JSON', expect: 'success', rules: () => [{ route: '*', type: 'malformed-json', count: 2, probability: 0.5 }] },
-  { name: 'latency (30 ms)', expect: 'success', rules: () => [{ route: '*', type: 'latency', ms: 30, count: Infinity, probability: 0.5 }] },
-  { name: 'prediction failed', expect: 'failed', ops: ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction'], rules: () => [] },
-  { name: 'prediction canceled', expect: 'canceled', ops: ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction'], rules: () => [] },
+  {
+    name: 'truncated body (then reset)',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'truncate', count: 2, probability: 0.5 }],
+  },
+  {
+    name: 'malformed JSON',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'malformed-json', count: 2, probability: 0.5 }],
+  },
+  {
+    name: 'latency (30 ms)',
+    expect: 'success',
+    rules: () => [{ route: '*', type: 'latency', ms: 30, count: Infinity, probability: 0.5 }],
+  },
+  {
+    name: 'prediction failed',
+    expect: 'failed',
+    ops: ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction'],
+    rules: () => [],
+  },
+  {
+    name: 'prediction canceled',
+    expect: 'canceled',
+    ops: ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction'],
+    rules: () => [],
+  },
 ];
 
 export const OPERATIONS = ['generateImage', 'generateVideo', 'pollPrediction', 'createPrediction', 'download'];
@@ -82,7 +128,9 @@ export async function runMatrix(options) {
   const ops = OPERATIONS.filter((o) => !options.ops || options.ops.includes(o));
   const cells = [];
   faults.forEach((fault, fi) => {
-    for (const op of ops) if (!fault.ops || fault.ops.includes(op)) cells.push({ fault, op, seed: 1000 + fi * 16 + OPERATIONS.indexOf(op) });
+    for (const op of ops)
+      if (!fault.ops || fault.ops.includes(op))
+        cells.push({ fault, op, seed: 1000 + fi * 16 + OPERATIONS.indexOf(op) });
   });
   const rows = new Array(cells.length);
   let next = 0;
@@ -107,7 +155,19 @@ export async function runCell({ lib, emulatorLib, downloadsLib, fault, op, seed,
     timings: { '*': { startMs: 5, predictMs: 30 } },
   });
   const dir = await mkdtemp(join(tmpdir(), 'chaos-'));
-  const row = { fault: fault.name, op, expect, runs, ok: 0, failures: {}, retries: 0, timesMs: [], unknown: 0, duplicates: 0, keyLeaks: 0 };
+  const row = {
+    fault: fault.name,
+    op,
+    expect,
+    runs,
+    ok: 0,
+    failures: {},
+    retries: 0,
+    timesMs: [],
+    unknown: 0,
+    duplicates: 0,
+    keyLeaks: 0,
+  };
   try {
     for (let run = 0; run < runs; run += 1) {
       emu.reset();
@@ -243,7 +303,12 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
         value = await client.pollPrediction(setup.id, wait);
         break;
       case 'createPrediction':
-        value = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt }, wait: 1, timeoutMs: CALL_TIMEOUT_MS });
+        value = await client.createPrediction({
+          model: 'black-forest-labs/flux-schnell',
+          input: { prompt },
+          wait: 1,
+          timeoutMs: CALL_TIMEOUT_MS,
+        });
         break;
       case 'download': {
         const url = setup.output[0];
@@ -285,7 +350,26 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
   const duplicates = Math.max(0, mine.length - 1);
   const keyLeaks = countKey([logs.join('\n'), safeJson(value), describeThrown(thrown)]) + stats.authOnPublicRoutes;
   if (process.env.CHAOS_DEBUG && (!ok || unknown || duplicates || keyLeaks)) {
-    console.error(JSON.stringify({ fault: fault.name, op, run, why, unknown, duplicates, keyLeaks, value, thrown: describeThrown(thrown), server: stats.predictionIds, known: [...known], logs }, null, 1));
+    console.error(
+      JSON.stringify(
+        {
+          fault: fault.name,
+          op,
+          run,
+          why,
+          unknown,
+          duplicates,
+          keyLeaks,
+          value,
+          thrown: describeThrown(thrown),
+          server: stats.predictionIds,
+          known: [...known],
+          logs,
+        },
+        null,
+        1,
+      ),
+    );
   }
   return { ok, why, retries, ms, unknown, duplicates, keyLeaks };
 }
@@ -293,11 +377,18 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
 function judge(op, expect, value, thrown) {
   const code = thrown ? (thrown.code ?? thrown.name ?? 'threw') : null;
   let got;
-  if (op === 'createPrediction') got = thrown ? `threw ${code}` : value?.status === 'succeeded' ? 'success' : value?.status;
+  if (op === 'createPrediction')
+    got = thrown ? `threw ${code}` : value?.status === 'succeeded' ? 'success' : value?.status;
   else if (op === 'download') got = thrown ? `threw ${code}` : 'success';
-  else if (op === 'pollPrediction') got = thrown ? `threw ${code}` : value.status === 'succeeded' ? 'success' : `${value.status} ${value.errorCode}`;
+  else if (op === 'pollPrediction')
+    got = thrown ? `threw ${code}` : value.status === 'succeeded' ? 'success' : `${value.status} ${value.errorCode}`;
   else got = thrown ? `threw ${code}` : value.success ? 'success' : value.errorCode;
-  const wellFormed = op === 'download' || op === 'createPrediction' || thrown || typeof value?.error === 'string' || value?.error === null;
+  const wellFormed =
+    op === 'download' ||
+    op === 'createPrediction' ||
+    thrown ||
+    typeof value?.error === 'string' ||
+    value?.error === null;
   if (!wellFormed) return { ok: false, why: 'malformed result' };
   const ok =
     expect === 'success'

@@ -16,8 +16,11 @@ const concurrency = Number(values('--concurrency')[0] ?? 4);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number');
 const faults = values('--fault');
 const ops = values('--op');
-for (const f of faults) if (!FAULTS.some((x) => x.name === f)) throw new Error(`unknown fault "${f}"; known: ${FAULTS.map((x) => x.name).join(' | ')}`);
-for (const o of ops) if (!OPERATIONS.includes(o)) throw new Error(`unknown operation "${o}"; known: ${OPERATIONS.join(', ')}`);
+for (const f of faults)
+  if (!FAULTS.some((x) => x.name === f))
+    throw new Error(`unknown fault "${f}"; known: ${FAULTS.map((x) => x.name).join(' | ')}`);
+for (const o of ops)
+  if (!OPERATIONS.includes(o)) throw new Error(`unknown operation "${o}"; known: ${OPERATIONS.join(', ')}`);
 
 const lib = await import('../dist/index.js');
 const emulatorLib = await import('../dist/emulator/index.js');
@@ -32,7 +35,10 @@ const rows = await runMatrix({
   concurrency,
   ...(faults.length ? { faults } : {}),
   ...(ops.length ? { ops } : {}),
-  onCell: (r) => process.stderr.write(`${r.fault} × ${r.op}: ${r.ok}/${r.runs} correct, unknown ${r.unknown}, twice ${r.duplicates}, leaks ${r.keyLeaks}\n`),
+  onCell: (r) =>
+    process.stderr.write(
+      `${r.fault} × ${r.op}: ${r.ok}/${r.runs} correct, unknown ${r.unknown}, twice ${r.duplicates}, leaks ${r.keyLeaks}\n`,
+    ),
 });
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const table = toMarkdown(rows);

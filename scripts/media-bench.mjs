@@ -38,5 +38,13 @@ bench('renderVideo 128x128, 4 scenes, 5 s at 24 fps', (i) =>
   renderVideo({ prompt: prompts[i % prompts.length], seed: i, frameCount: 4, fps: 24, durationSeconds: 5 }),
 );
 bench('renderVideo 256x256, 1 scene, 5 s at 24 fps', (i) =>
-  renderVideo({ prompt: prompts[i % prompts.length], seed: i, frameCount: 1, fps: 24, durationSeconds: 5, width: 256, height: 256 }),
+  renderVideo({
+    prompt: prompts[i % prompts.length],
+    seed: i,
+    frameCount: 1,
+    fps: 24,
+    durationSeconds: 5,
+    width: 256,
+    height: 256,
+  }),
 );

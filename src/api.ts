@@ -5,7 +5,13 @@
 import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
-import { isPrediction, type Prediction, type PredictionPage, type UploadedFile, type WebhookEventType } from './types.js';
+import {
+  isPrediction,
+  type Prediction,
+  type PredictionPage,
+  type UploadedFile,
+  type WebhookEventType,
+} from './types.js';
 
 /** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
 export interface PredictionTarget {
@@ -123,12 +129,14 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   }
   if (target.deployment !== undefined) {
     const ref = parseModelRef(target.deployment);
-    if (!ref || ref.version) throw new InvalidInputError(`Invalid deployment name: ${quote(target.deployment)} (expected owner/name)`);
+    if (!ref || ref.version)
+      throw new InvalidInputError(`Invalid deployment name: ${quote(target.deployment)} (expected owner/name)`);
     return { path: `/deployments/${encodePath(ref.model)}/predictions`, model: null };
   }
   if (target.model !== undefined) {
     const ref = parseModelRef(target.model);
-    if (!ref) throw new InvalidInputError(`Invalid model: ${quote(target.model)} (expected owner/name or owner/name:version)`);
+    if (!ref)
+      throw new InvalidInputError(`Invalid model: ${quote(target.model)} (expected owner/name or owner/name:version)`);
     if (ref.version) return { path: '/predictions', version: ref.version, model: ref.model };
     return { path: `/models/${encodePath(ref.model)}/predictions`, model: ref.model };
   }
@@ -287,11 +295,13 @@ function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
 }
 
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ) ?? 'undefined'
+  );
 }
 
 /** `GET /predictions/{id}`. */
@@ -379,7 +389,10 @@ export async function uploadFile(
 }
 
 /** `GET /webhooks/default/secret`: the `whsec_...` key deliveries are signed with. */
-export async function getWebhookSecret(transport: Transport, options: { signal?: AbortSignal; deadline?: number }): Promise<string> {
+export async function getWebhookSecret(
+  transport: Transport,
+  options: { signal?: AbortSignal; deadline?: number },
+): Promise<string> {
   const response = await transport.request({ method: 'GET', path: '/webhooks/default/secret', ...options });
   const key = (response.body as { key?: unknown } | null)?.key;
   if (typeof key !== 'string') throw new HttpError('GET /webhooks/default/secret answered without a key');

@@ -2,7 +2,7 @@
 // finished, files) and the spend (budget holds, actual cost). generate*, download and resume all go
 // through the Bookkeeper, so the journal and `spentUsd` tell the same story.
 
-import { DownloadError, downloadOutput, type DownloadProgress, type MediaKind } from './downloads.js';
+import { DownloadError, type DownloadProgress, downloadOutput, type MediaKind } from './downloads.js';
 import {
   CanceledError,
   DataRemovedError,
@@ -10,14 +10,14 @@ import {
   InvalidInputError,
   JournalError,
   NetworkError,
-  ReplicateError,
+  type ReplicateError,
   TimeoutError,
 } from './errors.js';
 import { Journal, type JournalKind } from './journal.js';
 import { outputUrls } from './models.js';
-import { priceOf, costMicros, type PriceTable } from './pricing.js';
-import { actualCostMicros, modelName, Spend, toUsd, type Reservation } from './spend.js';
-import { isTerminalStatus, type FetchFn, type Prediction } from './types.js';
+import { costMicros, type PriceTable, priceOf } from './pricing.js';
+import { actualCostMicros, modelName, type Reservation, Spend, toUsd } from './spend.js';
+import { type FetchFn, isTerminalStatus, type Prediction } from './types.js';
 
 /** What the books know about one run of a prediction. */
 export interface RunMeta {
@@ -62,10 +62,16 @@ export class Bookkeeper {
   readonly #keptHolds = new Map<string, Reservation>();
 
   constructor(options: BookkeeperOptions) {
-    if (options.journalPath !== undefined && (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')) {
+    if (
+      options.journalPath !== undefined &&
+      (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')
+    ) {
       throw new RangeError('journal must be the path of a file');
     }
-    this.journal = options.journalPath === undefined ? null : new Journal(options.journalPath, { redact: options.redact, now: options.now });
+    this.journal =
+      options.journalPath === undefined
+        ? null
+        : new Journal(options.journalPath, { redact: options.redact, now: options.now });
     this.spend = new Spend(options.budgetUsd);
     this.#prices = options.prices;
     this.#fetch = options.fetch;
@@ -120,7 +126,11 @@ export class Bookkeeper {
    * A watcher for every answer about the run's prediction: the first writes the `created` record, later
    * changes of a non-terminal status write `status` records. Never throws.
    */
-  watch(meta: RunMeta): { observe: (prediction: Prediction) => void; seen: () => boolean; settled: () => Promise<void> } {
+  watch(meta: RunMeta): {
+    observe: (prediction: Prediction) => void;
+    seen: () => boolean;
+    settled: () => Promise<void>;
+  } {
     let lastStatus: string | null = null;
     const writes: Promise<void>[] = [];
     const observe = (prediction: Prediction): void => {
@@ -206,7 +216,12 @@ export class Bookkeeper {
         predictionId: prediction.id,
         status: prediction.status,
         outputUrls: outputUrls(prediction.output),
-        error: typeof prediction.error === 'string' ? prediction.error : prediction.error == null ? null : JSON.stringify(prediction.error),
+        error:
+          typeof prediction.error === 'string'
+            ? prediction.error
+            : prediction.error == null
+              ? null
+              : JSON.stringify(prediction.error),
         costUsd,
         dataRemoved: prediction.data_removed === true,
       });
@@ -219,7 +234,11 @@ export class Bookkeeper {
    * produced nothing), the hold is released; when it may still be running, the hold stays (it may yet
    * cost that much) and the journal notes the last status, so `resume()` can finish it.
    */
-  async gaveUp(hold: Reservation | null, prediction: { id: string | null; status: Prediction['status'] | null }, canceledOnServer: boolean): Promise<void> {
+  async gaveUp(
+    hold: Reservation | null,
+    prediction: { id: string | null; status: Prediction['status'] | null },
+    canceledOnServer: boolean,
+  ): Promise<void> {
     if (hold && (prediction.id === null || canceledOnServer)) this.spend.settle(hold, 0);
     else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, hold);
     if (prediction.id !== null) {
@@ -278,7 +297,14 @@ export class Bookkeeper {
       } catch (caught) {
         const error = downloadFailure(caught, predictionId, url);
         if (predictionId !== null) {
-          await this.#append({ event: 'download_failed', predictionId, index, url, errorCode: error.code, error: error.message });
+          await this.#append({
+            event: 'download_failed',
+            predictionId,
+            index,
+            url,
+            errorCode: error.code,
+            error: error.message,
+          });
         }
         return { files, error };
       }
@@ -291,7 +317,9 @@ export class Bookkeeper {
     try {
       await this.journal.append(record);
     } catch (error) {
-      this.#warn(`could not write the journal ${this.journal.path}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#warn(
+        `could not write the journal ${this.journal.path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }
@@ -301,7 +329,10 @@ export function downloadFailure(caught: unknown, predictionId: string | null, ur
   const of = predictionId ? ` of prediction ${predictionId}` : '';
   const details = { predictionId };
   if (!(caught instanceof DownloadError)) {
-    return new NetworkError(`network: could not save the output${of} from ${url}: ${caught instanceof Error ? caught.message : String(caught)}`, details);
+    return new NetworkError(
+      `network: could not save the output${of} from ${url}: ${caught instanceof Error ? caught.message : String(caught)}`,
+      details,
+    );
   }
   const status = caught.status;
   const reason = caught.message.replace(/\.$/, '');

@@ -3,52 +3,52 @@
 // typed ReplicateErrors.
 
 import * as api from './api.js';
+import { type GenerateImagesOptions, generateImages } from './batch.js';
 import { Bookkeeper, type RunMeta } from './bookkeeping.js';
 import type { DownloadProgress, MediaKind } from './downloads.js';
 import {
+  CanceledError,
   ClosedError,
   ConfigurationError,
-  InvalidInputError,
-  PredictionFailedError,
-  CanceledError,
-  ReplicateError,
-  TimeoutError,
   DataRemovedError,
   type ErrorCode,
+  InvalidInputError,
+  PredictionFailedError,
+  ReplicateError,
+  TimeoutError,
 } from './errors.js';
-import { resolveImageInputs, type ImageInput } from './image-inputs.js';
+import { type ImageInput, resolveImageInputs } from './image-inputs.js';
 import {
   DEFAULT_IMAGE_MODEL,
   DEFAULT_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_VIDEO_MODEL,
   DEFAULT_VIDEO_TIMEOUT_MS,
-  VIDEO_INPUT_ADAPTERS,
   outputUrls,
   parseModelRef,
+  VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
 } from './models.js';
-import { Operation, runPrediction, waitForPrediction, type RunOutcome } from './predictions.js';
+import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './predictions.js';
 import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
-import { createRedactor, type Redactor } from './redact.js';
-import { resumeFromJournal, type ResumedPrediction } from './resume.js';
-import { resolveRetry, type RetryOptions } from './retry-policy.js';
-import type { Reservation } from './spend.js';
-import { generateImages, type GenerateImagesOptions } from './batch.js';
+import { printable } from './printable.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { type ResumedPrediction, resumeFromJournal } from './resume.js';
+import { type RetryOptions, resolveRetry } from './retry-policy.js';
+import type { Reservation } from './spend.js';
 import { Transport } from './transport.js';
 import {
   defaultSleep,
   type FetchFn,
+  isPrediction,
+  isTerminalStatus,
   type Logger,
   type Prediction,
   type SleepFn,
   type StatusListener,
   type UploadedFile,
-  isPrediction,
-  isTerminalStatus,
 } from './types.js';
-import { printable } from './printable.js';
 
 /** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
 export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
@@ -139,7 +139,13 @@ export type Downloadable =
   | string
   | readonly string[]
   | Prediction
-  | { predictionId: string | null; imageUrls?: readonly string[]; videoUrl?: string | null; output?: unknown; prediction?: Prediction | null };
+  | {
+      predictionId: string | null;
+      imageUrls?: readonly string[];
+      videoUrl?: string | null;
+      output?: unknown;
+      prediction?: Prediction | null;
+    };
 
 /** The result of {@link ReplicateClient.download}: `if (result.success)` narrows it. */
 export type DownloadResult =
@@ -278,7 +284,15 @@ export type PollStatus = 'succeeded' | 'failed' | 'canceled' | 'aborted' | 'time
  * polling fail (`error` only: 404 for an unknown id, 401, ...); null otherwise.
  */
 export type PollResult =
-  | { status: 'succeeded'; predictionId: string; output: unknown; error: null; errorCode: null; httpStatus: null; prediction: Prediction }
+  | {
+      status: 'succeeded';
+      predictionId: string;
+      output: unknown;
+      error: null;
+      errorCode: null;
+      httpStatus: null;
+      prediction: Prediction;
+    }
   | {
       status: 'failed' | 'canceled' | 'aborted';
       predictionId: string;
@@ -289,9 +303,25 @@ export type PollResult =
       prediction: Prediction;
     }
   /** The deadline passed first; the prediction is left running. */
-  | { status: 'timeout'; predictionId: string; output: null; error: string; errorCode: 'timeout'; httpStatus: null; prediction: Prediction | null }
+  | {
+      status: 'timeout';
+      predictionId: string;
+      output: null;
+      error: string;
+      errorCode: 'timeout';
+      httpStatus: null;
+      prediction: Prediction | null;
+    }
   /** Polling failed (network, auth, unknown id, abort, close): `errorCode` says why. */
-  | { status: 'error'; predictionId: string; output: null; error: string; errorCode: ErrorCode; httpStatus: number | null; prediction: Prediction | null };
+  | {
+      status: 'error';
+      predictionId: string;
+      output: null;
+      error: string;
+      errorCode: ErrorCode;
+      httpStatus: number | null;
+      prediction: Prediction | null;
+    };
 
 /** Lower-layer create options (see {@link api.CreatePredictionOptions}). */
 export type CreatePredictionOptions = api.CreatePredictionOptions;
@@ -311,7 +341,11 @@ function readEnv(): Env {
   try {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
     if (!env) return {};
-    return { REPLICATE_API_KEY: env.REPLICATE_API_KEY, REPLICATE_API_TOKEN: env.REPLICATE_API_TOKEN, REPLICATE_BASE_URL: env.REPLICATE_BASE_URL };
+    return {
+      REPLICATE_API_KEY: env.REPLICATE_API_KEY,
+      REPLICATE_API_TOKEN: env.REPLICATE_API_TOKEN,
+      REPLICATE_BASE_URL: env.REPLICATE_BASE_URL,
+    };
   } catch {
     return {};
   }
@@ -354,7 +388,8 @@ export class ReplicateClient implements AsyncDisposable {
   constructor(options: ReplicateClientOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new ConfigurationError('options must be an object');
     for (const name of ['apiKey', 'baseUrl'] as const) {
-      if (options[name] !== undefined && typeof options[name] !== 'string') throw new ConfigurationError(`${name} must be a string`);
+      if (options[name] !== undefined && typeof options[name] !== 'string')
+        throw new ConfigurationError(`${name} must be a string`);
     }
     const env = readEnv();
     const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.REPLICATE_API_KEY) ?? nonEmpty(env.REPLICATE_API_TOKEN);
@@ -364,7 +399,10 @@ export class ReplicateClient implements AsyncDisposable {
       );
     }
     this.#redact = createRedactor(apiKey);
-    const baseUrl = (nonEmpty(options.baseUrl) ?? nonEmpty(env.REPLICATE_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    const baseUrl = (nonEmpty(options.baseUrl) ?? nonEmpty(env.REPLICATE_BASE_URL) ?? DEFAULT_BASE_URL).replace(
+      /\/+$/,
+      '',
+    );
     let parsed: URL | null = null;
     try {
       parsed = new URL(baseUrl);
@@ -372,7 +410,9 @@ export class ReplicateClient implements AsyncDisposable {
       parsed = null;
     }
     if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-      throw new ConfigurationError(`baseUrl must be an http(s) URL, got ${JSON.stringify(printable(this.#redact(baseUrl)))}`);
+      throw new ConfigurationError(
+        `baseUrl must be an http(s) URL, got ${JSON.stringify(printable(this.#redact(baseUrl)))}`,
+      );
     }
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0) {
@@ -478,22 +518,44 @@ export class ReplicateClient implements AsyncDisposable {
       });
       try {
         const opts = readOptions(options);
-        if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('The prompt is empty: describe the image to generate');
+        if (typeof prompt !== 'string' || prompt.trim() === '')
+          throw new InvalidInputError('The prompt is empty: describe the image to generate');
         const input = { ...checkInput(opts.input), prompt };
         const downloadDir = checkDownload(opts.download);
         const started = this.#begin(opts, DEFAULT_TIMEOUT_MS);
         const model = opts.model ?? DEFAULT_IMAGE_MODEL;
         const asked: unknown = (input as Record<string, unknown>).num_outputs;
         const numOutputs = typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : 1;
-        const hold = this.#books.reserve(model, numOutputs, `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`);
+        const hold = this.#books.reserve(
+          model,
+          numOutputs,
+          `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`,
+        );
         const meta: RunMeta = { requestId: null, model, input, kind: 'image', downloadDir, durationSeconds: null };
         const { outcome, costUsd } = await this.#run(model, input, started, opts.keepRunning, meta, hold);
         const prediction = finished(outcome);
         const imageUrls = outputUrls(prediction.output);
         const [imageUrl] = imageUrls;
         if (imageUrl === undefined) throw noOutput(prediction, 'image URLs');
-        const files = await this.#save(prediction, imageUrls, downloadDir, 'image', started.operation, outcome, progressListener(opts.download));
-        return { success: true, imageUrl, imageUrls, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
+        const files = await this.#save(
+          prediction,
+          imageUrls,
+          downloadDir,
+          'image',
+          started.operation,
+          outcome,
+          progressListener(opts.download),
+        );
+        return {
+          success: true,
+          imageUrl,
+          imageUrls,
+          predictionId: prediction.id,
+          error: null,
+          prediction,
+          costUsd,
+          ...files,
+        };
       } catch (error) {
         return fail(asReplicateError(error), outcomeOf(error));
       }
@@ -508,7 +570,11 @@ export class ReplicateClient implements AsyncDisposable {
    * @throws InvalidInputError (as a rejection) when `prompts` is not an array or `concurrency` is not a whole number ≥ 1.
    */
   generateImages(prompts: readonly string[], options: GenerateImagesOptions = {}): Promise<ImageResult[]> {
-    return generateImages({ generateImage: (prompt, perPrompt) => this.generateImage(prompt, perPrompt), now: this.#now }, prompts, options);
+    return generateImages(
+      { generateImage: (prompt, perPrompt) => this.generateImage(prompt, perPrompt), now: this.#now },
+      prompts,
+      options,
+    );
   }
 
   /**
@@ -529,12 +595,15 @@ export class ReplicateClient implements AsyncDisposable {
         const options = readOptions(videoOptions);
         if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
         if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-          throw new InvalidInputError(`durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`);
+          throw new InvalidInputError(
+            `durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`,
+          );
         }
         if (options.fps !== undefined && (!Number.isFinite(options.fps) || options.fps <= 0)) {
           throw new InvalidInputError(`fps must be a positive number, got ${printable(options.fps)}`);
         }
-        if (options.prompt !== undefined && typeof options.prompt !== 'string') throw new InvalidInputError('prompt must be a string');
+        if (options.prompt !== undefined && typeof options.prompt !== 'string')
+          throw new InvalidInputError('prompt must be a string');
         const model = options.model ?? DEFAULT_VIDEO_MODEL;
         const adapter = this.#videoAdapters[parseModelRef(model)?.model ?? model];
         if (!adapter) {
@@ -572,10 +641,29 @@ export class ReplicateClient implements AsyncDisposable {
         hold = null;
         const { outcome, costUsd } = run;
         const prediction = finished(outcome);
-        const videoUrl = adapter.videoUrl ? adapter.videoUrl(prediction.output) : (outputUrls(prediction.output)[0] ?? null);
+        const videoUrl = adapter.videoUrl
+          ? adapter.videoUrl(prediction.output)
+          : (outputUrls(prediction.output)[0] ?? null);
         if (!videoUrl) throw noOutput(prediction, 'video URL');
-        const files = await this.#save(prediction, [videoUrl], downloadDir, 'video', operation, outcome, progressListener(options.download));
-        return { success: true, videoUrl, durationSeconds, predictionId: prediction.id, error: null, prediction, costUsd, ...files };
+        const files = await this.#save(
+          prediction,
+          [videoUrl],
+          downloadDir,
+          'video',
+          operation,
+          outcome,
+          progressListener(options.download),
+        );
+        return {
+          success: true,
+          videoUrl,
+          durationSeconds,
+          predictionId: prediction.id,
+          error: null,
+          prediction,
+          costUsd,
+          ...files,
+        };
       } catch (error) {
         // A failure before the run (an upload, say) releases the hold: nothing was created.
         if (hold) this.#books.spend.settle(hold, 0);
@@ -609,7 +697,12 @@ export class ReplicateClient implements AsyncDisposable {
           case 'succeeded':
             return { ...base, status: 'succeeded', error: null, errorCode: null };
           case 'failed':
-            return { ...base, status: 'failed', error: this.#redact(failedMessage(last)), errorCode: 'prediction_failed' };
+            return {
+              ...base,
+              status: 'failed',
+              error: this.#redact(failedMessage(last)),
+              errorCode: 'prediction_failed',
+            };
           case 'canceled':
             return { ...base, status: 'canceled', error: `Prediction ${last.id} was canceled`, errorCode: 'canceled' };
           default:
@@ -620,9 +713,25 @@ export class ReplicateClient implements AsyncDisposable {
         const id = typeof predictionId === 'string' ? predictionId : printable(predictionId);
         const message = this.#redact(error.message);
         if (error.code === 'timeout' && error.status === null) {
-          return { status: 'timeout', predictionId: this.#redact(id), output: null, error: message, errorCode: 'timeout', httpStatus: null, prediction: last };
+          return {
+            status: 'timeout',
+            predictionId: this.#redact(id),
+            output: null,
+            error: message,
+            errorCode: 'timeout',
+            httpStatus: null,
+            prediction: last,
+          };
         }
-        return { status: 'error', predictionId: this.#redact(id), output: null, error: message, errorCode: error.code, httpStatus: error.status, prediction: last };
+        return {
+          status: 'error',
+          predictionId: this.#redact(id),
+          output: null,
+          error: message,
+          errorCode: error.code,
+          httpStatus: error.status,
+          prediction: last,
+        };
       }
     });
   }
@@ -653,14 +762,31 @@ export class ReplicateClient implements AsyncDisposable {
         }
         const signal = opts.signal ? AbortSignal.any([opts.signal, this.#close.signal]) : this.#close.signal;
         const onProgress = progressListener(opts);
-        const saved = await this.#books.save(predictionId, found.urls, { dir, expect: found.expect, signal, ...(onProgress ? { onProgress } : {}) });
+        const saved = await this.#books.save(predictionId, found.urls, {
+          dir,
+          expect: found.expect,
+          signal,
+          ...(onProgress ? { onProgress } : {}),
+        });
         if (saved.error) {
-          return { success: false, predictionId, files: saved.files, error: this.#redact(saved.error.message), errorCode: saved.error.code };
+          return {
+            success: false,
+            predictionId,
+            files: saved.files,
+            error: this.#redact(saved.error.message),
+            errorCode: saved.error.code,
+          };
         }
         return { success: true, predictionId, files: saved.files, error: null, errorCode: null };
       } catch (caught) {
         const error = asReplicateError(caught);
-        return { success: false, predictionId: error.predictionId ?? predictionId, files: [], error: this.#redact(error.message), errorCode: error.code };
+        return {
+          success: false,
+          predictionId: error.predictionId ?? predictionId,
+          files: [],
+          error: this.#redact(error.message),
+          errorCode: error.code,
+        };
       }
     });
   }
@@ -678,10 +804,14 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#track(async () => {
       const opts = readOptions(options);
       const journal = this.#books.journal;
-      if (!journal) throw new ConfigurationError('resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })');
+      if (!journal)
+        throw new ConfigurationError(
+          'resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })',
+        );
       if (this.closed) throw new ClosedError('The client is closed');
       const concurrency = opts.concurrency ?? 8;
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency must be a whole number of at least 1');
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new InvalidInputError('concurrency must be a whole number of at least 1');
       const signal = opts.signal;
       const waitOptions: WaitOptions = {
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
@@ -695,7 +825,10 @@ export class ReplicateClient implements AsyncDisposable {
         concurrency,
         onResult: opts.onResult,
         wait: async (predictionId, kind) => {
-          const { operation, intervalMs } = this.#begin(waitOptions, kind === 'video' ? DEFAULT_VIDEO_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
+          const { operation, intervalMs } = this.#begin(
+            waitOptions,
+            kind === 'video' ? DEFAULT_VIDEO_TIMEOUT_MS : DEFAULT_TIMEOUT_MS,
+          );
           operation.predictionId = predictionId;
           const first = await api.getPrediction(this.#transport, predictionId, {
             signal,
@@ -707,7 +840,11 @@ export class ReplicateClient implements AsyncDisposable {
         listCreatedSince: async (sinceMs: number) => {
           const found: Prediction[] = [];
           const deadline = this.#now() + DEFAULT_CALL_TIMEOUT_MS;
-          for await (const page of api.listPredictions(this.#transport, { createdAfter: new Date(sinceMs), signal, deadline })) {
+          for await (const page of api.listPredictions(this.#transport, {
+            createdAfter: new Date(sinceMs),
+            signal,
+            deadline,
+          })) {
             found.push(...page);
           }
           return found;
@@ -721,7 +858,11 @@ export class ReplicateClient implements AsyncDisposable {
    * micro-dollar (`estimateCost(10, 30) === 3.03`), from the client's price table.
    * @throws RangeError for negative or fractional image counts, negative durations, NaN, or a model without a price.
    */
-  estimateCost(numImages: number, videoDurationSeconds = 0, options: { imageModel?: string; videoModel?: string } = {}): number {
+  estimateCost(
+    numImages: number,
+    videoDurationSeconds = 0,
+    options: { imageModel?: string; videoModel?: string } = {},
+  ): number {
     return estimateCost(numImages, videoDurationSeconds, { ...options, prices: this.#prices });
   }
 
@@ -748,7 +889,8 @@ export class ReplicateClient implements AsyncDisposable {
             ledger: this.#ledger,
           });
         } catch (error) {
-          if (meta?.requestId && error instanceof ReplicateError && !error.ambiguous) await this.#books.notCreated(meta.requestId);
+          if (meta?.requestId && error instanceof ReplicateError && !error.ambiguous)
+            await this.#books.notCreated(meta.requestId);
           throw error;
         }
         if (meta) await this.#books.created(meta, prediction);
@@ -814,7 +956,8 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#track(() =>
       this.#rethrow(() => {
         const opts = readOptions(options);
-        if (!(content instanceof Blob) && !(content instanceof Uint8Array)) throw new InvalidInputError('content must be a Blob or a Uint8Array');
+        if (!(content instanceof Blob) && !(content instanceof Uint8Array))
+          throw new InvalidInputError('content must be a Blob or a Uint8Array');
         const blob = content instanceof Blob ? content : new Blob([Uint8Array.from(content)]);
         return api.uploadFile(this.#transport, blob, {
           filename: opts.filename ?? 'upload.bin',
@@ -942,7 +1085,12 @@ export class ReplicateClient implements AsyncDisposable {
   ): Promise<{ files?: string[] }> {
     if (dir === null) return {};
     const signal = operation.signal ? AbortSignal.any([operation.signal, this.#close.signal]) : this.#close.signal;
-    const saved = await this.#books.save(prediction.id, urls, { dir, expect, signal, ...(onProgress ? { onProgress } : {}) });
+    const saved = await this.#books.save(prediction.id, urls, {
+      dir,
+      expect,
+      signal,
+      ...(onProgress ? { onProgress } : {}),
+    });
     if (saved.error) throw new OutcomeError(saved.error, outcome);
     return { files: saved.files };
   }
@@ -1046,7 +1194,8 @@ function readOptions<T extends object>(value: T | null | undefined): T {
   if (value === undefined || value === null) return {} as T;
   if (!isObject(value)) throw new InvalidInputError('options must be an object');
   const { signal } = value as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidInputError('signal must be an AbortSignal');
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new InvalidInputError('signal must be an AbortSignal');
   return value;
 }
 
@@ -1082,7 +1231,8 @@ function checkInterval(value: number | undefined): number {
 function checkDownload(download: unknown): string | null {
   if (download === undefined || download === null) return null;
   const dir = isObject(download) ? download.dir : undefined;
-  if (typeof dir !== 'string' || dir.trim() === '') throw new InvalidInputError('download must be { dir: "path/to/directory" }');
+  if (typeof dir !== 'string' || dir.trim() === '')
+    throw new InvalidInputError('download must be { dir: "path/to/directory" }');
   progressListener(download);
   return dir;
 }
@@ -1102,7 +1252,12 @@ function progressListener(download: unknown): ((progress: DownloadProgress) => v
 }
 
 /** The URLs, prediction id and media kind of something to download. */
-function downloadTargets(target: Downloadable): { predictionId: string | null; urls: string[]; expect: MediaKind; dataRemoved: boolean } {
+function downloadTargets(target: Downloadable): {
+  predictionId: string | null;
+  urls: string[];
+  expect: MediaKind;
+  dataRemoved: boolean;
+} {
   if (typeof target === 'string') return { predictionId: null, urls: [target], expect: 'media', dataRemoved: false };
   if (Array.isArray(target)) {
     if (!target.every((u) => typeof u === 'string')) throw new InvalidInputError('download takes URLs as strings');
@@ -1110,18 +1265,29 @@ function downloadTargets(target: Downloadable): { predictionId: string | null; u
   }
   if (!isObject(target)) throw new InvalidInputError('download takes a result, a prediction, a URL or a list of URLs');
   if (isPrediction(target) && !('predictionId' in target)) {
-    return { predictionId: target.id, urls: outputUrls(target.output), expect: 'media', dataRemoved: target.data_removed === true };
+    return {
+      predictionId: target.id,
+      urls: outputUrls(target.output),
+      expect: 'media',
+      dataRemoved: target.data_removed === true,
+    };
   }
-  const result = target as Exclude<Downloadable, string | readonly string[] | Prediction> & { success?: unknown; errorCode?: unknown };
+  const result = target as Exclude<Downloadable, string | readonly string[] | Prediction> & {
+    success?: unknown;
+    errorCode?: unknown;
+  };
   const predictionId = typeof result.predictionId === 'string' ? result.predictionId : null;
   const dataRemoved = result.prediction?.data_removed === true;
   if (result.success === false) {
-    throw new InvalidInputError(`Nothing to download: the generation failed (${String(result.errorCode)})`, { predictionId });
+    throw new InvalidInputError(`Nothing to download: the generation failed (${String(result.errorCode)})`, {
+      predictionId,
+    });
   }
   if (Array.isArray(result.imageUrls) && result.imageUrls.length > 0) {
     return { predictionId, urls: [...result.imageUrls], expect: 'image', dataRemoved };
   }
-  if (typeof result.videoUrl === 'string') return { predictionId, urls: [result.videoUrl], expect: 'video', dataRemoved };
+  if (typeof result.videoUrl === 'string')
+    return { predictionId, urls: [result.videoUrl], expect: 'video', dataRemoved };
   const urls = outputUrls(result.output ?? result.prediction?.output);
   return { predictionId, urls, expect: 'media', dataRemoved };
 }
@@ -1130,7 +1296,9 @@ function downloadTargets(target: Downloadable): { predictionId: string | null; u
 function lowerLayerMeta(options: CreatePredictionOptions): RunMeta | null {
   if (!isObject(options.input)) return null;
   const target = Object.fromEntries(
-    (['model', 'version', 'deployment'] as const).filter((k) => typeof options[k] === 'string').map((k) => [k, options[k] as string]),
+    (['model', 'version', 'deployment'] as const)
+      .filter((k) => typeof options[k] === 'string')
+      .map((k) => [k, options[k] as string]),
   );
   const model = options.model ?? options.deployment ?? options.version;
   if (model === undefined) return null;
@@ -1147,6 +1315,14 @@ function lowerLayerMeta(options: CreatePredictionOptions): RunMeta | null {
 
 /** A stand-in for a prediction known only by id (found while canceling after a lost create). */
 function placeholderPrediction(id: string, model: string, input: Record<string, unknown>, nowMs: number): Prediction {
-  return { id, model: parseModelRef(model)?.model ?? model, version: '', input, output: null, error: null, status: 'starting', created_at: new Date(nowMs).toISOString() };
+  return {
+    id,
+    model: parseModelRef(model)?.model ?? model,
+    version: '',
+    input,
+    output: null,
+    error: null,
+    status: 'starting',
+    created_at: new Date(nowMs).toISOString(),
+  };
 }
-

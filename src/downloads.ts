@@ -163,8 +163,7 @@ const RETRIED_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
  */
 export function sniffMediaType(head: Uint8Array): string | null {
   const at = (i: number): number => head[i] ?? -1;
-  const ascii = (from: number, text: string): boolean =>
-    [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
+  const ascii = (from: number, text: string): boolean => [...text].every((ch, i) => at(from + i) === ch.charCodeAt(0));
   if (at(0) === 0x89 && ascii(1, 'PNG')) return 'image/png';
   if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'image/jpeg';
   if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
@@ -281,10 +280,16 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const sleep = options.sleep ?? defaultSleep;
   const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
   if (typeof url !== 'string') {
-    throw new DownloadError(`Cannot download ${quoted(url)}: the URL must be a string.`, { code: 'invalid_input', url: '' });
+    throw new DownloadError(`Cannot download ${quoted(url)}: the URL must be a string.`, {
+      code: 'invalid_input',
+      url: '',
+    });
   }
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${quoted(maxBytes)}.`, { code: 'invalid_input', url });
+    throw new DownloadError(`maxBytes must be a positive number of bytes, got ${quoted(maxBytes)}.`, {
+      code: 'invalid_input',
+      url,
+    });
   }
 
   let parsed: URL;
@@ -344,9 +349,15 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
         const failure =
           error instanceof AttemptFailure
             ? error
-            : new AttemptFailure(`Network error while downloading ${url}: ${errorMessage(error)}.`, 'network', true, null, {
-                cause: error,
-              });
+            : new AttemptFailure(
+                `Network error while downloading ${url}: ${errorMessage(error)}.`,
+                'network',
+                true,
+                null,
+                {
+                  cause: error,
+                },
+              );
         const delayMs = delaysMs[attempt - 1];
         if (!failure.retryable || delayMs === undefined) {
           throw new DownloadError(failure.message, {
@@ -376,7 +387,12 @@ function quoted(value: unknown): string {
 
 function throwIfAborted(signal: AbortSignal | undefined, url: string, attempts: number): void {
   if (signal?.aborted) {
-    throw new DownloadError(`Download of ${url} was canceled.`, { code: 'canceled', url, attempts, cause: signal.reason });
+    throw new DownloadError(`Download of ${url} was canceled.`, {
+      code: 'canceled',
+      url,
+      attempts,
+      cause: signal.reason,
+    });
   }
 }
 
@@ -432,8 +448,17 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
       }
       if (next === null || hop >= MAX_REDIRECTS || !redirectAllowed(url, next)) {
         const why =
-          next === null ? 'without a usable Location' : hop >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} times` : `to ${next.protocol}//${next.host} (only https is followed)`;
-        throw new AttemptFailure(`The file host redirected ${url} ${why}; nothing was saved.`, 'redirect_refused', false, status);
+          next === null
+            ? 'without a usable Location'
+            : hop >= MAX_REDIRECTS
+              ? `more than ${MAX_REDIRECTS} times`
+              : `to ${next.protocol}//${next.host} (only https is followed)`;
+        throw new AttemptFailure(
+          `The file host redirected ${url} ${why}; nothing was saved.`,
+          'redirect_refused',
+          false,
+          status,
+        );
       }
       current = next.href;
     }
@@ -474,11 +499,17 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
 
   if (totalBytes !== null && totalBytes > input.maxBytes) {
     await response.body?.cancel().catch(() => undefined);
-    throw new AttemptFailure(`The file at ${url} is ${totalBytes} bytes, more than the ${input.maxBytes} allowed; nothing was saved.`, 'too_large', false, response.status);
+    throw new AttemptFailure(
+      `The file at ${url} is ${totalBytes} bytes, more than the ${input.maxBytes} allowed; nothing was saved.`,
+      'too_large',
+      false,
+      response.status,
+    );
   }
 
   const declaredIsMedia = kindAccepts(expect, declaredType);
-  const declaredIsGeneric = declaredType === '' || declaredType === 'application/octet-stream' || declaredType === 'binary/octet-stream';
+  const declaredIsGeneric =
+    declaredType === '' || declaredType === 'application/octet-stream' || declaredType === 'binary/octet-stream';
   if (!declaredIsMedia && !declaredIsGeneric) {
     await response.body?.cancel().catch(() => undefined);
     throw new AttemptFailure(
@@ -527,7 +558,11 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
           chunk = await reader.read();
         } catch (error) {
           if (timeout.aborted && !input.signal?.aborted) {
-            throw new AttemptFailure(`Downloading ${url} timed out after ${input.attemptTimeoutMs} ms.`, 'timeout', true);
+            throw new AttemptFailure(
+              `Downloading ${url} timed out after ${input.attemptTimeoutMs} ms.`,
+              'timeout',
+              true,
+            );
           }
           if (totalBytes !== null && received < totalBytes) {
             throw new AttemptFailure(
@@ -551,7 +586,12 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
         received += value.byteLength;
         if (received > input.maxBytes) {
           await reader.cancel().catch(() => undefined);
-          throw new AttemptFailure(`The file at ${url} is larger than the ${input.maxBytes} bytes allowed; nothing was saved.`, 'too_large', false, response.status);
+          throw new AttemptFailure(
+            `The file at ${url} is larger than the ${input.maxBytes} bytes allowed; nothing was saved.`,
+            'too_large',
+            false,
+            response.status,
+          );
         }
         if (!checkedHead) {
           pendingHead.push(value);
@@ -609,7 +649,11 @@ async function attemptDownload(input: AttemptInput): Promise<{ contentType: stri
  * marker (within its last KB: some writers pad), GIF with its trailer, WebP's RIFF size covers the file,
  * and MP4/QuickTime top-level boxes add up to the file's length. Other types are taken as whole.
  */
-async function isWhole(handle: import('node:fs/promises').FileHandle, contentType: string, size: number): Promise<boolean> {
+async function isWhole(
+  handle: import('node:fs/promises').FileHandle,
+  contentType: string,
+  size: number,
+): Promise<boolean> {
   const read = async (position: number, length: number): Promise<Uint8Array> => {
     const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
     if (buffer.length > 0) await handle.read(buffer, 0, buffer.length, position);
@@ -618,7 +662,10 @@ async function isWhole(handle: import('node:fs/promises').FileHandle, contentTyp
   switch (contentType) {
     case 'image/png': {
       const tail = await read(Math.max(0, size - 12), 12);
-      return tail.length === 12 && [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82].every((b, i) => tail[i] === b);
+      return (
+        tail.length === 12 &&
+        [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82].every((b, i) => tail[i] === b)
+      );
     }
     case 'image/jpeg':
     case 'image/jpg': {

@@ -30,7 +30,11 @@ export interface GalleryOptions {
  * Writes `dir/index.html` for these entries (replacing it atomically: a temporary file, then a rename)
  * and resolves to its path.
  */
-export async function writeGallery(dir: string, entries: readonly GalleryEntry[], options: GalleryOptions = {}): Promise<string> {
+export async function writeGallery(
+  dir: string,
+  entries: readonly GalleryEntry[],
+  options: GalleryOptions = {},
+): Promise<string> {
   const { mkdir, writeFile, rename, rm } = await import('node:fs/promises');
   const path = await import('node:path');
   await mkdir(dir, { recursive: true });
@@ -53,9 +57,16 @@ export async function writeGallery(dir: string, entries: readonly GalleryEntry[]
 }
 
 /** The page for these entries; `href` turns a file path into the relative URL the page uses. */
-export function renderGallery(entries: readonly GalleryEntry[], href: (file: string) => string, options: GalleryOptions = {}): string {
+export function renderGallery(
+  entries: readonly GalleryEntry[],
+  href: (file: string) => string,
+  options: GalleryOptions = {},
+): string {
   const title = options.title ?? 'Batch gallery';
-  const generatedAt = (options.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const generatedAt = (options.generatedAt ?? new Date())
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   let images = 0;
   let failed = 0;
   let costMicros = 0;
@@ -116,7 +127,11 @@ function card(entry: GalleryEntry, href: (file: string) => string): string {
   const prompt = escapeHtml(entry.prompt);
   const images =
     entry.files.length > 0
-      ? entry.files.map((file) => `<a href="${escapeHtml(href(file))}"><img src="${escapeHtml(href(file))}" alt="${prompt}"></a>`).join('')
+      ? entry.files
+          .map(
+            (file) => `<a href="${escapeHtml(href(file))}"><img src="${escapeHtml(href(file))}" alt="${prompt}"></a>`,
+          )
+          .join('')
       : `<div class="missing">${escapeHtml(entry.error ?? 'no image saved')}</div>`;
   const id = entry.predictionId === null ? 'no prediction' : escapeHtml(entry.predictionId);
   const cost = entry.costUsd === null ? '—' : usd(entry.costUsd);

@@ -86,7 +86,12 @@ export function sniffImageType(bytes: Uint8Array): string {
 }
 
 function extensionOf(type: string): string {
-  const map: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif' };
+  const map: Record<string, string> = {
+    'image/png': 'png',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'image/gif': 'gif',
+  };
   return map[type] ?? 'bin';
 }
 

@@ -3,126 +3,135 @@
 /** The package version. */
 export const VERSION = '0.1.0';
 
+export type { PredictionTarget } from './api.js';
+export { type BatchProgress, DEFAULT_BATCH_CONCURRENCY, type GenerateImagesOptions } from './batch.js';
 export {
-  ReplicateClient,
+  type CreatePredictionOptions,
   DEFAULT_BASE_URL,
-  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_CALL_TIMEOUT_MS,
-  type ReplicateClientOptions,
-  type WaitOptions,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type Downloadable,
+  type DownloadCallOptions,
+  type DownloadResult,
+  type DownloadTo,
   type GenerateImageOptions,
   type GenerateVideoOptions,
-  type PollOptions,
+  type ImageFailure,
   type ImageResult,
   type ImageSuccess,
-  type ImageFailure,
-  type VideoResult,
-  type VideoSuccess,
-  type VideoFailure,
+  type ListPredictionsOptions,
+  type PollOptions,
   type PollResult,
   type PollStatus,
-  type CreatePredictionOptions,
+  ReplicateClient,
+  type ReplicateClientOptions,
   type RequestOptions,
-  type ListPredictionsOptions,
-  type DownloadTo,
-  type DownloadCallOptions,
-  type Downloadable,
-  type DownloadResult,
   type ResumeOptions,
+  type VideoFailure,
+  type VideoResult,
+  type VideoSuccess,
+  type WaitOptions,
 } from './client.js';
-export type { PredictionTarget } from './api.js';
 export {
-  ReplicateError,
-  ConfigurationError,
-  InvalidInputError,
+  DownloadError,
+  type DownloadErrorCode,
+  type DownloadedFile,
+  type DownloadOptions,
+  type DownloadProgress,
+  downloadOutput,
+  type MediaKind,
+} from './downloads.js';
+export {
   AuthenticationError,
-  TimeoutError,
-  NetworkError,
-  RateLimitError,
-  HttpError,
-  PredictionFailedError,
+  BudgetExceededError,
   CanceledError,
   ClosedError,
+  ConfigurationError,
   DataRemovedError,
-  BudgetExceededError,
-  JournalError,
   ERROR_CODES,
   type ErrorCode,
+  HttpError,
+  InvalidInputError,
+  JournalError,
+  NetworkError,
+  PredictionFailedError,
+  RateLimitError,
+  ReplicateError,
   type ReplicateErrorDetails,
+  TimeoutError,
 } from './errors.js';
+export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';
+export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
 export {
-  estimateCost,
-  DEFAULT_PRICES,
-  type Price,
-  type PriceTable,
-  type EstimateCostOptions,
-} from './pricing.js';
+  type CreatedRecord,
+  type DownloadFailedRecord,
+  type FileRecord,
+  type FinishedRecord,
+  foldJournal,
+  type IntentRecord,
+  JOURNAL_VERSION,
+  type JournalContents,
+  type JournalEntry,
+  type JournalKind,
+  type JournalRecord,
+  type JournalState,
+  type JournalTotals,
+  journalTotals,
+  type NotCreatedRecord,
+  needsResume,
+  parseJournal,
+  readJournal,
+  type StatusRecord,
+} from './journal.js';
 export {
   DEFAULT_IMAGE_MODEL,
-  DEFAULT_VIDEO_MODEL,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_VIDEO_TIMEOUT_MS,
   DEFAULT_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_VIDEO_TIMEOUT_MS,
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
   type VideoRequest,
 } from './models.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export {
+  DEFAULT_PRICES,
+  type EstimateCostOptions,
+  estimateCost,
+  type Price,
+  type PriceTable,
+} from './pricing.js';
 export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limiter.js';
-export { DEFAULT_BATCH_CONCURRENCY, type BatchProgress, type GenerateImagesOptions } from './batch.js';
-export { writeGallery, type GalleryEntry, type GalleryOptions } from './gallery.js';
-export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
 export { REDACTED } from './redact.js';
-export {
-  readJournal,
-  parseJournal,
-  foldJournal,
-  journalTotals,
-  needsResume,
-  JOURNAL_VERSION,
-  type JournalRecord,
-  type JournalKind,
-  type JournalContents,
-  type JournalEntry,
-  type JournalState,
-  type JournalTotals,
-  type IntentRecord,
-  type CreatedRecord,
-  type StatusRecord,
-  type FinishedRecord,
-  type FileRecord,
-  type DownloadFailedRecord,
-  type NotCreatedRecord,
-} from './journal.js';
 export type { ResumedPrediction } from './resume.js';
-export {
-  downloadOutput,
-  DownloadError,
-  type DownloadErrorCode,
-  type DownloadOptions,
-  type DownloadProgress,
-  type DownloadedFile,
-  type MediaKind,
-} from './downloads.js';
-export { isTerminalStatus } from './types.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 export type {
+  FetchFn,
+  Logger,
   Prediction,
-  PredictionStatus,
-  TerminalStatus,
   PredictionPage,
+  PredictionStatus,
+  SleepFn,
+  StatusListener,
+  StatusUpdate,
+  TerminalStatus,
   UploadedFile,
   WebhookEventType,
-  Logger,
-  SleepFn,
-  FetchFn,
-  StatusUpdate,
-  StatusListener,
 } from './types.js';
+export { isTerminalStatus } from './types.js';
 export {
-  verifyWebhook,
+  createNodeWebhookHandler,
+  createWebhookHandler,
+  DEFAULT_WEBHOOK_IDS_REMEMBERED,
+  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+  type NodeWebhookRequest,
+  type NodeWebhookResponse,
+  type WebhookDelivery,
+  type WebhookHandlerOptions,
+} from './webhook-handler.js';
+export {
   type VerifyWebhookOptions,
-  type WebhookVerification,
+  verifyWebhook,
   type WebhookFailureReason,
   type WebhookHeaders,
+  type WebhookVerification,
 } from './webhooks.js';
-export { createWebhookHandler, createNodeWebhookHandler, DEFAULT_WEBHOOK_IDS_REMEMBERED, DEFAULT_WEBHOOK_MAX_BODY_BYTES, type WebhookHandlerOptions, type WebhookDelivery, type NodeWebhookRequest, type NodeWebhookResponse } from './webhook-handler.js';

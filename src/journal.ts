@@ -119,7 +119,11 @@ export type JournalRecord =
   | NotCreatedRecord;
 
 /** A record as given to {@link Journal.append}: `v` and `at` are filled in. */
-export type NewJournalRecord = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'v' | 'at'> : never) : never;
+export type NewJournalRecord = JournalRecord extends infer R
+  ? R extends JournalRecord
+    ? Omit<R, 'v' | 'at'>
+    : never
+  : never;
 
 type Fs = typeof import('node:fs/promises');
 type FileHandle = import('node:fs/promises').FileHandle;
@@ -261,7 +265,9 @@ function isRecord(value: unknown): value is JournalRecord {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   if (typeof v.event !== 'string' || !EVENTS.has(v.event)) return false;
-  return v.event === 'intent' || v.event === 'not_created' ? typeof v.requestId === 'string' : typeof v.predictionId === 'string';
+  return v.event === 'intent' || v.event === 'not_created'
+    ? typeof v.requestId === 'string'
+    : typeof v.predictionId === 'string';
 }
 
 /** Everything the journal says about one prediction, folded from its records. */
@@ -296,9 +302,21 @@ export interface JournalState {
 
 /** What a prediction's entry starts from: what is known of it, and nothing finished, saved or failed yet. */
 export function newJournalEntry(
-  known: Omit<JournalEntry, 'finished' | 'outputUrls' | 'error' | 'costUsd' | 'dataRemoved' | 'files' | 'downloadFailures'>,
+  known: Omit<
+    JournalEntry,
+    'finished' | 'outputUrls' | 'error' | 'costUsd' | 'dataRemoved' | 'files' | 'downloadFailures'
+  >,
 ): JournalEntry {
-  return { ...known, finished: false, outputUrls: [], error: null, costUsd: null, dataRemoved: false, files: [], downloadFailures: [] };
+  return {
+    ...known,
+    finished: false,
+    outputUrls: [],
+    error: null,
+    costUsd: null,
+    dataRemoved: false,
+    files: [],
+    downloadFailures: [],
+  };
 }
 
 /** Folds records into per-prediction entries, in order of creation. Later records win. */
@@ -365,7 +383,9 @@ export function foldJournal(records: readonly JournalRecord[]): JournalState {
       }
       case 'file': {
         const entry = entryFor(record.predictionId);
-        entry.files = [...entry.files.filter((f) => f.index !== record.index), record].sort((a, b) => a.index - b.index);
+        entry.files = [...entry.files.filter((f) => f.index !== record.index), record].sort(
+          (a, b) => a.index - b.index,
+        );
         entry.downloadFailures = entry.downloadFailures.filter((f) => f.index !== record.index);
         break;
       }
@@ -398,7 +418,15 @@ export interface JournalTotals {
 /** Adds a journal's entries up. Costs are summed in micro-dollars, so the total is exact. */
 export function journalTotals(entries: readonly JournalEntry[]): JournalTotals {
   let micros = 0;
-  const totals: JournalTotals = { predictions: entries.length, succeeded: 0, failed: 0, unfinished: 0, files: 0, bytes: 0, costUsd: 0 };
+  const totals: JournalTotals = {
+    predictions: entries.length,
+    succeeded: 0,
+    failed: 0,
+    unfinished: 0,
+    files: 0,
+    bytes: 0,
+    costUsd: 0,
+  };
   for (const entry of entries) {
     if (!entry.finished) totals.unfinished++;
     else if (entry.status === 'succeeded') totals.succeeded++;

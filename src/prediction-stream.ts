@@ -33,7 +33,10 @@ export async function waitForStreamDone(transport: Transport, url: string, signa
       empty = received ? 0 : empty + 1;
     } catch (error) {
       if (!signal.aborted) {
-        transport.log('debug', `the prediction stream failed (${error instanceof Error ? error.message : String(error)}); polling continues`);
+        transport.log(
+          'debug',
+          `the prediction stream failed (${error instanceof Error ? error.message : String(error)}); polling continues`,
+        );
       }
       return false;
     }

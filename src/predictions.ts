@@ -111,7 +111,9 @@ export async function waitForPrediction(
       const remainingMs = operation.remainingMs();
       if (remainingMs <= 0) throw timeoutError(current, operation);
       const signals = [operation.signal, wake?.signal].filter((s): s is AbortSignal => s !== undefined);
-      await transport.wait(Math.min(intervalMs, remainingMs), { signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] });
+      await transport.wait(Math.min(intervalMs, remainingMs), {
+        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+      });
       // The stream's `done` is used once: should the GET still say running, polling goes on as usual.
       if (wake?.signal.aborted) wake = null;
       if (operation.remainingMs() <= 0 && !operation.signal?.aborted) throw timeoutError(current, operation);
@@ -161,7 +163,11 @@ export interface RunRequest {
  * polls it to a terminal status, and on giving up cancels it unless told to keep it running.
  * Never throws for operational failures.
  */
-export async function runPrediction(transport: Transport, request: RunRequest, operation: Operation): Promise<RunOutcome> {
+export async function runPrediction(
+  transport: Transport,
+  request: RunRequest,
+  operation: Operation,
+): Promise<RunOutcome> {
   let prediction: Prediction | null = null;
   try {
     operation.report();
@@ -185,7 +191,9 @@ export async function runPrediction(transport: Transport, request: RunRequest, o
       },
     );
     operation.observe(prediction);
-    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, { useStream: request.useStream });
+    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
+      useStream: request.useStream,
+    });
     return { kind: 'finished', prediction };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
@@ -244,7 +252,10 @@ async function cancelAfterGivingUp(
     const canceled = await cancelPrediction(transport, id, cleanup);
     return canceled.status === 'canceled' || !isTerminalStatus(canceled.status);
   } catch (cancelError) {
-    transport.log('warn', `could not cancel the prediction after giving up: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`);
+    transport.log(
+      'warn',
+      `could not cancel the prediction after giving up: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`,
+    );
     return false;
   }
 }

@@ -38,7 +38,6 @@ export interface EstimateCostOptions {
 
 const MICROS_PER_USD = 1_000_000;
 
-
 /** A price in whole micro-dollars (prices are given in dollars with at most 6 decimals). */
 function toMicros(usd: number): number {
   return Math.round(usd * MICROS_PER_USD);
@@ -82,12 +81,15 @@ export function estimateCost(numImages: number, videoDurationSeconds = 0, option
     throw new RangeError(`numImages must be a non-negative whole number, got ${printable(numImages, 40)}`);
   }
   if (typeof videoDurationSeconds !== 'number' || !Number.isFinite(videoDurationSeconds) || videoDurationSeconds < 0) {
-    throw new RangeError(`videoDurationSeconds must be a non-negative finite number, got ${printable(videoDurationSeconds, 40)}`);
+    throw new RangeError(
+      `videoDurationSeconds must be a non-negative finite number, got ${printable(videoDurationSeconds, 40)}`,
+    );
   }
   const prices = mergePrices(DEFAULT_PRICES, options.prices);
   let micros = 0;
   if (numImages > 0) micros += costMicros(options.imageModel ?? DEFAULT_IMAGE_MODEL, numImages, prices);
-  if (videoDurationSeconds > 0) micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
+  if (videoDurationSeconds > 0)
+    micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
   // Past 2^53 micro-dollars (about $9 billion) the sum is no longer exact, and huge inputs overflow to Infinity.
   if (!Number.isSafeInteger(micros)) throw new RangeError('The estimate is too large to compute exactly');
   return micros / MICROS_PER_USD;

@@ -44,8 +44,10 @@ export class TokenBucket {
   #updatedMs: number;
 
   constructor(perMinute: number, burst: number, now: () => number) {
-    if (!(perMinute > 0) || !Number.isFinite(perMinute)) throw new RangeError(`a rate must be a positive number per minute, got ${String(perMinute)}`);
-    if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`a burst must be a whole number of at least 1, got ${String(burst)}`);
+    if (!(perMinute > 0) || !Number.isFinite(perMinute))
+      throw new RangeError(`a rate must be a positive number per minute, got ${String(perMinute)}`);
+    if (!Number.isInteger(burst) || burst < 1)
+      throw new RangeError(`a burst must be a whole number of at least 1, got ${String(burst)}`);
     this.perMinute = perMinute;
     this.burst = burst;
     this.#perMs = perMinute / 60_000;

@@ -3,8 +3,15 @@
 // book its cost, and save the outputs that were asked for and are not on disk. Never creates anything.
 
 import type { Bookkeeper, RunMeta } from './bookkeeping.js';
-import { ReplicateError, type ErrorCode } from './errors.js';
-import { foldJournal, missingFiles, newJournalEntry, readJournal, type IntentRecord, type JournalEntry } from './journal.js';
+import { type ErrorCode, ReplicateError } from './errors.js';
+import {
+  foldJournal,
+  type IntentRecord,
+  type JournalEntry,
+  missingFiles,
+  newJournalEntry,
+  readJournal,
+} from './journal.js';
 import { outputUrls, parseModelRef } from './models.js';
 import type { Prediction } from './types.js';
 
@@ -61,7 +68,8 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
       : (await host.listCreatedSince(since - ADOPTION_SKEW_MS)).filter((p) => !knownIds.has(p.id)).sort(byCreation);
   for (const intent of state.openIntents) {
     const earliest = Date.parse(intent.at) - ADOPTION_SKEW_MS;
-    const found = candidates.find((p) => !knownIds.has(p.id) && Date.parse(p.created_at) >= earliest && madeBy(intent, p)) ?? null;
+    const found =
+      candidates.find((p) => !knownIds.has(p.id) && Date.parse(p.created_at) >= earliest && madeBy(intent, p)) ?? null;
     const meta = metaOfIntent(intent);
     if (!found) {
       await host.books.notCreated(intent.requestId);

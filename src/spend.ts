@@ -4,7 +4,7 @@
 
 import { BudgetExceededError, InvalidInputError } from './errors.js';
 import { outputUrls, parseModelRef } from './models.js';
-import { costMicros, priceOf, type PriceTable } from './pricing.js';
+import { costMicros, type PriceTable, priceOf } from './pricing.js';
 import type { Prediction } from './types.js';
 
 const MICROS_PER_USD = 1_000_000;
@@ -104,7 +104,9 @@ export class Spend {
 
   /** What is left of the budget after spending and holds; null without a budget. */
   get remainingUsd(): number | null {
-    return this.#limitMicros === null ? null : toUsd(Math.max(0, this.#limitMicros - this.#spentMicros - this.#reservedMicros));
+    return this.#limitMicros === null
+      ? null
+      : toUsd(Math.max(0, this.#limitMicros - this.#spentMicros - this.#reservedMicros));
   }
 
   /**

@@ -2,25 +2,19 @@
 // auth (only to the configured API origin), per-request timeout, abort, retries, logging.
 
 import {
-  ClosedError,
   CanceledError,
+  ClosedError,
+  errorForStatus,
   HttpError,
   InvalidInputError,
   NetworkError,
   ReplicateError,
-  TimeoutError,
-  errorForStatus,
   type ReplicateErrorDetails,
+  TimeoutError,
 } from './errors.js';
+import { type RateLimiter, rateClassOf } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
-import {
-  decideRetry,
-  failureKind,
-  serverRequestedDelayMs,
-  withJitter,
-  type RetrySchedule,
-} from './retry-policy.js';
-import { rateClassOf, type RateLimiter } from './rate-limiter.js';
+import { decideRetry, failureKind, type RetrySchedule, serverRequestedDelayMs, withJitter } from './retry-policy.js';
 import type { FetchFn, Logger, SleepFn } from './types.js';
 
 /** Everything the transport needs, resolved by the client. */
@@ -165,7 +159,8 @@ export class Transport {
       const limiter = this.#config.rateLimiter;
       if (limiter) {
         const { deadline } = req;
-        const untilDeadline = (ms: number): number => (deadline === undefined ? ms : Math.min(ms, Math.max(0, deadline - now())));
+        const untilDeadline = (ms: number): number =>
+          deadline === undefined ? ms : Math.min(ms, Math.max(0, deadline - now()));
         await limiter.acquire(
           rateClassOf(req.method, url.pathname),
           (ms) => this.wait(untilDeadline(ms), req),
@@ -198,7 +193,10 @@ export class Transport {
         try {
           recovered = await req.recover(error);
         } catch (lookupError) {
-          this.log('warn', `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`);
+          this.log(
+            'warn',
+            `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`,
+          );
           throw error;
         }
         if (recovered) {
@@ -206,7 +204,9 @@ export class Transport {
           return recovered;
         }
       }
-      const delayMs = decision.fromServer ? decision.delayMs : withJitter(decision.delayMs, retry.jitterRatio, this.#config.random);
+      const delayMs = decision.fromServer
+        ? decision.delayMs
+        : withJitter(decision.delayMs, retry.jitterRatio, this.#config.random);
       if (req.deadline !== undefined && now() + delayMs >= req.deadline) {
         throw error.with({
           message: `${error.message} (gave up: retrying in ${delayMs} ms would pass the operation's deadline)`,
@@ -231,14 +231,20 @@ export class Transport {
     const url = new URL(target);
     const label = `GET ${this.#config.redact(url.origin + url.pathname)}`;
     const details = { predictionId: null };
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new HttpError(`Refusing to open ${label}: not an http(s) URL`, details);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new HttpError(`Refusing to open ${label}: not an http(s) URL`, details);
     const stopped = this.#stopped(req, details);
     if (stopped) throw stopped;
     const headers = { 'User-Agent': this.#config.userAgent, ...req.headers };
     this.log('debug', `→ ${label} (public, no credentials)`);
     let response: Response;
     try {
-      response = await this.#config.fetch(url, { method: 'GET', headers, signal: AbortSignal.any(this.#signals(req)), redirect: 'manual' });
+      response = await this.#config.fetch(url, {
+        method: 'GET',
+        headers,
+        signal: AbortSignal.any(this.#signals(req)),
+        redirect: 'manual',
+      });
     } catch (cause) {
       throw this.#stopped(req, details) ?? networkError(cause, label, details, this.#config.redact);
     }
@@ -329,7 +335,10 @@ export class Transport {
     const stopped = (): ReplicateError | null =>
       this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
       (timer.signal.aborted
-        ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, { ...details, ambiguous: true })
+        ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, {
+            ...details,
+            ambiguous: true,
+          })
         : null);
     this.log('debug', `→ ${label}`);
     try {

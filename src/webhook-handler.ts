@@ -88,7 +88,8 @@ class DeliveryProcessor {
     }
     this.#options = options;
     this.#remember = options.rememberIds ?? DEFAULT_WEBHOOK_IDS_REMEMBERED;
-    if (!Number.isInteger(this.#remember) || this.#remember < 1) throw new RangeError('rememberIds must be a positive whole number');
+    if (!Number.isInteger(this.#remember) || this.#remember < 1)
+      throw new RangeError('rememberIds must be a positive whole number');
     const tolerance = options.toleranceSeconds ?? 300;
     if (typeof tolerance !== 'number' || Number.isNaN(tolerance) || tolerance < 0) {
       throw new RangeError('toleranceSeconds must be a non-negative number of seconds');
@@ -101,7 +102,11 @@ class DeliveryProcessor {
     return this.#options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   }
 
-  async process(method: string | undefined, headers: Headers | Record<string, string | string[] | undefined>, readBody: () => Promise<Uint8Array>): Promise<Answer> {
+  async process(
+    method: string | undefined,
+    headers: Headers | Record<string, string | string[] | undefined>,
+    readBody: () => Promise<Uint8Array>,
+  ): Promise<Answer> {
     if (method !== undefined && method.toUpperCase() !== 'POST') {
       return { status: 405, body: { error: 'Webhook deliveries are POST requests' } };
     }
@@ -109,7 +114,8 @@ class DeliveryProcessor {
     try {
       body = await readBody();
     } catch (error) {
-      if (error instanceof TooLarge) return { status: 413, body: { error: `The delivery is larger than ${this.maxBodyBytes} bytes` } };
+      if (error instanceof TooLarge)
+        return { status: 413, body: { error: `The delivery is larger than ${this.maxBodyBytes} bytes` } };
       return { status: 400, body: { error: 'The delivery body could not be read' } };
     }
     let secret: string;
@@ -125,7 +131,8 @@ class DeliveryProcessor {
       ...(this.#options.toleranceSeconds !== undefined ? { toleranceSeconds: this.#options.toleranceSeconds } : {}),
       ...(this.#options.now ? { now: this.#options.now } : {}),
     });
-    if (!verdict.valid) return { status: STATUS_BY_REASON[verdict.reason], body: { error: verdict.error, reason: verdict.reason } };
+    if (!verdict.valid)
+      return { status: STATUS_BY_REASON[verdict.reason], body: { error: verdict.error, reason: verdict.reason } };
 
     // Only verified ids are remembered: unsigned requests cannot fill the memory or shadow real deliveries.
     const webhookId = verdict.id;
@@ -139,7 +146,8 @@ class DeliveryProcessor {
     } catch {
       return { status: 400, body: { error: 'The delivery body is not JSON' } };
     }
-    if (!isPrediction(prediction)) return { status: 400, body: { error: 'The delivery body is not a prediction object' } };
+    if (!isPrediction(prediction))
+      return { status: 400, body: { error: 'The delivery body is not a prediction object' } };
 
     const work = (async (): Promise<boolean> => {
       try {
@@ -182,8 +190,13 @@ class DeliveryProcessor {
 export function createWebhookHandler(options: WebhookHandlerOptions): (request: Request) => Promise<Response> {
   const processor = new DeliveryProcessor(options);
   return async (request) => {
-    const answer = await processor.process(request.method, request.headers, () => readWebBody(request, processor.maxBodyBytes));
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
+    const answer = await processor.process(request.method, request.headers, () =>
+      readWebBody(request, processor.maxBodyBytes),
+    );
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'content-type': 'application/json' },
+    });
   };
 }
 
@@ -196,7 +209,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
  * http.createServer((req, res) => void handler(req, res)).listen(3000);
  * ```
  */
-export function createNodeWebhookHandler(options: WebhookHandlerOptions): (req: NodeWebhookRequest, res: NodeWebhookResponse) => Promise<void> {
+export function createNodeWebhookHandler(
+  options: WebhookHandlerOptions,
+): (req: NodeWebhookRequest, res: NodeWebhookResponse) => Promise<void> {
   const processor = new DeliveryProcessor(options);
   return async (req, res) => {
     const answer = await processor.process(req.method, req.headers, () => readNodeBody(req, processor.maxBodyBytes));

@@ -1,6 +1,7 @@
 // downloadOutput against a tiny file host on loopback that misbehaves in the ways real hosts do.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,14 @@ const PNG = Buffer.from(
   'base64',
 );
 // A structurally whole (if empty) MP4: a 24-byte ftyp box, then a 52-byte free box.
-const MP4_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(12, 1), Buffer.from([0, 0, 0, 52]), Buffer.from('free'), Buffer.alloc(44, 1)]);
+const MP4_HEAD = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from('ftypisom'),
+  Buffer.alloc(12, 1),
+  Buffer.from([0, 0, 0, 52]),
+  Buffer.from('free'),
+  Buffer.alloc(44, 1),
+]);
 
 let server: Server;
 let base: string;
@@ -229,7 +237,9 @@ describe('downloadOutput', () => {
   it('stops on abort, throws canceled and removes the temporary file', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const error = await expectDownloadError(downloadOutput(`${base}/slow`, { dir, signal: controller.signal, ...fast }));
+    const error = await expectDownloadError(
+      downloadOutput(`${base}/slow`, { dir, signal: controller.signal, ...fast }),
+    );
     expect(error.code).toBe('canceled');
     expect(await filesIn(dir)).toEqual([]);
   });

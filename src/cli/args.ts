@@ -1,6 +1,6 @@
 // Argument parsing on `node:util` parseArgs (zero dependencies; see docs/cli.md for why).
 // Global options may come before or after the command; every command accepts them.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;

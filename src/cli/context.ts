@@ -1,7 +1,8 @@
 // What every command gets: parsed global flags, where to print, an AbortSignal that Ctrl-C fires,
 // and a way to make a client (against Replicate, a --base-url, or an embedded emulator).
-import { ConfigurationError, ReplicateClient } from '../index.js';
+
 import type { Emulator } from '../emulator/index.js';
+import { ConfigurationError, ReplicateClient } from '../index.js';
 import type { GlobalFlags } from './args.js';
 import { NO_API_KEY_MESSAGE, UsageError } from './errors.js';
 import { Output, Progress, type TextSink } from './output.js';
@@ -151,7 +152,8 @@ export class RunContext implements CommandContext {
     }
     this.secrets.push(apiKey);
     const embedded = this.globals.emulator || options.embedded === true;
-    const journal = options.journal ?? (embedded ? undefined : (nonEmpty(this.env.REPLICATE_MEDIA_JOURNAL) ?? DEFAULT_JOURNAL));
+    const journal =
+      options.journal ?? (embedded ? undefined : (nonEmpty(this.env.REPLICATE_MEDIA_JOURNAL) ?? DEFAULT_JOURNAL));
     let client: ReplicateClient;
     try {
       client = new ReplicateClient({

@@ -1,10 +1,17 @@
 // The options that the generating commands (image, video, batch, demo, poll) share: their specs,
 // their checks and the client that `--wait` asks for, written once so that they cannot drift apart.
 import type { DownloadTo, ReplicateClient, StatusUpdate } from '../index.js';
-import { booleanOption, numberOption, type OptionSpec, type OptionValues, secondsOption, stringOption } from './args.js';
+import {
+  booleanOption,
+  numberOption,
+  type OptionSpec,
+  type OptionValues,
+  secondsOption,
+  stringOption,
+} from './args.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './errors.js';
-import { savingTo, type StatusSeen, statusListener } from './predictions.js';
+import { type StatusSeen, savingTo, statusListener } from './predictions.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
@@ -87,7 +94,13 @@ export function generationCallOptions(
   costUsd: number | null,
   seen: StatusSeen,
   generation: SingleGeneration,
-): { signal: AbortSignal; onStatus: (update: StatusUpdate) => void; download?: DownloadTo; timeoutMs?: number; intervalMs?: number } {
+): {
+  signal: AbortSignal;
+  onStatus: (update: StatusUpdate) => void;
+  download?: DownloadTo;
+  timeoutMs?: number;
+  intervalMs?: number;
+} {
   const { outDir, timeoutMs, intervalMs, download } = generation;
   return {
     signal: ctx.signal,

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const onSignal = (signalName: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts > 1) {
-      process.stderr.write('\nInterrupted again: exiting without waiting; a prediction may still be running (see `replicate-media predictions`).\n');
+      process.stderr.write(
+        '\nInterrupted again: exiting without waiting; a prediction may still be running (see `replicate-media predictions`).\n',
+      );
       process.exit(signalName === 'SIGTERM' ? 143 : EXIT_INTERRUPTED);
     }
     controller.abort(new Error(`Interrupted by ${signalName}`));

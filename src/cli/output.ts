@@ -234,9 +234,12 @@ const FINAL_STATUSES = new Set(['succeeded', 'failed', 'canceled', 'aborted']);
 
 /** `image abc123 processing after 1.2s, retries 1`, for log lines and final lines. */
 function describeStatus(s: PredictionStatusView): string {
-  if (s.status === 'creating') return `${s.label}: creating the prediction${s.retries > 0 ? ` (retries ${s.retries})` : ''}`;
+  if (s.status === 'creating')
+    return `${s.label}: creating the prediction${s.retries > 0 ? ` (retries ${s.retries})` : ''}`;
   const final = FINAL_STATUSES.has(s.status);
-  const parts = [`${s.label} ${s.predictionId ?? ''} ${s.status} ${final ? 'in' : 'after'} ${formatDuration(s.elapsedMs)}`];
+  const parts = [
+    `${s.label} ${s.predictionId ?? ''} ${s.status} ${final ? 'in' : 'after'} ${formatDuration(s.elapsedMs)}`,
+  ];
   if (s.retries > 0) parts.push(`retries ${s.retries}`);
   if (final && s.status === 'succeeded' && s.costUsd !== null) parts.push(`cost ${formatUsd(s.costUsd)}`);
   return parts.join(', ');

@@ -3,16 +3,16 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
 import {
-  estimateCost,
-  isTerminalStatus,
   type Downloadable,
   type DownloadTo,
+  estimateCost,
+  isTerminalStatus,
   type Prediction,
   type ReplicateClient,
   type StatusUpdate,
 } from '../index.js';
 import type { CommandContext } from './context.js';
-import { CliError, FailedError, InterruptedError, UsageError } from './errors.js';
+import { type CliError, FailedError, InterruptedError, UsageError } from './errors.js';
 import { formatBytes, formatUsd } from './output.js';
 
 /** A failed result of generate*: the fields the CLI reads. */
@@ -70,7 +70,9 @@ export function statusListener(
     'abort',
     () => {
       if (seen.status === 'creating' || !isTerminalStatus(seen.status)) {
-        ctx.progress.log(`Interrupted: canceling ${label} prediction ${seen.predictionId ?? '(being created)'} on the server...`);
+        ctx.progress.log(
+          `Interrupted: canceling ${label} prediction ${seen.predictionId ?? '(being created)'} on the server...`,
+        );
       }
     },
     { once: true },
@@ -88,7 +90,9 @@ export function statusListener(
       costUsd,
     });
     if (update.status === 'succeeded' && savingInto !== null) {
-      ctx.progress.busy(`${label} ${update.predictionId ?? ''}: saving the outputs into ${displayPath(resolve(savingInto))}`);
+      ctx.progress.busy(
+        `${label} ${update.predictionId ?? ''}: saving the outputs into ${displayPath(resolve(savingInto))}`,
+      );
     }
   };
 }
@@ -169,7 +173,10 @@ export async function failureError(
     }
     const reason = result.error.replace(/\.$/, '');
     if (result.errorCode === 'data_removed') {
-      return withJson(new FailedError(`Prediction ${succeeded.id} succeeded but its outputs are gone: ${reason}.`), fields);
+      return withJson(
+        new FailedError(`Prediction ${succeeded.id} succeeded but its outputs are gone: ${reason}.`),
+        fields,
+      );
     }
     return withJson(
       new FailedError(
@@ -197,11 +204,16 @@ export async function failureError(
   switch (result.errorCode) {
     case 'auth':
       return withJson(
-        new UsageError(`The API rejected the API key${where}: ${reason}. Check REPLICATE_API_KEY, or add --emulator to try without one.`),
+        new UsageError(
+          `The API rejected the API key${where}: ${reason}. Check REPLICATE_API_KEY, or add --emulator to try without one.`,
+        ),
         json,
       );
     case 'invalid_input':
-      return withJson(new UsageError(`The ${what} request was rejected${where}: ${reason}. Fix the arguments and try again.`), json);
+      return withJson(
+        new UsageError(`The ${what} request was rejected${where}: ${reason}. Fix the arguments and try again.`),
+        json,
+      );
     case 'timeout': {
       if (id === null) return withJson(new FailedError(`${failed} Try again with a longer --timeout.`), json);
       // The client cancels what it gave up on; check, so that the sentence says what is true now.
@@ -326,7 +338,10 @@ export async function saveOutputs(
 }
 
 /** What images and seconds of video of these models cost, or null when a model has no known price. */
-export function costOf(images: { model: string; count: number } | null, video: { model: string; seconds: number } | null): number | null {
+export function costOf(
+  images: { model: string; count: number } | null,
+  video: { model: string; seconds: number } | null,
+): number | null {
   try {
     return estimateCost(images?.count ?? 0, video?.seconds ?? 0, {
       ...(images ? { imageModel: images.model } : {}),

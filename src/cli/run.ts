@@ -2,7 +2,7 @@
 // into output and an exit code (0 success, 1 failed or timed out, 2 usage or configuration,
 // 130 interrupted). Independent of `process`, so it can be driven with fake streams and signals.
 import { readFileSync } from 'node:fs';
-import { parseCommandArgs, splitCommand, type GlobalFlags } from './args.js';
+import { type GlobalFlags, parseCommandArgs, splitCommand } from './args.js';
 import type { Command } from './command.js';
 import { GLOBAL_HELP } from './command.js';
 import { batchCommand } from './commands/batch.js';
@@ -36,7 +36,9 @@ export const COMMANDS: readonly Command[] = [
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -134,7 +136,8 @@ function report(
   secrets: readonly string[],
   commandName?: string,
 ): number {
-  const scrub = (text: string): string => secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join('[redacted]') : t), text);
+  const scrub = (text: string): string =>
+    secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join('[redacted]') : t), text);
   const exitCode = error instanceof CliError ? error.exitCode : EXIT_FAILED;
   const message =
     error instanceof CliError

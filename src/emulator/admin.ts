@@ -2,7 +2,7 @@
 // It is how tests in other processes (and the CLI) steer a running emulator.
 
 import { checkFaultRule } from './faults.js';
-import { json, readJsonObject, type RequestContext, type Reply } from './http.js';
+import { json, type Reply, type RequestContext, readJsonObject } from './http.js';
 import { fail } from './problem.js';
 import type { EmulatorState } from './state.js';
 import type { FaultRule, Scenario } from './types.js';
@@ -14,7 +14,8 @@ function checkScenario(value: Record<string, unknown>): string | undefined {
     if (value[key] !== undefined && typeof value[key] !== 'string') return `${key}: must be a string`;
   }
   for (const key of ['count', 'startMs', 'predictMs'] as const) {
-    if (value[key] !== undefined && (typeof value[key] !== 'number' || (value[key] as number) < 0)) return `${key}: must be a non-negative number`;
+    if (value[key] !== undefined && (typeof value[key] !== 'number' || (value[key] as number) < 0))
+      return `${key}: must be a non-negative number`;
   }
   return undefined;
 }
@@ -52,7 +53,8 @@ export async function handleAdmin(ctx: RequestContext, state: EmulatorState): Pr
     case 'POST /clock': {
       const body = await readJsonObject(ctx);
       const advanceMs = body.advanceMs;
-      if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0) fail(422, 'advanceMs: must be a non-negative number of milliseconds');
+      if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0)
+        fail(422, 'advanceMs: must be a non-negative number of milliseconds');
       state.clock.advance(advanceMs);
       state.scheduler.runDue();
       return json(200, { now: new Date(state.now()).toISOString(), nowMs: state.now() });

@@ -11,7 +11,10 @@ export function parseCancelAfter(header: string): { ms: number } | { error: stri
     ms = Number(text) * 1000;
   } else {
     const match = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
-    if (!match || text === '') return { error: `Cancel-After: cannot parse ${JSON.stringify(header)}; use e.g. 30s, 5m, 1h30m or a number of seconds` };
+    if (!match || text === '')
+      return {
+        error: `Cancel-After: cannot parse ${JSON.stringify(header)}; use e.g. 30s, 5m, 1h30m or a number of seconds`,
+      };
     ms = (Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0)) * 1000;
   }
   if (ms < MIN_CANCEL_AFTER_MS) return { error: `Cancel-After: the minimum is 5s (got ${JSON.stringify(header)})` };

@@ -11,7 +11,8 @@ export class Clock {
   }
 
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advanceClock needs a finite, non-negative ms (got ${ms})`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`advanceClock needs a finite, non-negative ms (got ${ms})`);
     this.offsetMs += ms;
   }
 }

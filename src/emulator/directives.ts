@@ -15,8 +15,10 @@ export function parseDirectives(prompt: unknown): Directives {
   for (const match of prompt.matchAll(/\[emulator:([a-z_]+)(?:=([^\]]*))?\]/g)) {
     const [, key, value] = match;
     if (key === 'fail') found.fail = value?.trim() || DEFAULT_FAILURE;
-    else if (key === 'predict_ms' && value !== undefined && Number.isFinite(Number(value))) found.predictMs = Math.max(0, Number(value));
-    else if (key === 'start_ms' && value !== undefined && Number.isFinite(Number(value))) found.startMs = Math.max(0, Number(value));
+    else if (key === 'predict_ms' && value !== undefined && Number.isFinite(Number(value)))
+      found.predictMs = Math.max(0, Number(value));
+    else if (key === 'start_ms' && value !== undefined && Number.isFinite(Number(value)))
+      found.startMs = Math.max(0, Number(value));
   }
   return found;
 }

@@ -4,7 +4,15 @@
 import { seededRandom } from './random.js';
 import type { FaultRule, FaultType, RouteName } from './types.js';
 
-const FAULT_TYPES: readonly FaultType[] = ['status', 'reset-before', 'reset-after-create', 'stall', 'malformed-json', 'truncate', 'latency'];
+const FAULT_TYPES: readonly FaultType[] = [
+  'status',
+  'reset-before',
+  'reset-after-create',
+  'stall',
+  'malformed-json',
+  'truncate',
+  'latency',
+];
 
 /** What to do to one request: an added delay, then at most one other fault. */
 export interface FaultPlan {
@@ -24,10 +32,15 @@ export function checkFaultRule(value: unknown): string | undefined {
   const rule = value as Record<string, unknown>;
   if (typeof rule.route !== 'string') return 'route: required (a route name or "*")';
   if (!FAULT_TYPES.includes(rule.type as FaultType)) return `type: must be one of ${FAULT_TYPES.join(', ')}`;
-  if (rule.count !== undefined && rule.count !== null && (typeof rule.count !== 'number' || rule.count < 0)) return 'count: must be a non-negative number';
-  if (rule.probability !== undefined && (typeof rule.probability !== 'number' || rule.probability < 0 || rule.probability > 1))
+  if (rule.count !== undefined && rule.count !== null && (typeof rule.count !== 'number' || rule.count < 0))
+    return 'count: must be a non-negative number';
+  if (
+    rule.probability !== undefined &&
+    (typeof rule.probability !== 'number' || rule.probability < 0 || rule.probability > 1)
+  )
     return 'probability: must be between 0 and 1';
-  if (rule.status !== undefined && (typeof rule.status !== 'number' || rule.status < 100 || rule.status > 599)) return 'status: must be an HTTP status';
+  if (rule.status !== undefined && (typeof rule.status !== 'number' || rule.status < 100 || rule.status > 599))
+    return 'status: must be an HTTP status';
   if (rule.ms !== undefined && (typeof rule.ms !== 'number' || rule.ms < 0)) return 'ms: must be a non-negative number';
   return undefined;
 }
@@ -40,8 +53,13 @@ export class FaultEngine {
 
   add(rule: FaultRule): void {
     // JSON has no Infinity: a null count (or "Infinity") from the admin route means "until cleared".
-    const count = rule.count === undefined ? 1 : rule.count === null || String(rule.count) === 'Infinity' ? Infinity : rule.count;
-    this.rules.push({ rule: { ...rule, count }, remaining: count, random: seededRandom((this.seed * 7919 + this.added++ * 104729) >>> 0) });
+    const count =
+      rule.count === undefined ? 1 : rule.count === null || String(rule.count) === 'Infinity' ? Infinity : rule.count;
+    this.rules.push({
+      rule: { ...rule, count },
+      remaining: count,
+      random: seededRandom((this.seed * 7919 + this.added++ * 104729) >>> 0),
+    });
   }
 
   clear(): void {
@@ -54,7 +72,8 @@ export class FaultEngine {
     for (const active of this.rules) {
       if (active.remaining <= 0) continue;
       if (active.rule.route !== '*' && active.rule.route !== route) continue;
-      if (active.rule.type === 'reset-after-create' && active.rule.route === '*' && route !== 'predictions.create') continue;
+      if (active.rule.type === 'reset-after-create' && active.rule.route === '*' && route !== 'predictions.create')
+        continue;
       if (active.rule.type !== 'latency' && plan.fault) continue;
       const probability = active.rule.probability ?? 1;
       if (probability < 1 && active.random() >= probability) continue;

@@ -20,7 +20,11 @@ export class FileStore {
   private readonly files = new Map<string, StoredFile>();
 
   add(file: Omit<StoredFile, 'sha256' | 'expiresAtMs'>): StoredFile {
-    const stored: StoredFile = { ...file, sha256: createHash('sha256').update(file.data).digest('hex'), expiresAtMs: file.createdAtMs + FILE_LIFETIME_MS };
+    const stored: StoredFile = {
+      ...file,
+      sha256: createHash('sha256').update(file.data).digest('hex'),
+      expiresAtMs: file.createdAtMs + FILE_LIFETIME_MS,
+    };
     this.files.set(stored.id, stored);
     return stored;
   }

@@ -28,7 +28,12 @@ export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
 export const JSON_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 export function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
-  return { kind: 'body', status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+  return {
+    kind: 'body',
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 /**
@@ -49,7 +54,8 @@ export async function readJsonObject(ctx: RequestContext): Promise<Record<string
   } catch (error) {
     fail(400, `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(400, 'The request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(400, 'The request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -10,10 +10,19 @@ import { EmulatorServer } from './server.js';
 import { EmulatorState } from './state.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
-export type { Emulator, EmulatorOptions, EmulatorStats, FaultRule, FaultType, ModelTimings, RouteName, Scenario } from './types.js';
-export { signWebhook } from './webhooks.js';
-export { MODELS, imageSize, type ModelSpec, type OutputFile, type OutputPlan, type PlanContext } from './models.js';
+export { imageSize, MODELS, type ModelSpec, type OutputFile, type OutputPlan, type PlanContext } from './models.js';
 export type { FieldSchema, InputSchema } from './schema.js';
+export type {
+  Emulator,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultRule,
+  FaultType,
+  ModelTimings,
+  RouteName,
+  Scenario,
+} from './types.js';
+export { signWebhook } from './webhooks.js';
 
 /** Starts an emulator on `host:port` (default 127.0.0.1, a free port) and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -2,7 +2,7 @@
 // schedules a wake-up at every instant the state can change (start, each log line, completion,
 // deadline) and sends webhooks as the prediction moves.
 
-import { TERMINAL_STATUSES, predictionJson, type PredictionRecord, type WebhookEvent } from './predictions.js';
+import { type PredictionRecord, predictionJson, TERMINAL_STATUSES, type WebhookEvent } from './predictions.js';
 import type { EmulatorState } from './state.js';
 import { WEBHOOK_THROTTLE_MS } from './webhooks.js';
 
@@ -14,7 +14,12 @@ export function scheduleTransitions(state: EmulatorState, record: PredictionReco
 }
 
 /** Resolves when `record` is terminal, or at clock time `untilMs`, or when `stop` resolves. */
-export function waitForTerminal(state: EmulatorState, record: PredictionRecord, untilMs: number, stop: Promise<void>): Promise<void> {
+export function waitForTerminal(
+  state: EmulatorState,
+  record: PredictionRecord,
+  untilMs: number,
+  stop: Promise<void>,
+): Promise<void> {
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {

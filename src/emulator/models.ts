@@ -7,8 +7,25 @@ import type { FieldSchema, InputSchema } from './schema.js';
 
 /** One output file of a prediction, rendered lazily when its URL is first fetched. */
 export type OutputFile =
-  | { kind: 'image'; ext: ImageFormat; prompt: string; seed: number; width: number; height: number; format: ImageFormat; quality: number }
-  | { kind: 'video'; ext: 'mp4'; prompt: string; seed: number; frameCount: number; fps: number; durationSeconds: number };
+  | {
+      kind: 'image';
+      ext: ImageFormat;
+      prompt: string;
+      seed: number;
+      width: number;
+      height: number;
+      format: ImageFormat;
+      quality: number;
+    }
+  | {
+      kind: 'video';
+      ext: 'mp4';
+      prompt: string;
+      seed: number;
+      frameCount: number;
+      fps: number;
+      durationSeconds: number;
+    };
 
 export interface OutputPlan {
   files: OutputFile[];
@@ -74,15 +91,56 @@ export const MODELS: readonly ModelSpec[] = [
       required: ['prompt'],
       properties: {
         prompt: { type: 'string', description: 'Prompt for generated image' },
-        aspect_ratio: { type: 'string', enum: ASPECT_RATIOS, default: '1:1', description: 'Aspect ratio for the generated image' },
-        num_outputs: { type: 'integer', minimum: 1, maximum: 4, default: 1, description: 'Number of outputs to generate' },
-        num_inference_steps: { type: 'integer', minimum: 1, maximum: 4, default: 4, description: 'Number of denoising steps' },
+        aspect_ratio: {
+          type: 'string',
+          enum: ASPECT_RATIOS,
+          default: '1:1',
+          description: 'Aspect ratio for the generated image',
+        },
+        num_outputs: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4,
+          default: 1,
+          description: 'Number of outputs to generate',
+        },
+        num_inference_steps: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4,
+          default: 4,
+          description: 'Number of denoising steps',
+        },
         seed: { type: 'integer', description: 'Random seed. Set for reproducible generation' },
-        output_format: { type: 'string', enum: ['webp', 'jpg', 'png'], default: 'webp', description: 'Format of the output images' },
-        output_quality: { type: 'integer', minimum: 0, maximum: 100, default: 80, description: 'Quality when saving the output images, from 0 to 100' },
-        go_fast: { type: 'boolean', default: true, description: 'Run faster predictions with a model optimized for speed' },
-        megapixels: { type: 'string', enum: ['1', '0.25'], default: '1', description: 'Approximate number of megapixels for generated image' },
-        disable_safety_checker: { type: 'boolean', default: false, description: 'Disable safety checker for generated images' },
+        output_format: {
+          type: 'string',
+          enum: ['webp', 'jpg', 'png'],
+          default: 'webp',
+          description: 'Format of the output images',
+        },
+        output_quality: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 100,
+          default: 80,
+          description: 'Quality when saving the output images, from 0 to 100',
+        },
+        go_fast: {
+          type: 'boolean',
+          default: true,
+          description: 'Run faster predictions with a model optimized for speed',
+        },
+        megapixels: {
+          type: 'string',
+          enum: ['1', '0.25'],
+          default: '1',
+          description: 'Approximate number of megapixels for generated image',
+        },
+        disable_safety_checker: {
+          type: 'boolean',
+          default: false,
+          description: 'Disable safety checker for generated images',
+        },
       },
     },
     output: { type: 'array', title: 'Output', items: { type: 'string', format: 'uri' } },
@@ -93,7 +151,16 @@ export const MODELS: readonly ModelSpec[] = [
       const count = input.num_outputs as number;
       const files: OutputFile[] = [];
       for (let i = 0; i < count; i++) {
-        files.push({ kind: 'image', ext: format, format, prompt: String(input.prompt), seed: seed + i, width, height, quality: input.output_quality as number });
+        files.push({
+          kind: 'image',
+          ext: format,
+          format,
+          prompt: String(input.prompt),
+          seed: seed + i,
+          width,
+          height,
+          quality: input.output_quality as number,
+        });
       }
       return { files, shape: 'array', steps: input.num_inference_steps as number };
     },
@@ -110,7 +177,12 @@ export const MODELS: readonly ModelSpec[] = [
       properties: {
         images: uriArray('Images to animate, in order: http(s) URLs or data URLs', 1, 16),
         prompt: { type: 'string', description: 'What the video shows' },
-        duration: { type: 'integer', minimum: 1, maximum: 30, description: 'Length in seconds; default one second per image' },
+        duration: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 30,
+          description: 'Length in seconds; default one second per image',
+        },
         fps: { type: 'integer', minimum: 8, maximum: 30, default: 24, description: 'Frames per second' },
         seed: { type: 'integer', description: 'Random seed' },
       },
@@ -151,9 +223,14 @@ export const MODELS: readonly ModelSpec[] = [
       const urls = typeof input.frames_urls === 'string' ? frameUrls(input.frames_urls) : [];
       if (input.frames_urls === undefined && input.frames_zip === undefined)
         problems.push(['input.frames_urls', 'frames_urls or frames_zip is required']);
-      if (typeof input.frames_urls === 'string' && urls.length === 0) problems.push(['input.frames_urls', 'must list at least one URL']);
+      if (typeof input.frames_urls === 'string' && urls.length === 0)
+        problems.push(['input.frames_urls', 'must list at least one URL']);
       urls.forEach((url, i) => {
-        if (!/^(https?:\/\/|data:)/.test(url)) problems.push([`input.frames_urls[${i}]`, `must be an http(s) URL or a data URL (got ${JSON.stringify(url.slice(0, 40))})`]);
+        if (!/^(https?:\/\/|data:)/.test(url))
+          problems.push([
+            `input.frames_urls[${i}]`,
+            `must be an http(s) URL or a data URL (got ${JSON.stringify(url.slice(0, 40))})`,
+          ]);
       });
       return problems;
     },
@@ -161,7 +238,17 @@ export const MODELS: readonly ModelSpec[] = [
       const frames = typeof input.frames_urls === 'string' ? frameUrls(input.frames_urls).length : 24;
       const fps = input.fps as number;
       return {
-        files: [{ kind: 'video', ext: 'mp4', prompt: `frames:${shortHash(String(input.frames_urls ?? input.frames_zip))}`, seed: ctx.seed, fps, frameCount: frames, durationSeconds: frames / fps }],
+        files: [
+          {
+            kind: 'video',
+            ext: 'mp4',
+            prompt: `frames:${shortHash(String(input.frames_urls ?? input.frames_zip))}`,
+            seed: ctx.seed,
+            fps,
+            frameCount: frames,
+            durationSeconds: frames / fps,
+          },
+        ],
         shape: 'single',
         steps: 10,
       };
@@ -187,7 +274,9 @@ export function modelName(model: ModelSpec): string {
 
 /** A stable 64-hex version id per model, like Replicate's version ids. */
 export function versionId(model: ModelSpec): string {
-  return createHash('sha256').update(`replicate-media emulator:${modelName(model)}`).digest('hex');
+  return createHash('sha256')
+    .update(`replicate-media emulator:${modelName(model)}`)
+    .digest('hex');
 }
 
 /** When each model's single version was "pushed": fixed, so responses are stable. */

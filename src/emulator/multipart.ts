@@ -40,7 +40,12 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
     if (name !== undefined) {
-      parts.push({ name, data, ...(filename !== undefined ? { filename } : {}), ...(headers.has('content-type') ? { contentType: headers.get('content-type')! } : {}) });
+      parts.push({
+        name,
+        data,
+        ...(filename !== undefined ? { filename } : {}),
+        ...(headers.has('content-type') ? { contentType: headers.get('content-type')! } : {}),
+      });
     }
     position = next + 2;
   }

@@ -62,7 +62,9 @@ function progressLine(step: number, steps: number, elapsedMs: number): string {
 }
 
 /** The log lines a prediction prints and when, from its start and complete instants. */
-export function planLogLines(record: Pick<PredictionRecord, 'model' | 'plan' | 'seed' | 'startAtMs' | 'completeAtMs' | 'failWith'>): Array<{ atMs: number; text: string }> {
+export function planLogLines(
+  record: Pick<PredictionRecord, 'model' | 'plan' | 'seed' | 'startAtMs' | 'completeAtMs' | 'failWith'>,
+): Array<{ atMs: number; text: string }> {
   const { startAtMs, completeAtMs, plan } = record;
   const lines: Array<{ atMs: number; text: string }> = [{ atMs: startAtMs, text: `Using seed: ${record.seed}` }];
   const predictMs = completeAtMs - startAtMs;
@@ -72,11 +74,17 @@ export function planLogLines(record: Pick<PredictionRecord, 'model' | 'plan' | '
     lines.push({ atMs, text: progressLine(step, steps, atMs - startAtMs) });
   }
   if (record.failWith !== undefined) {
-    lines.push({ atMs: completeAtMs, text: `Traceback (most recent call last):\n  emulated failure\n${record.failWith}` });
+    lines.push({
+      atMs: completeAtMs,
+      text: `Traceback (most recent call last):\n  emulated failure\n${record.failWith}`,
+    });
   } else if (plan.files[0]?.kind === 'image') {
     lines.push({ atMs: completeAtMs, text: `Total safe images: ${plan.files.length} out of ${plan.files.length}` });
   } else {
-    lines.push({ atMs: completeAtMs, text: `Wrote ${plan.files.length} video file${plan.files.length === 1 ? '' : 's'}` });
+    lines.push({
+      atMs: completeAtMs,
+      text: `Wrote ${plan.files.length} video file${plan.files.length === 1 ? '' : 's'}`,
+    });
   }
   return lines;
 }
@@ -88,33 +96,63 @@ export function outputPath(record: PredictionRecord, index: number): string {
 /** Computes the state of `record` at `nowMs`. */
 export function viewAt(record: PredictionRecord, nowMs: number, retentionMs: number, origin: string): PredictionView {
   const stopAtMs = Math.min(record.canceledAtMs ?? Infinity, record.deadlineAtMs ?? Infinity);
-  const stoppedByDeadline = record.deadlineAtMs !== undefined && stopAtMs === record.deadlineAtMs && (record.canceledAtMs ?? Infinity) > record.deadlineAtMs;
+  const stoppedByDeadline =
+    record.deadlineAtMs !== undefined &&
+    stopAtMs === record.deadlineAtMs &&
+    (record.canceledAtMs ?? Infinity) > record.deadlineAtMs;
   const logsUntil = (untilMs: number) =>
     record.logLines
       .filter((line) => line.atMs <= untilMs)
       .map((line) => `${line.text}\n`)
       .join('');
-  const base = { outputUrls: [] as string[], output: null as unknown, error: null as string | null, dataRemoved: false };
+  const base = {
+    outputUrls: [] as string[],
+    output: null as unknown,
+    error: null as string | null,
+    dataRemoved: false,
+  };
   const removed = (completedAtMs: number) => nowMs >= completedAtMs + retentionMs;
 
   // Stopped before it started: a deadline aborts it (not charged), a user cancel cancels it.
   if (stopAtMs <= record.startAtMs && nowMs >= stopAtMs) {
-    return { ...base, status: stoppedByDeadline ? 'aborted' : 'canceled', completedAtMs: stopAtMs, logs: '', dataRemoved: removed(stopAtMs) };
+    return {
+      ...base,
+      status: stoppedByDeadline ? 'aborted' : 'canceled',
+      completedAtMs: stopAtMs,
+      logs: '',
+      dataRemoved: removed(stopAtMs),
+    };
   }
   if (nowMs < record.startAtMs) return { ...base, status: 'starting', logs: '' };
 
   const startedAtMs = record.startAtMs;
   if (stopAtMs < record.completeAtMs && nowMs >= stopAtMs) {
-    return { ...base, status: 'canceled', startedAtMs, completedAtMs: stopAtMs, logs: logsUntil(stopAtMs), dataRemoved: removed(stopAtMs) };
+    return {
+      ...base,
+      status: 'canceled',
+      startedAtMs,
+      completedAtMs: stopAtMs,
+      logs: logsUntil(stopAtMs),
+      dataRemoved: removed(stopAtMs),
+    };
   }
   if (nowMs < record.completeAtMs) return { ...base, status: 'processing', startedAtMs, logs: logsUntil(nowMs) };
 
   const completedAtMs = record.completeAtMs;
   const logs = logsUntil(completedAtMs);
   if (record.failWith !== undefined) {
-    return { ...base, status: 'failed', startedAtMs, completedAtMs, logs, error: record.failWith, dataRemoved: removed(completedAtMs) };
+    return {
+      ...base,
+      status: 'failed',
+      startedAtMs,
+      completedAtMs,
+      logs,
+      error: record.failWith,
+      dataRemoved: removed(completedAtMs),
+    };
   }
-  if (removed(completedAtMs)) return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, dataRemoved: true };
+  if (removed(completedAtMs))
+    return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, dataRemoved: true };
   const outputUrls = record.plan.files.map((_, i) => origin + outputPath(record, i));
   const output = record.plan.shape === 'array' ? outputUrls : (outputUrls[0] ?? null);
   return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, outputUrls, output };
@@ -123,12 +161,18 @@ export function viewAt(record: PredictionRecord, nowMs: number, retentionMs: num
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The prediction object as the API returns it. */
-export function predictionJson(record: PredictionRecord, view: PredictionView, apiUrl: string, origin: string): Record<string, unknown> {
+export function predictionJson(
+  record: PredictionRecord,
+  view: PredictionView,
+  apiUrl: string,
+  origin: string,
+): Record<string, unknown> {
   const metrics: Record<string, number> = {};
   if (view.completedAtMs !== undefined) {
     if (view.startedAtMs !== undefined) metrics.predict_time = (view.completedAtMs - view.startedAtMs) / 1000;
     metrics.total_time = (view.completedAtMs - record.createdAtMs) / 1000;
-    if (view.status === 'succeeded' && record.plan.files[0]?.kind === 'image') metrics.image_count = record.plan.files.length;
+    if (view.status === 'succeeded' && record.plan.files[0]?.kind === 'image')
+      metrics.image_count = record.plan.files.length;
   }
   const json: Record<string, unknown> = {
     id: record.id,

@@ -14,7 +14,9 @@ export class ScenarioQueue {
   take(model: string, prompt: unknown): Scenario | undefined {
     const text = typeof prompt === 'string' ? prompt : '';
     const entry = this.entries.find(
-      (e) => (e.scenario.model === undefined || e.scenario.model === model) && (e.scenario.promptIncludes === undefined || text.includes(e.scenario.promptIncludes)),
+      (e) =>
+        (e.scenario.model === undefined || e.scenario.model === model) &&
+        (e.scenario.promptIncludes === undefined || text.includes(e.scenario.promptIncludes)),
     );
     if (!entry) return undefined;
     entry.remaining -= 1;

@@ -2,7 +2,14 @@
 // them as a Cog-style `openapi_schema`, and to validate inputs with precise 422 details.
 
 export type FieldSchema =
-  | { type: 'string'; description?: string; default?: string; enum?: readonly string[]; format?: 'uri'; maxLength?: number }
+  | {
+      type: 'string';
+      description?: string;
+      default?: string;
+      enum?: readonly string[];
+      format?: 'uri';
+      maxLength?: number;
+    }
   | { type: 'integer' | 'number'; description?: string; default?: number; minimum?: number; maximum?: number }
   | { type: 'boolean'; description?: string; default?: boolean }
   | { type: 'array'; description?: string; items: FieldSchema; minItems?: number; maxItems?: number };
@@ -38,19 +45,27 @@ export function isUrlLike(value: string): boolean {
 }
 
 function checkField(path: string, schema: FieldSchema, value: unknown, out: InvalidField[]): void {
-  const bad = (type: string, description: string) => out.push({ type, field: path, description: `${path}: ${description}` });
+  const bad = (type: string, description: string) =>
+    out.push({ type, field: path, description: `${path}: ${description}` });
   switch (schema.type) {
     case 'string':
       if (typeof value !== 'string') return void bad('type', `must be a string (got ${describe(value)})`);
       if (schema.enum && !schema.enum.includes(value))
-        return void bad('enum', `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`);
-      if (schema.format === 'uri' && !isUrlLike(value)) return void bad('format', `must be an http(s) URL or a data URL (got ${describe(value)})`);
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) bad('max_length', `must be at most ${schema.maxLength} characters`);
+        return void bad(
+          'enum',
+          `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(value)})`,
+        );
+      if (schema.format === 'uri' && !isUrlLike(value))
+        return void bad('format', `must be an http(s) URL or a data URL (got ${describe(value)})`);
+      if (schema.maxLength !== undefined && value.length > schema.maxLength)
+        bad('max_length', `must be at most ${schema.maxLength} characters`);
       return;
     case 'integer':
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return void bad('type', `must be a ${schema.type} (got ${describe(value)})`);
-      if (schema.type === 'integer' && !Number.isInteger(value)) return void bad('type', `must be an integer (got ${describe(value)})`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return void bad('type', `must be a ${schema.type} (got ${describe(value)})`);
+      if (schema.type === 'integer' && !Number.isInteger(value))
+        return void bad('type', `must be an integer (got ${describe(value)})`);
       if (schema.minimum !== undefined && value < schema.minimum)
         bad('greater_than_equal', `must be greater than or equal to ${schema.minimum} (got ${value})`);
       if (schema.maximum !== undefined && value > schema.maximum)
@@ -62,7 +77,10 @@ function checkField(path: string, schema: FieldSchema, value: unknown, out: Inva
     case 'array':
       if (!Array.isArray(value)) return void bad('type', `must be an array (got ${describe(value)})`);
       if (schema.minItems !== undefined && value.length < schema.minItems)
-        return void bad('min_items', `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'} (got ${value.length})`);
+        return void bad(
+          'min_items',
+          `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'} (got ${value.length})`,
+        );
       if (schema.maxItems !== undefined && value.length > schema.maxItems)
         return void bad('max_items', `must have at most ${schema.maxItems} items (got ${value.length})`);
       value.forEach((item, i) => checkField(`${path}[${i}]`, schema.items, item, out));
@@ -90,7 +108,8 @@ export function validateInput(schema: InputSchema, input: Record<string, unknown
 export function withDefaults(schema: InputSchema, input: Record<string, unknown>): Record<string, unknown> {
   const resolved: Record<string, unknown> = { ...input };
   for (const [name, fieldSchema] of Object.entries(schema.properties)) {
-    if (resolved[name] === undefined && 'default' in fieldSchema && fieldSchema.default !== undefined) resolved[name] = fieldSchema.default;
+    if (resolved[name] === undefined && 'default' in fieldSchema && fieldSchema.default !== undefined)
+      resolved[name] = fieldSchema.default;
   }
   return resolved;
 }

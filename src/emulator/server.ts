@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { bearerToken, isAuthorized } from './auth.js';
-import { readBody, JSON_BODY_LIMIT_BYTES, type Handler, type Reply, type RequestContext } from './http.js';
-import { ProblemError, problem, problemBody, type Problem } from './problem.js';
+import { type Handler, JSON_BODY_LIMIT_BYTES, type Reply, type RequestContext, readBody } from './http.js';
+import { type Problem, ProblemError, problem, problemBody } from './problem.js';
 import type { RateClass } from './rate-limit.js';
 import { getAccount, getWebhookSecret } from './routes/account.js';
 import { createFile, deleteFile, downloadFile, getFile, listFiles } from './routes/files.js';
@@ -31,7 +31,14 @@ interface Route {
 }
 
 const SEGMENT = '([^/]+)';
-const route = (methods: string[], path: string, name: Route['name'], handler: Handler, keys: string[] = [], fixed?: Record<string, string>): Route => ({
+const route = (
+  methods: string[],
+  path: string,
+  name: Route['name'],
+  handler: Handler,
+  keys: string[] = [],
+  fixed?: Record<string, string>,
+): Route => ({
   methods,
   pattern: new RegExp(`^${path.replace(/:seg/g, SEGMENT)}$`),
   keys,
@@ -42,8 +49,12 @@ const route = (methods: string[], path: string, name: Route['name'], handler: Ha
 });
 
 const ROUTES: readonly Route[] = [
-  route(['POST'], '/v1/models/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], { kind: 'model' }),
-  route(['POST'], '/v1/deployments/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], { kind: 'deployment' }),
+  route(['POST'], '/v1/models/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], {
+    kind: 'model',
+  }),
+  route(['POST'], '/v1/deployments/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], {
+    kind: 'deployment',
+  }),
   route(['POST'], '/v1/predictions', 'predictions.create', createPrediction, [], { kind: 'version' }),
   route(['GET'], '/v1/predictions', 'predictions.list', listPredictions),
   route(['GET'], '/v1/predictions/:seg', 'predictions.get', getPrediction, ['id']),
@@ -64,7 +75,10 @@ const ROUTES: readonly Route[] = [
   route(['GET'], '/p/:seg', 'web', webPage, ['id']),
 ];
 
-function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
+function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
   const allowed: string[] = [];
   for (const r of ROUTES) {
     const m = r.pattern.exec(path);
@@ -88,7 +102,12 @@ function matchRoute(method: string, path: string): { route: Route; params: Recor
 }
 
 function problemReply(p: Problem): Reply {
-  return { kind: 'body', status: p.status, headers: { 'content-type': 'application/problem+json', ...p.headers }, body: problemBody(p) };
+  return {
+    kind: 'body',
+    status: p.status,
+    headers: { 'content-type': 'application/problem+json', ...p.headers },
+    body: problemBody(p),
+  };
 }
 
 function faultStatusReply(rule: FaultRule): Reply {
@@ -98,7 +117,8 @@ function faultStatusReply(rule: FaultRule): Reply {
       ? problem(429, `Request was throttled. Your rate limit resets in ~${rule.retryAfterSeconds ?? 1}s.`)
       : problem(status, `Injected fault: HTTP ${status}`);
   // A 429 says when to come back unless told not to; other statuses only when asked (a 503 may).
-  const retryAfter = status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : rule.retryAfterSeconds;
+  const retryAfter =
+    status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : rule.retryAfterSeconds;
   if (typeof retryAfter === 'number') p.headers = { 'retry-after': String(retryAfter) };
   return problemReply(p);
 }
@@ -111,7 +131,8 @@ export class EmulatorServer {
       this.handle(req, res).catch((error: unknown) => {
         if (res.destroyed || (error && typeof error === 'object' && 'clientGone' in error)) return void res.destroy();
         state.log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        if (!res.headersSent && !res.destroyed) this.write(res, problemReply(problem(500, 'Internal emulator error')), undefined);
+        if (!res.headersSent && !res.destroyed)
+          this.write(res, problemReply(problem(500, 'Internal emulator error')), undefined);
         else res.destroy();
       });
     });
@@ -146,7 +167,10 @@ export class EmulatorServer {
     };
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-      const reply = await this.run(ctx, async () => (await handleAdmin(ctx, state)) ?? problemReply(problem(404, `No admin route ${method} ${path}`)));
+      const reply = await this.run(
+        ctx,
+        async () => (await handleAdmin(ctx, state)) ?? problemReply(problem(404, `No admin route ${method} ${path}`)),
+      );
       return this.write(res, reply, undefined, false);
     }
 
@@ -175,13 +199,21 @@ export class EmulatorServer {
       if (r.api) {
         const header = req.headers.authorization;
         if (!isAuthorized(header, state.options.token)) {
-          return problemReply(problem(401, header ? 'You did not pass a valid authentication token' : 'You did not pass an authentication token'));
+          return problemReply(
+            problem(
+              401,
+              header ? 'You did not pass a valid authentication token' : 'You did not pass an authentication token',
+            ),
+          );
         }
         ctx.token = bearerToken(header)!;
         const rateClass: RateClass = r.name === 'predictions.create' ? 'create' : 'other';
         const decision = state.rateLimiter.take(rateClass, ctx.token);
         if (decision) {
-          rateHeaders = { 'ratelimit-remaining': String(decision.remaining), 'ratelimit-reset': String(decision.resetSeconds) };
+          rateHeaders = {
+            'ratelimit-remaining': String(decision.remaining),
+            'ratelimit-reset': String(decision.resetSeconds),
+          };
           if (!decision.allowed) {
             const p = problem(429, `Request was throttled. Your rate limit resets in ~${decision.retryAfterSeconds}s.`);
             p.headers = { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) };
@@ -199,7 +231,11 @@ export class EmulatorServer {
       if (reply.kind === 'body') state.log(`reset after handling ${method} ${path} (answer was ${reply.status})`);
       return this.reset(req, res);
     }
-    this.write(res, reply, fault?.type === 'malformed-json' ? 'malformed' : fault?.type === 'truncate' ? 'truncated' : undefined);
+    this.write(
+      res,
+      reply,
+      fault?.type === 'malformed-json' ? 'malformed' : fault?.type === 'truncate' ? 'truncated' : undefined,
+    );
   }
 
   /** Runs a handler, turning thrown problems (and oversized bodies) into problem replies. */
@@ -209,7 +245,9 @@ export class EmulatorServer {
     } catch (error) {
       if (error instanceof ProblemError) return problemReply(error.problem);
       if (error && typeof error === 'object' && 'tooLarge' in error) {
-        return problemReply(problem(413, `The request body is too large (${(error as unknown as { size: number }).size} bytes)`));
+        return problemReply(
+          problem(413, `The request body is too large (${(error as unknown as { size: number }).size} bytes)`),
+        );
       }
       throw error;
     }
@@ -222,11 +260,13 @@ export class EmulatorServer {
     // after `advanceClock`: clients learn the server's clock from it. Set here so streams carry it too.
     res.setHeader('date', new Date(this.state.now()).toUTCString());
     if (reply.kind === 'stream') return reply.start(res);
-    let body = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+    let body =
+      reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     const headers: Record<string, string> = { ...reply.headers };
     if (mode === 'malformed') {
       // A body cut in half under intact headers: invalid JSON (or a truncated file on outputs).
-      const cut = body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');
+      const cut =
+        body && body.length > 2 ? body.subarray(0, Math.max(1, Math.floor(body.length / 2))) : Buffer.from('{"id": ');
       body = Buffer.from(cut);
       headers['content-type'] ??= 'application/json';
     }
@@ -248,7 +288,12 @@ export class EmulatorServer {
   }
 
   /** Holds the request without answering; after `ms` (if set) resets the connection. */
-  private stall(req: IncomingMessage, res: ServerResponse, ms: number | undefined, clientGone: Promise<void>): Promise<void> {
+  private stall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ms: number | undefined,
+    clientGone: Promise<void>,
+  ): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = () => {

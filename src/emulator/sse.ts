@@ -6,7 +6,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { Handler } from './http.js';
-import { TERMINAL_STATUSES, type PredictionRecord } from './predictions.js';
+import { type PredictionRecord, TERMINAL_STATUSES } from './predictions.js';
 import { fail } from './problem.js';
 import type { EmulatorState } from './state.js';
 
@@ -22,7 +22,9 @@ export interface StreamEvent {
 export function streamEvents(state: EmulatorState, record: PredictionRecord): StreamEvent[] {
   const view = state.view(record);
   const until = view.completedAtMs ?? state.now();
-  const events: StreamEvent[] = record.logLines.filter((l) => l.atMs <= until && view.startedAtMs !== undefined).map((l) => ({ event: 'logs', data: l.text, atMs: l.atMs }));
+  const events: StreamEvent[] = record.logLines
+    .filter((l) => l.atMs <= until && view.startedAtMs !== undefined)
+    .map((l) => ({ event: 'logs', data: l.text, atMs: l.atMs }));
   if (!TERMINAL_STATUSES.has(view.status)) return events;
   const atMs = view.completedAtMs ?? state.now();
   if (view.status === 'succeeded') {
@@ -55,7 +57,11 @@ export const streamPrediction: Handler = (ctx) => {
     kind: 'stream',
     status: 200,
     start: (res: ServerResponse) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       res.flushHeaders();
       let sent = resumeAfter + 1;
       let ended = false;

@@ -6,12 +6,12 @@ import { Clock, Scheduler } from './clock.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
-import { PredictionStore, viewAt, type PredictionRecord, type PredictionView } from './predictions.js';
+import { type PredictionRecord, PredictionStore, type PredictionView, viewAt } from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
-import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, WebhookSender, makeWebhookSecret } from './webhooks.js';
+import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, WebhookSender } from './webhooks.js';
 
 export const DEFAULT_OUTPUT_RETENTION_MS = 3_600_000;
 export const DEFAULT_IMAGE_MAX_SIDE = 256;
@@ -54,7 +54,9 @@ export class EmulatorState {
     this.faults = new FaultEngine(this.seed);
     for (const rule of options.faults ?? []) this.faults.add(rule);
     const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () => this.clock.now());
+    this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () =>
+      this.clock.now(),
+    );
     // Without a seed, ids and the secret differ per run, so ids never repeat across restarts
     // (journals and caches key on them); with one, a run repeats exactly.
     this.idSeed = options.seed ?? randomInt(2 ** 31);
@@ -124,5 +126,12 @@ export class EmulatorState {
 }
 
 function emptyStats(): EmulatorStats {
-  return { requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0, authOnPublicRoutes: 0 };
+  return {
+    requests: {},
+    responsesByStatus: {},
+    predictionsCreated: 0,
+    predictionIds: [],
+    webhookDeliveries: 0,
+    authOnPublicRoutes: 0,
+  };
 }

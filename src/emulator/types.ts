@@ -43,7 +43,14 @@ export const ROUTE_NAMES: readonly RouteName[] = [
   'stream',
 ];
 
-export type FaultType = 'status' | 'reset-before' | 'reset-after-create' | 'stall' | 'malformed-json' | 'truncate' | 'latency';
+export type FaultType =
+  | 'status'
+  | 'reset-before'
+  | 'reset-after-create'
+  | 'stall'
+  | 'malformed-json'
+  | 'truncate'
+  | 'latency';
 
 /**
  * One scripted failure. Rules are checked in the order they were added; `latency` rules add up,

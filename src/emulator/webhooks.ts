@@ -35,7 +35,11 @@ export function checkWebhookUrl(value: unknown): string | undefined {
     return `webhook: not a valid URL (got ${JSON.stringify(value.slice(0, 60))})`;
   }
   if (url.protocol === 'https:') return undefined;
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  const loopback =
+    url.hostname === 'localhost' ||
+    url.hostname === '[::1]' ||
+    url.hostname === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (url.protocol === 'http:' && loopback) return undefined;
   return 'webhook: must be an https URL (plain http is accepted only for loopback hosts)';
 }

@@ -5,8 +5,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { ReplicateClient, type BatchProgress, type ImageResult } from '../../src/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type BatchProgress, type ImageResult, ReplicateClient } from '../../src/index.js';
 
 const API_KEY = 'r8_BatchTestKey0123456789abcdefghijklmno';
 let emu: Emulator;
@@ -22,18 +22,23 @@ afterAll(async () => {
 });
 beforeEach(() => emu.reset());
 
-const client = (): ReplicateClient => new ReplicateClient({ apiKey: API_KEY, baseUrl: emu.apiUrl, preferWaitSeconds: 5 });
+const client = (): ReplicateClient =>
+  new ReplicateClient({ apiKey: API_KEY, baseUrl: emu.apiUrl, preferWaitSeconds: 5 });
 
 /** Twelve prompts: later ones finish sooner, and every third fails. */
-const PROMPTS = Array.from({ length: 12 }, (_, i) =>
-  `prompt ${i} [emulator:predict_ms=${(12 - i) * 15}]${i % 3 === 2 ? ` [emulator:fail=bad luck ${i}]` : ''}`,
+const PROMPTS = Array.from(
+  { length: 12 },
+  (_, i) => `prompt ${i} [emulator:predict_ms=${(12 - i) * 15}]${i % 3 === 2 ? ` [emulator:fail=bad luck ${i}]` : ''}`,
 );
 
 describe('generateImages', () => {
   test('returns one result per prompt in input order, failures in their places', async () => {
     await using c = client();
     const finishedOrder: number[] = [];
-    const results = await c.generateImages(PROMPTS, { concurrency: 5, onResult: (_, index) => finishedOrder.push(index) });
+    const results = await c.generateImages(PROMPTS, {
+      concurrency: 5,
+      onResult: (_, index) => finishedOrder.push(index),
+    });
     expect(results).toHaveLength(PROMPTS.length);
     results.forEach((result: ImageResult, i) => {
       expect(result.prediction?.input.prompt).toBe(PROMPTS[i]);
@@ -65,7 +70,10 @@ describe('generateImages', () => {
   test('saves every image with `download`, each result listing its files', async () => {
     await using c = client();
     const out = join(dir, 'download');
-    const results = await c.generateImages(['a red fox', 'a blue whale', 'a green parrot'], { download: { dir: out }, input: { num_outputs: 2 } });
+    const results = await c.generateImages(['a red fox', 'a blue whale', 'a green parrot'], {
+      download: { dir: out },
+      input: { num_outputs: 2 },
+    });
     for (const result of results) {
       expect(result.success).toBe(true);
       if (!result.success) continue;
@@ -95,7 +103,18 @@ describe('generateImages', () => {
     await using c = client();
     const reports: BatchProgress[] = [];
     expect(await c.generateImages([], { onProgress: (p) => reports.push(p) })).toEqual([]);
-    expect(reports).toEqual([{ done: 0, failed: 0, running: 0, total: 0, elapsedMs: expect.any(Number), costUsd: 0, ratePerMinute: 0, etaMs: 0 }]);
+    expect(reports).toEqual([
+      {
+        done: 0,
+        failed: 0,
+        running: 0,
+        total: 0,
+        elapsedMs: expect.any(Number),
+        costUsd: 0,
+        ratePerMinute: 0,
+        etaMs: 0,
+      },
+    ]);
     await expect(c.generateImages(['x'], { concurrency: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(c.generateImages('x' as unknown as string[])).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(c.generateImages(['x'], 'fast' as unknown as {})).rejects.toMatchObject({ code: 'invalid_input' });

@@ -36,7 +36,14 @@ interface BatchDocument {
   costUsd: number;
   gallery: string;
   exitCode?: number;
-  results: Array<{ index: number; prompt: string; success: boolean; predictionId: string | null; files: string[]; errorCode?: string }>;
+  results: Array<{
+    index: number;
+    prompt: string;
+    success: boolean;
+    predictionId: string | null;
+    files: string[];
+    errorCode?: string;
+  }>;
 }
 
 describe('replicate-media batch', () => {
@@ -47,7 +54,15 @@ describe('replicate-media batch', () => {
     const result = await startCli(['batch', file, '--out', out, '--concurrency', '2', '--emulator', '--json']).done;
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout) as BatchDocument;
-    expect(doc).toMatchObject({ success: false, command: 'batch', total: 4, succeeded: 3, failed: 1, costUsd: 0.009, exitCode: 1 });
+    expect(doc).toMatchObject({
+      success: false,
+      command: 'batch',
+      total: 4,
+      succeeded: 3,
+      failed: 1,
+      costUsd: 0.009,
+      exitCode: 1,
+    });
     expect(doc.results.map((r) => r.prompt)).toEqual(parsePromptLines(PROMPTS));
     expect(doc.results.map((r) => r.success)).toEqual([true, true, false, true]);
     expect(doc.results[2]!.errorCode).toBe('prediction_failed');
@@ -67,7 +82,9 @@ describe('replicate-media batch', () => {
     const out = join(dir, 'out-plain');
     const result = await startCli(['batch', file, '--out', out, '--emulator']).done;
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/\[[12]\/2\] ✓ \S+ "a green parrot" \$0\.003 \(\d\/2 done · 0 failed · \d running · \d+\/min · \$0\.00\d · ETA /);
+    expect(result.stderr).toMatch(
+      /\[[12]\/2\] ✓ \S+ "a green parrot" \$0\.003 \(\d\/2 done · 0 failed · \d running · \d+\/min · \$0\.00\d · ETA /,
+    );
     expect(result.stdout).toMatch(/^2 of 2 images in .+, cost \$0\.006\. Gallery: .+index\.html\n$/);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
   });
@@ -87,7 +104,16 @@ describe('replicate-media batch', () => {
   });
 
   test('the progress bar shows done, failed, running, rate, cost and ETA', () => {
-    const line = progressBar({ done: 120, failed: 2, running: 8, total: 300, elapsedMs: 12_000, costUsd: 0.354, ratePerMinute: 600, etaMs: 18_000 });
+    const line = progressBar({
+      done: 120,
+      failed: 2,
+      running: 8,
+      total: 300,
+      elapsedMs: 12_000,
+      costUsd: 0.354,
+      ratePerMinute: 600,
+      etaMs: 18_000,
+    });
     expect(line).toBe('▕██████████░░░░░░░░░░░░░░▏ 120/300 done · 2 failed · 8 running · 600/min · $0.354 · ETA 18.0s');
   });
 });

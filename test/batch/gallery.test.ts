@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { ReplicateClient, writeGallery, type GalleryEntry, type ImageResult } from '../../src/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type GalleryEntry, type ImageResult, ReplicateClient, writeGallery } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -44,13 +44,23 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
-  test('decodes every image (PNG, JPEG, WebP) and shows prompts as text, totals at the top', { timeout: 60_000 }, async () => {
+  test('decodes every image (PNG, JPEG, WebP) and shows prompts as text, totals at the top', {
+    timeout: 60_000,
+  }, async () => {
     await using client = new ReplicateClient({ apiKey: API_KEY, baseUrl: emu.apiUrl });
     const out = join(dir, 'shots');
     const batches: Array<{ format: string; aspect: string; prompts: string[] }> = [
       { format: 'png', aspect: '1:1', prompts: ['a red fox in fresh snow', 'a lighthouse at dawn', NASTY] },
       { format: 'jpg', aspect: '16:9', prompts: ['a desert highway at noon', 'a city skyline at night'] },
-      { format: 'webp', aspect: '3:4', prompts: ['a green parrot on a branch', 'an old map of the sea', 'this one fails [emulator:fail=the model refused]'] },
+      {
+        format: 'webp',
+        aspect: '3:4',
+        prompts: [
+          'a green parrot on a branch',
+          'an old map of the sea',
+          'this one fails [emulator:fail=the model refused]',
+        ],
+      },
     ];
     const entries: GalleryEntry[] = [];
     for (const { format, aspect, prompts } of batches) {
@@ -70,7 +80,10 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
     }
     const files = entries.flatMap((e) => e.files);
     expect(files).toHaveLength(7);
-    const page = await writeGallery(out, entries, { title: 'Gallery test', generatedAt: new Date('2026-11-25T18:00:00Z') });
+    const page = await writeGallery(out, entries, {
+      title: 'Gallery test',
+      generatedAt: new Date('2026-11-25T18:00:00Z'),
+    });
     expect(page).toBe(join(out, 'index.html'));
     const html = await readFile(page, 'utf8');
     expect(html).not.toContain('<script>');
@@ -82,7 +95,12 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
       const tab = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       await tab.goto(pathToFileURL(page).href, { waitUntil: 'load' });
       const images = await tab.$$eval('img', (imgs) =>
-        imgs.map((img) => ({ src: img.getAttribute('src'), complete: img.complete, width: img.naturalWidth, height: img.naturalHeight })),
+        imgs.map((img) => ({
+          src: img.getAttribute('src'),
+          complete: img.complete,
+          width: img.naturalWidth,
+          height: img.naturalHeight,
+        })),
       );
       expect(images).toHaveLength(7);
       for (const image of images) {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { RateLimiter as EmulatorBucket } from '../../src/emulator/rate-limit.js';
 import { ConfigurationError, ReplicateClient } from '../../src/index.js';
-import { DEFAULT_RATE_LIMIT, RateLimiter, defaultBurst, rateClassOf } from '../../src/rate-limiter.js';
+import { DEFAULT_RATE_LIMIT, defaultBurst, RateLimiter, rateClassOf } from '../../src/rate-limiter.js';
 import { virtualTime } from './virtual-time.js';
 
 /** True when sends at these times never exceed a bucket of `burst` refilled at `perMinute` (starting full). */
@@ -64,7 +64,13 @@ describe('RateLimiter', () => {
     expect(sent).toHaveLength(90);
     expect(conforms(sent, perMinute, burst)).toBe(true);
     // The check has teeth: the same sends one millisecond earlier after the burst would not conform.
-    expect(conforms(sent.map((t, i) => (i >= burst ? t - 1 : t)), perMinute, burst)).toBe(false);
+    expect(
+      conforms(
+        sent.map((t, i) => (i >= burst ? t - 1 : t)),
+        perMinute,
+        burst,
+      ),
+    ).toBe(false);
   });
 
   test('a waiter that gives up returns its token, so the next one does not wait for it', async () => {
@@ -78,7 +84,11 @@ describe('RateLimiter', () => {
     const stopped = new Promise<void>((resolve) => {
       wakeB = resolve;
     });
-    const b = limiter.acquire('create', (ms) => Promise.race([time.sleep(ms), stopped]), () => stopB);
+    const b = limiter.acquire(
+      'create',
+      (ms) => Promise.race([time.sleep(ms), stopped]),
+      () => stopB,
+    );
     const timeline: Array<[string, number]> = [];
     const both = Promise.all([
       b.then((went) => timeline.push([`b ${went}`, time.now() - start])),
@@ -129,8 +139,21 @@ describe('the client', () => {
       const url = new URL(String(input instanceof Request ? input.url : input));
       const method = init?.method ?? 'GET';
       (rateClassOf(method, url.pathname) === 'create' ? creates : gets).push(time.now());
-      const prediction = { id: `p${n++}`, model: 'black-forest-labs/flux-schnell', version: 'hidden', input: { prompt: 'x' }, output: null, error: null, status: 'starting', created_at: new Date(time.now()).toISOString(), urls: {} };
-      return new Response(JSON.stringify(prediction), { status: method === 'POST' ? 201 : 200, headers: { 'content-type': 'application/json' } });
+      const prediction = {
+        id: `p${n++}`,
+        model: 'black-forest-labs/flux-schnell',
+        version: 'hidden',
+        input: { prompt: 'x' },
+        output: null,
+        error: null,
+        status: 'starting',
+        created_at: new Date(time.now()).toISOString(),
+        urls: {},
+      };
+      return new Response(JSON.stringify(prediction), {
+        status: method === 'POST' ? 201 : 200,
+        headers: { 'content-type': 'application/json' },
+      });
     };
     const client = new ReplicateClient({
       apiKey: 'r8_test',
@@ -141,7 +164,13 @@ describe('the client', () => {
       rateLimit: { createsPerMinute: 60, burst: 3, otherPerMinute: 120, otherBurst: 2 },
     });
     const calls = [
-      ...Array.from({ length: 10 }, () => client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x' }, timeoutMs: 3_600_000 })),
+      ...Array.from({ length: 10 }, () =>
+        client.createPrediction({
+          model: 'black-forest-labs/flux-schnell',
+          input: { prompt: 'x' },
+          timeoutMs: 3_600_000,
+        }),
+      ),
       ...Array.from({ length: 6 }, (_, i) => client.getPrediction(`p${i}`, { timeoutMs: 3_600_000 })),
     ];
     await time.run(Promise.all(calls));
@@ -151,17 +180,35 @@ describe('the client', () => {
     await client.close();
   });
 
-  test("a create still waiting for a token at its deadline fails with timeout, unsent, and its token goes to the next", async () => {
+  test('a create still waiting for a token at its deadline fails with timeout, unsent, and its token goes to the next', async () => {
     const time = virtualTime();
     const sent: Array<[string, number]> = [];
     const fetch = async (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const prompt = (JSON.parse(String(init?.body)) as { input: { prompt: string } }).input.prompt;
       sent.push([prompt, time.now()]);
-      const prediction = { id: `p-${prompt}`, model: 'black-forest-labs/flux-schnell', version: 'hidden', input: { prompt }, output: null, error: null, status: 'starting', created_at: new Date(time.now()).toISOString(), urls: {} };
+      const prediction = {
+        id: `p-${prompt}`,
+        model: 'black-forest-labs/flux-schnell',
+        version: 'hidden',
+        input: { prompt },
+        output: null,
+        error: null,
+        status: 'starting',
+        created_at: new Date(time.now()).toISOString(),
+        urls: {},
+      };
       return new Response(JSON.stringify(prediction), { status: 201, headers: { 'content-type': 'application/json' } });
     };
-    const client = new ReplicateClient({ apiKey: 'r8_test', baseUrl: 'https://api.replicate.test/v1', fetch, now: time.now, sleep: time.sleep, rateLimit: { createsPerMinute: 60, burst: 1 } });
-    const create = (prompt: string, timeoutMs: number) => client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt }, timeoutMs });
+    const client = new ReplicateClient({
+      apiKey: 'r8_test',
+      baseUrl: 'https://api.replicate.test/v1',
+      fetch,
+      now: time.now,
+      sleep: time.sleep,
+      rateLimit: { createsPerMinute: 60, burst: 1 },
+    });
+    const create = (prompt: string, timeoutMs: number) =>
+      client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt }, timeoutMs });
     const start = time.now();
     const outcome = await time.run(
       Promise.all([
@@ -185,7 +232,9 @@ describe('the client', () => {
   test('rejects a rate or burst that is not a positive number', () => {
     const base = { apiKey: 'r8_test', baseUrl: 'https://api.replicate.test/v1' };
     expect(() => new ReplicateClient({ ...base, rateLimit: { createsPerMinute: 0 } })).toThrow(ConfigurationError);
-    expect(() => new ReplicateClient({ ...base, rateLimit: { burst: 0.5 } })).toThrow(/rateLimit: a burst must be a whole number/);
+    expect(() => new ReplicateClient({ ...base, rateLimit: { burst: 0.5 } })).toThrow(
+      /rateLimit: a burst must be a whole number/,
+    );
     expect(() => new ReplicateClient({ ...base, rateLimit: false })).not.toThrow();
   });
 });

@@ -19,8 +19,8 @@
 // benchmark, `node bench/batch-rate.mjs`), not asserted; the 429 count is asserted.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { DEFAULT_RATE_LIMIT, ReplicateClient, type ImageResult } from '../../src/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_RATE_LIMIT, type ImageResult, ReplicateClient } from '../../src/index.js';
 import { defaultSleep } from '../../src/types.js';
 
 const API_KEY = 'r8_RateTestKey0123456789abcdefghijklmnop';
@@ -43,10 +43,19 @@ afterAll(async () => {
 
 const prompts = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag} ${i}`);
 
-test('a 300-prompt batch right after a 600-prompt one sees no 429 from the default limits, at about the pace they allow', { timeout: 60_000 }, async () => {
+test('a 300-prompt batch right after a 600-prompt one sees no 429 from the default limits, at about the pace they allow', {
+  timeout: 60_000,
+}, async () => {
   const perSecond = DEFAULT_RATE_LIMIT.createsPerMinute / 60;
   const burst = DEFAULT_RATE_LIMIT.createsPerMinute - perSecond * DILATION;
-  await using client = new ReplicateClient({ apiKey: API_KEY, baseUrl: emu.apiUrl, now, sleep, preferWaitSeconds: 5, rateLimit: { burst } });
+  await using client = new ReplicateClient({
+    apiKey: API_KEY,
+    baseUrl: emu.apiUrl,
+    now,
+    sleep,
+    preferWaitSeconds: 5,
+    rateLimit: { burst },
+  });
   const ok = (results: ImageResult[]): number => results.filter((r) => r.success).length;
 
   const firstStart = now();

@@ -38,7 +38,8 @@ describe('npm run bench --quick', () => {
       for (const r of Object.values(scenario.clients) as Json[]) {
         expect(r.succeeded + r.failures).toBe(r.predictions);
         expect(typeof r.requestsPerPrediction).toBe('number');
-        for (const key of ['p50', 'p95', 'max']) expect(r.addedLatencyMs[key] === null || Number.isFinite(r.addedLatencyMs[key])).toBe(true);
+        for (const key of ['p50', 'p95', 'max'])
+          expect(r.addedLatencyMs[key] === null || Number.isFinite(r.addedLatencyMs[key])).toBe(true);
       }
     }
     for (const name of ['batch', 'storm']) {

@@ -19,7 +19,11 @@ describe('parseCommandArgs', () => {
   const options = { images: { type: 'string', short: 'i' }, out: { type: 'string' } } as const;
 
   it('parses command and global options together', () => {
-    const { values, positionals, globals } = parseCommandArgs('estimate', ['-i', '3', 'extra', '--json', '--speed', '4'], options);
+    const { values, positionals, globals } = parseCommandArgs(
+      'estimate',
+      ['-i', '3', 'extra', '--json', '--speed', '4'],
+      options,
+    );
     expect(values.images).toBe('3');
     expect(positionals).toEqual(['extra']);
     expect(globals).toMatchObject({ json: true, speed: 4, emulator: false });
@@ -43,8 +47,12 @@ describe('parseCommandArgs', () => {
 
   it('wants positive seconds and speeds', () => {
     expect(secondsOption({ timeout: '1.5' }, 'timeout')).toBe(1500);
-    expect(() => secondsOption({ timeout: '0' }, 'timeout')).toThrow('--timeout must be a positive number of seconds, not "0".');
-    expect(() => parseCommandArgs('image', ['--speed', 'fast'], {})).toThrow('--speed must be a positive number, not "fast".');
+    expect(() => secondsOption({ timeout: '0' }, 'timeout')).toThrow(
+      '--timeout must be a positive number of seconds, not "0".',
+    );
+    expect(() => parseCommandArgs('image', ['--speed', 'fast'], {})).toThrow(
+      '--speed must be a positive number, not "fast".',
+    );
   });
 
   it('checks numbers: whole, in range, finite', () => {

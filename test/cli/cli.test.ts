@@ -1,10 +1,11 @@
 // The built CLI, run as a subprocess against an emulator started in this test process.
+
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { existsSync } from 'node:fs';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { assertBuilt, CLI, cleanEnv, fileType, parseJson, runCli, runProgram, startCli } from './helpers.js';
 
 // The key the tests use. Short keys are redacted wherever they appear, so no temporary path may contain it.
@@ -109,7 +110,10 @@ describe('no API key', () => {
 
 describe('image', () => {
   it('downloads PNG outputs and prints one JSON document with the fields', async () => {
-    const result = await runCli(['image', 'a red sports car', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
+    const result = await runCli(
+      ['image', 'a red sports car', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'],
+      { env, cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
     const doc = parseJson(result.stdout);
     expect(doc).toMatchObject({ success: true, command: 'image', status: 'succeeded', costUsd: 0.006 });
@@ -154,7 +158,9 @@ describe('image', () => {
     expect(result.code).toBe(1);
     const doc = parseJson(result.stdout);
     expect(doc).toMatchObject({ success: false, errorCode: 'timeout', exitCode: 1, status: 'canceled' });
-    expect(result.stderr).toMatch(/^Error: The image generation timed out \(prediction \S+\); it was canceled on the server\. Try again with a longer --timeout\.$/m);
+    expect(result.stderr).toMatch(
+      /^Error: The image generation timed out \(prediction \S+\); it was canceled on the server\. Try again with a longer --timeout\.$/m,
+    );
     const prediction = await api(`/predictions/${doc.predictionId}`);
     expect(prediction.status).toBe('canceled');
   });
@@ -197,13 +203,18 @@ describe('image', () => {
     const before = emu.stats().predictionsCreated;
     const result = await runCli(['image', 'x', '--out', file], { env, cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^Error: Cannot save into ".*not-a-dir" \(a file is in the way\): choose another directory with --out\.\n$/);
+    expect(result.stderr).toMatch(
+      /^Error: Cannot save into ".*not-a-dir" \(a file is in the way\): choose another directory with --out\.\n$/,
+    );
     expect(emu.stats().predictionsCreated).toBe(before);
   });
 
   it('exits 2 when the API rejects the key, and never prints the key', async () => {
     const secret = 'r8_thisIsASecretKeyThatMustNeverBePrinted';
-    const result = await runCli(['image', 'x', '--json', '--verbose'], { env: { ...env, REPLICATE_API_KEY: secret }, cwd: dir });
+    const result = await runCli(['image', 'x', '--json', '--verbose'], {
+      env: { ...env, REPLICATE_API_KEY: secret },
+      cwd: dir,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/rejected the API key/);
     expect(result.stdout + result.stderr).not.toContain(secret);
@@ -211,7 +222,10 @@ describe('image', () => {
   });
 
   it('Ctrl-C (SIGINT) cancels the running prediction on the server, then exits 130', async () => {
-    const cli = startCli(['image', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], { env, cwd: dir });
+    const cli = startCli(
+      ['image', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir],
+      { env, cwd: dir },
+    );
     const match = await cli.waitFor(/image (\S+) (starting|processing)/);
     const predictionId = match[1]!;
     cli.child.kill('SIGINT');
@@ -238,7 +252,10 @@ describe('image', () => {
   });
 
   it('prints plain progress lines, without escape codes, when stderr is not a terminal', async () => {
-    const result = await runCli(['image', 'plain [emulator:predict_ms=300]', '--wait', '0', '--interval', '0.1', '--out', dir], { env, cwd: dir });
+    const result = await runCli(
+      ['image', 'plain [emulator:predict_ms=300]', '--wait', '0', '--interval', '0.1', '--out', dir],
+      { env, cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^\[ *\d+\.\ds\] image: creating the prediction\n/);
     expect(result.stderr).toMatch(/\] image \S+ succeeded in .*, cost \$0\.003\n/);
@@ -247,8 +264,22 @@ describe('image', () => {
 
   it.skipIf(!existsSync('/usr/bin/script'))('draws a live status line in place on a terminal', async () => {
     // `script` runs the CLI on a pseudo-terminal, as a user's shell would.
-    const command = [process.execPath, CLI, 'image', "'live [emulator:predict_ms=800]'", '--wait', '0', '--interval', '0.2', '--out', dir].join(' ');
-    const result = await runProgram('script', ['-qec', command, '/dev/null'], { env: { ...env, NO_COLOR: '1' }, cwd: dir });
+    const command = [
+      process.execPath,
+      CLI,
+      'image',
+      "'live [emulator:predict_ms=800]'",
+      '--wait',
+      '0',
+      '--interval',
+      '0.2',
+      '--out',
+      dir,
+    ].join(' ');
+    const result = await runProgram('script', ['-qec', command, '/dev/null'], {
+      env: { ...env, NO_COLOR: '1' },
+      cwd: dir,
+    });
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toContain('\r\x1b[2K');
     expect(result.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] image · \S+ · (starting|processing) · /);
@@ -256,7 +287,10 @@ describe('image', () => {
   });
 
   it('runs on an embedded emulator with --emulator and no key', async () => {
-    const result = await runCli(['image', 'a red sports car', '--emulator', '--out', dir, '--json'], { env: cleanEnv(), cwd: dir });
+    const result = await runCli(['image', 'a red sports car', '--emulator', '--out', dir, '--json'], {
+      env: cleanEnv(),
+      cwd: dir,
+    });
     expect(result.code, result.stderr).toBe(0);
     const doc = parseJson(result.stdout);
     const files = doc.files as Array<{ path: string }>;
@@ -266,13 +300,19 @@ describe('image', () => {
 
 describe('video', () => {
   it('uploads local frames, passes URLs through and downloads a valid MP4', async () => {
-    const images = await runCli(['image', 'frames', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
+    const images = await runCli(['image', 'frames', '--num-outputs', '2', '--format', 'png', '--out', dir, '--json'], {
+      env,
+      cwd: dir,
+    });
     expect(images.code, images.stderr).toBe(0);
     const doc = parseJson(images.stdout);
     const [first, second] = doc.files as Array<{ path: string }>;
     const [, secondUrl] = doc.imageUrls as string[];
     expect(second).toBeDefined();
-    const result = await runCli(['video', first!.path, secondUrl!, '--prompt', 'a slow pan', '--out', dir, '--json'], { env, cwd: dir });
+    const result = await runCli(['video', first!.path, secondUrl!, '--prompt', 'a slow pan', '--out', dir, '--json'], {
+      env,
+      cwd: dir,
+    });
     expect(result.code, result.stderr).toBe(0);
     const video = parseJson(result.stdout);
     expect(video).toMatchObject({ success: true, command: 'video', durationSeconds: 2, costUsd: 0.2 });
@@ -301,12 +341,29 @@ describe('video', () => {
   });
 
   it('Ctrl-C cancels a running video prediction on the server (exit 130)', async () => {
-    const images = await runCli(['image', 'frame for ctrl-c', '--format', 'png', '--out', dir, '--json'], { env, cwd: dir });
-    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
-    const cli = startCli(['video', frame!.path, '--prompt', 'slow [emulator:predict_ms=60000]', '--wait', '0', '--interval', '0.2', '--out', dir], {
+    const images = await runCli(['image', 'frame for ctrl-c', '--format', 'png', '--out', dir, '--json'], {
       env,
       cwd: dir,
     });
+    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
+    const cli = startCli(
+      [
+        'video',
+        frame!.path,
+        '--prompt',
+        'slow [emulator:predict_ms=60000]',
+        '--wait',
+        '0',
+        '--interval',
+        '0.2',
+        '--out',
+        dir,
+      ],
+      {
+        env,
+        cwd: dir,
+      },
+    );
     const [, predictionId] = await cli.waitFor(/video (\S+) (?:starting|processing)/);
     cli.child.kill('SIGINT');
     const result = await cli.done;

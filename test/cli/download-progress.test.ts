@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/context.js';
 import { Progress, type TextSink } from '../../src/cli/output.js';
 import { savingTo } from '../../src/cli/predictions.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { ReplicateClient } from '../../src/index.js';
 
 let emu: Emulator;

@@ -1,5 +1,5 @@
 // Running the built CLI as a subprocess, and checking the files it saves by their magic bytes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +81,8 @@ function startProgram(program: string, args: string[], options: { env?: NodeJS.P
     waitFor(pattern, stream = 'stderr', timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const deadline = setTimeout(
-          () => reject(new Error(`timed out waiting for ${pattern} on ${stream}; stdout:\n${stdout}\nstderr:\n${stderr}`)),
+          () =>
+            reject(new Error(`timed out waiting for ${pattern} on ${stream}; stdout:\n${stdout}\nstderr:\n${stderr}`)),
           timeoutMs,
         );
         const check = (): void => {
@@ -102,7 +103,10 @@ function startProgram(program: string, args: string[], options: { env?: NodeJS.P
   };
 }
 
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
   return startCli(args, options).done;
 }
 

@@ -1,6 +1,14 @@
 // The status line and formatting, with a fake terminal: no subprocess needed.
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatTable, formatUsd, Output, Progress, type TextSink } from '../../src/cli/output.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatTable,
+  formatUsd,
+  Output,
+  Progress,
+  type TextSink,
+} from '../../src/cli/output.js';
 
 function sink(isTTY: boolean): TextSink & { text: string } {
   return {
@@ -43,9 +51,15 @@ describe('formatting', () => {
   });
 
   it('aligns table columns', () => {
-    expect(formatTable(['ID', 'STATUS'], [['a', 'succeeded'], ['bbbb', 'failed']])).toBe(
-      'ID    STATUS\na     succeeded\nbbbb  failed',
-    );
+    expect(
+      formatTable(
+        ['ID', 'STATUS'],
+        [
+          ['a', 'succeeded'],
+          ['bbbb', 'failed'],
+        ],
+      ),
+    ).toBe('ID    STATUS\na     succeeded\nbbbb  failed');
   });
 });
 

@@ -49,7 +49,10 @@ describe('timeout', () => {
 
   test('the deadline is sent as Cancel-After, so the server stops the prediction even if we die', async () => {
     const { client } = clientFor(emu, { preferWaitSeconds: 0, keepRunning: true });
-    const result = await client.generateImage(`queued [emulator:start_ms=600000]`, { timeoutMs: 20_000, intervalMs: 5_000 });
+    const result = await client.generateImage(`queued [emulator:start_ms=600000]`, {
+      timeoutMs: 20_000,
+      intervalMs: 5_000,
+    });
     expect(result).toMatchObject({ success: false, errorCode: 'timeout', canceledOnServer: false });
     expect(result.prediction?.deadline ?? null).not.toBeNull();
     emu.advanceClock(21_000);
@@ -127,7 +130,12 @@ describe('abort', () => {
     while ((emu.stats().requests['predictions.create'] ?? 0) < 2) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     const result = await pending;
-    expect(result).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: false, predictionId: null });
+    expect(result).toMatchObject({
+      success: false,
+      errorCode: 'canceled',
+      canceledOnServer: false,
+      predictionId: null,
+    });
     expect(emu.stats().requests['predictions.list']).toBe(1);
     expect(await statusOnServer(other)).toBe('processing');
   });
@@ -141,7 +149,10 @@ describe('abort', () => {
 
   test('aborting pollPrediction returns an error result and leaves the prediction alone', async () => {
     const { client } = clientFor(emu, { now: Date.now, sleep: undefined });
-    const p = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: `x ${LONG}` } });
+    const p = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: `x ${LONG}` },
+    });
     const controller = new AbortController();
     const pending = client.pollPrediction(p.id, { signal: controller.signal, intervalMs: 20 });
     setTimeout(() => controller.abort(), 30);
@@ -165,8 +176,15 @@ describe('close', () => {
     const { client } = clientFor(emu);
     await client.close();
     expect(client.closed).toBe(true);
-    expect(await client.generateImage('a dog')).toMatchObject({ success: false, errorCode: 'closed', predictionId: null });
-    expect(await client.generateVideo(['https://example.com/a.png'])).toMatchObject({ success: false, errorCode: 'closed' });
+    expect(await client.generateImage('a dog')).toMatchObject({
+      success: false,
+      errorCode: 'closed',
+      predictionId: null,
+    });
+    expect(await client.generateVideo(['https://example.com/a.png'])).toMatchObject({
+      success: false,
+      errorCode: 'closed',
+    });
     expect(await client.pollPrediction('abc')).toMatchObject({ status: 'error', errorCode: 'closed' });
     await expect(client.getPrediction('abc')).rejects.toMatchObject({ code: 'closed' });
     expect(emu.stats().requests['predictions.create'] ?? 0).toBe(0);

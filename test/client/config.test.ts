@@ -51,7 +51,9 @@ describe('base URL', () => {
     expect(new ReplicateClient({ apiKey: 'k123' }).baseUrl).toBe('https://api.replicate.com/v1');
     vi.stubEnv('REPLICATE_BASE_URL', 'http://127.0.0.1:8787/v1/');
     expect(new ReplicateClient({ apiKey: 'k123' }).baseUrl).toBe('http://127.0.0.1:8787/v1');
-    expect(new ReplicateClient({ apiKey: 'k123', baseUrl: 'https://proxy.example/v1' }).baseUrl).toBe('https://proxy.example/v1');
+    expect(new ReplicateClient({ apiKey: 'k123', baseUrl: 'https://proxy.example/v1' }).baseUrl).toBe(
+      'https://proxy.example/v1',
+    );
   });
 
   test('a base URL that is not http(s) is a ConfigurationError', () => {

@@ -39,7 +39,9 @@ describe('download progress', () => {
       const size = (await stat(result.files![index]!)).size;
       expect(last).toMatchObject({ receivedBytes: size, totalBytes: size, attempt: 1 });
       // Bytes only ever grow.
-      expect(forFile.map((p) => p.receivedBytes)).toEqual([...forFile.map((p) => p.receivedBytes)].sort((a, b) => a - b));
+      expect(forFile.map((p) => p.receivedBytes)).toEqual(
+        [...forFile.map((p) => p.receivedBytes)].sort((a, b) => a - b),
+      );
     }
   });
 

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { ReplicateClient, verifyWebhook, type PollResult } from '../../src/index.js';
+import { type PollResult, ReplicateClient, verifyWebhook } from '../../src/index.js';
 import { API_KEY, startFast } from './helpers.js';
 
 let emu: Emulator;
@@ -34,7 +34,10 @@ async function tenLineExample(log: (...args: unknown[]) => void): Promise<void> 
 async function lowerLayerExample(log: (...args: unknown[]) => void): Promise<PollResult> {
   const client = new ReplicateClient({ logger: console, retry: { maxRetries: 5 } });
   try {
-    const prediction = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'a fox' } });
+    const prediction = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'a fox' },
+    });
     const result = await client.pollPrediction(prediction.id, { timeoutMs: 60_000, intervalMs: 1_000 });
     switch (result.status) {
       case 'succeeded':
@@ -87,6 +90,9 @@ test('the lower-layer example runs as written', async () => {
 });
 
 test('the webhook handler example rejects an unsigned delivery', async () => {
-  const response = await webhookHandlerExample(new Request('http://localhost/hook', { method: 'POST', body: '{}' }), 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+  const response = await webhookHandlerExample(
+    new Request('http://localhost/hook', { method: 'POST', body: '{}' }),
+    'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  );
   expect(response.status).toBe(400);
 });

@@ -31,7 +31,9 @@ describe('generateImage', () => {
 
   test('passes extra inputs through and returns every output image', async () => {
     const { client } = clientFor(emu);
-    const result = await client.generateImage('three cats', { input: { num_outputs: 3, output_format: 'png', seed: 7 } });
+    const result = await client.generateImage('three cats', {
+      input: { num_outputs: 3, output_format: 'png', seed: 7 },
+    });
     if (!result.success) throw new Error(result.error);
     expect(result.imageUrls).toHaveLength(3);
     expect(result.imageUrls.every((u) => u.endsWith('.png'))).toBe(true);
@@ -254,7 +256,10 @@ describe('generateVideo', () => {
   test('a bad duration is invalid_input', async () => {
     const { client } = clientFor(emu);
     for (const durationSeconds of [0, -2, Number.NaN]) {
-      expect(await client.generateVideo(frames, { durationSeconds })).toMatchObject({ success: false, errorCode: 'invalid_input' });
+      expect(await client.generateVideo(frames, { durationSeconds })).toMatchObject({
+        success: false,
+        errorCode: 'invalid_input',
+      });
     }
   });
 
@@ -291,7 +296,10 @@ describe('deadlines', () => {
 describe('pollPrediction', () => {
   test('waits for a running prediction and returns succeeded with its output', async () => {
     const { client } = clientFor(emu);
-    const created = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x [emulator:predict_ms=80]' } });
+    const created = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'x [emulator:predict_ms=80]' },
+    });
     const result = await client.pollPrediction(created.id, { intervalMs: 20 });
     expect(result).toMatchObject({ status: 'succeeded', predictionId: created.id, error: null });
     expect(Array.isArray(result.output)).toBe(true);
@@ -299,16 +307,25 @@ describe('pollPrediction', () => {
 
   test('failed, canceled and aborted predictions end the wait with their status', async () => {
     const { client } = clientFor(emu);
-    const failed = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x [emulator:fail=boom]' } });
+    const failed = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'x [emulator:fail=boom]' },
+    });
     expect(await client.pollPrediction(failed.id, { intervalMs: 20 })).toMatchObject({
       status: 'failed',
       errorCode: 'prediction_failed',
       error: expect.stringContaining('boom'),
     });
 
-    const running = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'y [emulator:predict_ms=60000]' } });
+    const running = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'y [emulator:predict_ms=60000]' },
+    });
     await client.cancelPrediction(running.id);
-    expect(await client.pollPrediction(running.id, { intervalMs: 20 })).toMatchObject({ status: 'canceled', errorCode: 'canceled' });
+    expect(await client.pollPrediction(running.id, { intervalMs: 20 })).toMatchObject({
+      status: 'canceled',
+      errorCode: 'canceled',
+    });
 
     // A deadline reached before the prediction starts ends it as `aborted` (the official clients hang here).
     const queued = await client.createPrediction({
@@ -323,7 +340,10 @@ describe('pollPrediction', () => {
 
   test('gives up with timeout when the deadline passes, and leaves the prediction running', async () => {
     const { client, time } = clientFor(emu);
-    const created = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x [emulator:predict_ms=600000]' } });
+    const created = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'x [emulator:predict_ms=600000]' },
+    });
     const result = await client.pollPrediction(created.id, { timeoutMs: 10_000, intervalMs: 2_000 });
     expect(result).toMatchObject({ status: 'timeout', errorCode: 'timeout', predictionId: created.id, output: null });
     expect(result.error).toContain('timeout');
@@ -333,8 +353,16 @@ describe('pollPrediction', () => {
 
   test('an unknown id is an error result (http 404), not an exception', async () => {
     const { client } = clientFor(emu);
-    expect(await client.pollPrediction('doesnotexist')).toMatchObject({ status: 'error', errorCode: 'http', httpStatus: 404 });
-    expect(await client.pollPrediction('../../etc')).toMatchObject({ status: 'error', errorCode: 'invalid_input', httpStatus: null });
+    expect(await client.pollPrediction('doesnotexist')).toMatchObject({
+      status: 'error',
+      errorCode: 'http',
+      httpStatus: 404,
+    });
+    expect(await client.pollPrediction('../../etc')).toMatchObject({
+      status: 'error',
+      errorCode: 'invalid_input',
+      httpStatus: null,
+    });
   });
 });
 

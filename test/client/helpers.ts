@@ -2,7 +2,7 @@
 // fake clock whose sleep records each requested delay and returns at once.
 
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { ReplicateClient, type ReplicateClientOptions } from '../../src/index.js';
 
 /** The key every test client uses; tests assert it never leaks. */

@@ -7,8 +7,8 @@ import {
   AuthenticationError,
   HttpError,
   InvalidInputError,
-  ReplicateError,
   type Prediction,
+  type ReplicateError,
 } from '../../src/index.js';
 import { clientFor, useEmulator } from './helpers.js';
 
@@ -62,7 +62,9 @@ describe('createPrediction', () => {
 
   test('a 422 is an InvalidInputError whose detail names the field', async () => {
     const { client } = clientFor(emu);
-    const error = await client.createPrediction({ model: FLUX, input: { prompt: 'a', num_outputs: 9 } }).catch((e: unknown) => e);
+    const error = await client
+      .createPrediction({ model: FLUX, input: { prompt: 'a', num_outputs: 9 } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ code: 'invalid_input', status: 422, predictionId: null });
     expect((error as ReplicateError).detail).toContain('num_outputs');
@@ -71,7 +73,9 @@ describe('createPrediction', () => {
   test('an unknown model is an HttpError 404', async () => {
     const { client } = clientFor(emu);
     await expect(client.createPrediction({ model: 'nobody/nothing', input: {} })).rejects.toBeInstanceOf(HttpError);
-    await expect(client.createPrediction({ model: 'nobody/nothing', input: {} })).rejects.toMatchObject({ status: 404 });
+    await expect(client.createPrediction({ model: 'nobody/nothing', input: {} })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   test('nonsense targets and inputs are InvalidInputErrors, sent nowhere', async () => {
@@ -89,7 +93,9 @@ describe('createPrediction', () => {
 
   test('a bad key is an AuthenticationError (401)', async () => {
     const { client } = clientFor(emu, { apiKey: 'r8_nope0000000000000000000000000000000000' });
-    await expect(client.createPrediction({ model: FLUX, input: { prompt: 'a' } })).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(client.createPrediction({ model: FLUX, input: { prompt: 'a' } })).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
   });
 });
 
@@ -98,7 +104,11 @@ describe('getPrediction / cancelPrediction', () => {
     const { client } = clientFor(emu);
     const p = await client.createPrediction({ model: FLUX, input: { prompt: 'a' } });
     expect((await client.getPrediction(p.id)).id).toBe(p.id);
-    await expect(client.getPrediction('missing0000')).rejects.toMatchObject({ code: 'http', status: 404, predictionId: 'missing0000' });
+    await expect(client.getPrediction('missing0000')).rejects.toMatchObject({
+      code: 'http',
+      status: 404,
+      predictionId: 'missing0000',
+    });
   });
 
   test('cancel stops a running prediction', async () => {
@@ -123,7 +133,9 @@ describe('listPredictions', () => {
     const { client } = clientFor(emu, { retry: { jitterRatio: 0 } });
     const ids: string[] = [];
     for (let i = 0; i < 105; i += 1) {
-      ids.push((await client.createPrediction({ model: FLUX, input: { prompt: `p${i} [emulator:predict_ms=600000]` } })).id);
+      ids.push(
+        (await client.createPrediction({ model: FLUX, input: { prompt: `p${i} [emulator:predict_ms=600000]` } })).id,
+      );
     }
     const pages: Prediction[][] = [];
     for await (const page of client.listPredictions()) pages.push(page);

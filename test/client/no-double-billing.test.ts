@@ -57,7 +57,10 @@ describe('ambiguous create failures', () => {
   test('the lower-layer createPrediction adopts too', async () => {
     const { client } = clientFor(emu);
     emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
-    const prediction = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x', seed: 3 } });
+    const prediction = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'x', seed: 3 },
+    });
     expect(emu.stats().predictionIds).toEqual([prediction.id]);
   });
 

@@ -1,7 +1,7 @@
 // estimateCost: exact to the micro-dollar from one price table that callers can override.
 
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_PRICES, ReplicateClient, estimateCost } from '../../src/index.js';
+import { DEFAULT_PRICES, estimateCost, ReplicateClient } from '../../src/index.js';
 
 const client = new ReplicateClient({ apiKey: 'k123', baseUrl: 'http://127.0.0.1:9/v1' });
 
@@ -42,7 +42,9 @@ describe('estimateCost', () => {
     });
     expect(custom.estimateCost(10, 0)).toBe(0.04);
     expect(custom.estimateCost(0, 12, { videoModel: 'fofr/frames-to-video' })).toBe(0.05);
-    expect(estimateCost(2, 0, { prices: { 'black-forest-labs/flux-schnell': { unit: 'image', usd: 0.01 } } })).toBe(0.02);
+    expect(estimateCost(2, 0, { prices: { 'black-forest-labs/flux-schnell': { unit: 'image', usd: 0.01 } } })).toBe(
+      0.02,
+    );
   });
 
   test.each([

@@ -7,7 +7,9 @@ describe('createRedactor', () => {
   const redact = createRedactor('embedded-0f8e6c1a-secret');
 
   test('removes the configured key wherever it appears', () => {
-    expect(redact('key=embedded-0f8e6c1a-secret; again embedded-0f8e6c1a-secret')).toBe('key=[REDACTED]; again [REDACTED]');
+    expect(redact('key=embedded-0f8e6c1a-secret; again embedded-0f8e6c1a-secret')).toBe(
+      'key=[REDACTED]; again [REDACTED]',
+    );
   });
 
   test('removes anything shaped like a Replicate token or a Bearer credential', () => {
@@ -17,7 +19,11 @@ describe('createRedactor', () => {
   });
 
   test('leaves ordinary prose alone', () => {
-    for (const text of ['Token expired, sign in again', 'prediction abc123 failed: CUDA out of memory', 'Bearer token missing']) {
+    for (const text of [
+      'Token expired, sign in again',
+      'prediction abc123 failed: CUDA out of memory',
+      'Bearer token missing',
+    ]) {
       expect(redact(text)).toBe(text);
     }
   });

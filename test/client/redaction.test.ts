@@ -15,7 +15,8 @@ useEmulator((started) => {
 });
 
 function expectNoKey(value: unknown): void {
-  const text = typeof value === 'string' ? value : `${JSON.stringify(value)}\n${inspect(value, { depth: 10, showHidden: true })}`;
+  const text =
+    typeof value === 'string' ? value : `${JSON.stringify(value)}\n${inspect(value, { depth: 10, showHidden: true })}`;
   expect(text).not.toContain(API_KEY);
   expect(text).not.toContain(API_KEY.slice(3)); // not even the part after `r8_`
 }
@@ -180,7 +181,10 @@ describe('where the key goes', () => {
     expect(result).toMatchObject({ success: false, errorCode: 'invalid_input' });
     expectNoKey(result);
     await expect(
-      client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x', extra: { token: API_KEY } } }),
+      client.createPrediction({
+        model: 'black-forest-labs/flux-schnell',
+        input: { prompt: 'x', extra: { token: API_KEY } },
+      }),
     ).rejects.toMatchObject({ code: 'invalid_input' });
     expect(emu.stats().requests['predictions.create'] ?? 0).toBe(0);
   });

@@ -34,7 +34,13 @@ describe('429', () => {
 
   test('keeps retrying a 429 until the deadline, then gives up as rate_limited', async () => {
     const { client, time } = clientFor(emu);
-    emu.addFault({ route: 'predictions.create', type: 'status', status: 429, retryAfterSeconds: null, count: Infinity });
+    emu.addFault({
+      route: 'predictions.create',
+      type: 'status',
+      status: 429,
+      retryAfterSeconds: null,
+      count: Infinity,
+    });
     const result = await client.generateImage('a dog', { timeoutMs: 200_000 });
     expect(result).toMatchObject({ success: false, errorCode: 'rate_limited', predictionId: null });
     // 5 + 15 + 45 + 45 + 45 = 155 s; one more 45 s wait would pass the 200 s deadline.

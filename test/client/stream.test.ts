@@ -35,13 +35,16 @@ describe('waiting on the stream', () => {
 
   test('pollPrediction listens on the stream too', async () => {
     const { client } = clientFor(emu, { now: Date.now, sleep: neverWakes });
-    const created = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x [emulator:predict_ms=300]' } });
+    const created = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'x [emulator:predict_ms=300]' },
+    });
     const result = await client.pollPrediction(created.id);
     expect(result).toMatchObject({ status: 'succeeded' });
     expect(count('predictions.get')).toBe(2); // the first look, then the read after `done`
   });
 
-  test("a stream that times out (:408) is reopened from the last event id, and its done still ends the wait", async () => {
+  test('a stream that times out (:408) is reopened from the last event id, and its done still ends the wait', async () => {
     const { client } = clientFor(emu, { preferWaitSeconds: 1, now: Date.now, sleep: neverWakes });
     const pending = client.generateImage('a long one [emulator:predict_ms=45000]');
     await until(() => count('stream') === 1);

@@ -27,7 +27,12 @@ function headers(overrides: Record<string, string | undefined> = {}): Record<str
 
 describe('verifyWebhook', () => {
   test('accepts the test vector', async () => {
-    const verdict = await verifyWebhook({ headers: headers(), body: vector.body, secret: vector.secret, now: at(vector.timestamp) });
+    const verdict = await verifyWebhook({
+      headers: headers(),
+      body: vector.body,
+      secret: vector.secret,
+      now: at(vector.timestamp),
+    });
     expect(verdict).toEqual({ valid: true, id: vector.id, timestamp: vector.timestamp });
   });
 
@@ -43,28 +48,53 @@ describe('verifyWebhook', () => {
 
   test('accepts when any of several signatures matches (key rotation)', async () => {
     const signature = `v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v2,whatever ${vector.signature}`;
-    const verdict = await verifyWebhook({ headers: headers({ 'webhook-signature': signature }), body: vector.body, secret: vector.secret, now: at(vector.timestamp) });
+    const verdict = await verifyWebhook({
+      headers: headers({ 'webhook-signature': signature }),
+      body: vector.body,
+      secret: vector.secret,
+      now: at(vector.timestamp),
+    });
     expect(verdict.valid).toBe(true);
   });
 
   test('rejects a tampered body, a wrong secret, and a tampered id', async () => {
     const base = { secret: vector.secret, now: at(vector.timestamp) };
-    expect(await verifyWebhook({ ...base, headers: headers(), body: '{"test": 2432232315}' })).toMatchObject({ valid: false, reason: 'invalid_signature' });
-    expect(await verifyWebhook({ ...base, headers: headers(), body: vector.body, secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ valid: false, reason: 'invalid_signature' });
-    expect(await verifyWebhook({ ...base, headers: headers({ 'webhook-id': 'msg_other' }), body: vector.body })).toMatchObject({ valid: false, reason: 'invalid_signature' });
+    expect(await verifyWebhook({ ...base, headers: headers(), body: '{"test": 2432232315}' })).toMatchObject({
+      valid: false,
+      reason: 'invalid_signature',
+    });
+    expect(
+      await verifyWebhook({ ...base, headers: headers(), body: vector.body, secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAA' }),
+    ).toMatchObject({ valid: false, reason: 'invalid_signature' });
+    expect(
+      await verifyWebhook({ ...base, headers: headers({ 'webhook-id': 'msg_other' }), body: vector.body }),
+    ).toMatchObject({ valid: false, reason: 'invalid_signature' });
   });
 
   test('rejects timestamps outside the tolerance (replays), both ways', async () => {
     const base = { headers: headers(), body: vector.body, secret: vector.secret };
-    expect(await verifyWebhook({ ...base, now: at(vector.timestamp + 301) })).toMatchObject({ valid: false, reason: 'timestamp_out_of_tolerance' });
-    expect(await verifyWebhook({ ...base, now: at(vector.timestamp - 301) })).toMatchObject({ valid: false, reason: 'timestamp_out_of_tolerance' });
+    expect(await verifyWebhook({ ...base, now: at(vector.timestamp + 301) })).toMatchObject({
+      valid: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
+    expect(await verifyWebhook({ ...base, now: at(vector.timestamp - 301) })).toMatchObject({
+      valid: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
     expect((await verifyWebhook({ ...base, now: at(vector.timestamp + 299) })).valid).toBe(true);
-    expect((await verifyWebhook({ ...base, now: at(vector.timestamp + 3_000), toleranceSeconds: 3_600 })).valid).toBe(true);
+    expect((await verifyWebhook({ ...base, now: at(vector.timestamp + 3_000), toleranceSeconds: 3_600 })).valid).toBe(
+      true,
+    );
   });
 
   test('reports a missing header by name', async () => {
     for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
-      const verdict = await verifyWebhook({ headers: headers({ [name]: undefined }), body: vector.body, secret: vector.secret, now: at(vector.timestamp) });
+      const verdict = await verifyWebhook({
+        headers: headers({ [name]: undefined }),
+        body: vector.body,
+        secret: vector.secret,
+        now: at(vector.timestamp),
+      });
       expect(verdict).toMatchObject({ valid: false, reason: 'missing_header' });
       if (verdict.valid) throw new Error('expected rejection');
       expect(verdict.error).toContain(name);
@@ -73,7 +103,11 @@ describe('verifyWebhook', () => {
 
   test('rejects a garbage timestamp and a garbage secret', async () => {
     expect(
-      await verifyWebhook({ headers: headers({ 'webhook-timestamp': 'soon' }), body: vector.body, secret: vector.secret }),
+      await verifyWebhook({
+        headers: headers({ 'webhook-timestamp': 'soon' }),
+        body: vector.body,
+        secret: vector.secret,
+      }),
     ).toMatchObject({ valid: false, reason: 'invalid_timestamp' });
     expect(
       await verifyWebhook({ headers: headers(), body: vector.body, secret: 'whsec_!!!', now: at(vector.timestamp) }),

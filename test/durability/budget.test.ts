@@ -2,7 +2,7 @@
 // operation that would cross it before anything is created, also when calls run concurrently.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { POLL, clientOf, emulatorPredictions, startFast } from './helpers.js';
+import { clientOf, emulatorPredictions, POLL, startFast } from './helpers.js';
 
 const IMAGE_USD = 0.003;
 
@@ -61,7 +61,9 @@ describe('budgetUsd', () => {
 
   it('holds the estimates of concurrent calls, so together they never cross it', async () => {
     const client = clientOf(emu, { budgetUsd: 0.01 });
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => client.generateImage(`a dog, take ${i}`, POLL)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => client.generateImage(`a dog, take ${i}`, POLL)),
+    );
     await client.close();
     const made = results.filter((r) => r.success);
     const refused = results.filter((r) => !r.success);

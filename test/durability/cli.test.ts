@@ -49,10 +49,34 @@ async function sampleJournal(path: string): Promise<void> {
     status: 'starting' as const,
   });
   await journal.append(created('pdone', 'a finished cat'));
-  await journal.append({ event: 'finished', predictionId: 'pdone', status: 'succeeded', outputUrls: ['https://x/out-0.webp'], error: null, costUsd: 0.003, dataRemoved: false });
-  await journal.append({ event: 'file', predictionId: 'pdone', index: 0, url: 'https://x/out-0.webp', path: 'out/pdone-0.webp', bytes: 2048, contentType: 'image/webp' });
+  await journal.append({
+    event: 'finished',
+    predictionId: 'pdone',
+    status: 'succeeded',
+    outputUrls: ['https://x/out-0.webp'],
+    error: null,
+    costUsd: 0.003,
+    dataRemoved: false,
+  });
+  await journal.append({
+    event: 'file',
+    predictionId: 'pdone',
+    index: 0,
+    url: 'https://x/out-0.webp',
+    path: 'out/pdone-0.webp',
+    bytes: 2048,
+    contentType: 'image/webp',
+  });
   await journal.append(created('pfail', 'a failed dog'));
-  await journal.append({ event: 'finished', predictionId: 'pfail', status: 'failed', outputUrls: [], error: 'boom', costUsd: 0, dataRemoved: false });
+  await journal.append({
+    event: 'finished',
+    predictionId: 'pfail',
+    status: 'failed',
+    outputUrls: [],
+    error: 'boom',
+    costUsd: 0,
+    dataRemoved: false,
+  });
   await journal.append(created('prun', 'a running bird'));
   await journal.close();
 }
@@ -75,7 +99,15 @@ describe('history', () => {
     const { code, stdout } = await cli(['history', '--journal', path, '--json'], dir);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(doc.totals).toEqual({ predictions: 3, succeeded: 1, failed: 1, unfinished: 1, files: 1, bytes: 2048, costUsd: 0.003 });
+    expect(doc.totals).toEqual({
+      predictions: 3,
+      succeeded: 1,
+      failed: 1,
+      unfinished: 1,
+      files: 1,
+      bytes: 2048,
+      costUsd: 0.003,
+    });
     expect(doc.predictions.map((p: { predictionId: string }) => p.predictionId)).toEqual(['pdone', 'pfail', 'prun']);
   });
 

@@ -18,9 +18,14 @@ const BATCH = fileURLToPath(new URL('./fixtures/crash-batch.mjs', import.meta.ur
 /** Long enough that these are still running when the batch is killed; the test then moves the clock. */
 const SLOW_MS = 600_000;
 const FAST_PROMPTS = ['a red kite', 'a yellow boat', 'a green hill', 'a grey whale'];
-const SLOW_PROMPTS = ['a violet moth', 'an orange cat', 'a white owl', 'a black swan', 'a pink flamingo', 'a brown bear'].map(
-  (p) => `${p} [emulator:predict_ms=${SLOW_MS}]`,
-);
+const SLOW_PROMPTS = [
+  'a violet moth',
+  'an orange cat',
+  'a white owl',
+  'a black swan',
+  'a pink flamingo',
+  'a brown bear',
+].map((p) => `${p} [emulator:predict_ms=${SLOW_MS}]`);
 const PROMPTS = [...FAST_PROMPTS, ...SLOW_PROMPTS];
 
 let emu: Emulator;
@@ -28,7 +33,8 @@ let dir: string;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  if (!existsSync(DIST) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` before the durability tests.');
+  if (!existsSync(DIST) || !existsSync(CLI))
+    throw new Error('dist/ is missing: run `npm run build` before the durability tests.');
   emu = await startFast();
 });
 afterAll(() => emu.close());
@@ -45,7 +51,10 @@ interface Child {
 }
 
 function run(file: string, args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const lines: string[] = [];
@@ -54,8 +63,8 @@ function run(file: string, args: string[], env: Record<string, string>): Child {
     lines.push(...d.split('\n').filter(Boolean));
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { lines, exited, kill: () => child.kill('SIGKILL') };
 }
@@ -83,14 +92,20 @@ async function crashAndResume(preferWaitSeconds: number, expectLostAnswers: bool
     CONCURRENCY: String(PROMPTS.length),
   });
   // Midway: every prediction exists on the server, the fast ones are saved, the slow ones still run.
-  await until(() => emu.stats().predictionsCreated === PROMPTS.length && batch.lines.length >= FAST_PROMPTS.length, 'the fast prompts finished', batch);
+  await until(
+    () => emu.stats().predictionsCreated === PROMPTS.length && batch.lines.length >= FAST_PROMPTS.length,
+    'the fast prompts finished',
+    batch,
+  );
   batch.kill();
   const killed = await batch.exited;
   expect(killed.signal).toBe('SIGKILL');
   expect(killed.stdout).not.toContain('batch finished');
 
   const before = foldJournal((await readJournal(journal)).records);
-  expect(before.entries.filter((e) => e.finished && e.files.length > 0).length).toBeGreaterThanOrEqual(FAST_PROMPTS.length);
+  expect(before.entries.filter((e) => e.finished && e.files.length > 0).length).toBeGreaterThanOrEqual(
+    FAST_PROMPTS.length,
+  );
   // Held creates never answered: the journal only has their intents, written before they were sent.
   if (expectLostAnswers) expect(before.openIntents).toHaveLength(SLOW_PROMPTS.length);
 
@@ -102,7 +117,11 @@ async function crashAndResume(preferWaitSeconds: number, expectLostAnswers: bool
   });
   const resumed = await resume.exited;
   expect(resumed.code, resumed.stderr).toBe(0);
-  const report = JSON.parse(resumed.stdout) as { success: boolean; resumed: number; results: Array<{ predictionId: string; adopted: boolean }> };
+  const report = JSON.parse(resumed.stdout) as {
+    success: boolean;
+    resumed: number;
+    results: Array<{ predictionId: string; adopted: boolean }>;
+  };
   expect(report.success).toBe(true);
   expect(report.resumed).toBeGreaterThanOrEqual(SLOW_PROMPTS.length);
   if (expectLostAnswers) expect(report.results.filter((r) => r.adopted)).toHaveLength(SLOW_PROMPTS.length);
@@ -125,7 +144,9 @@ async function crashAndResume(preferWaitSeconds: number, expectLostAnswers: bool
   expect(new Set(prompts)).toEqual(new Set(PROMPTS));
 
   // A second resume has nothing left to do and creates nothing.
-  const again = run(CLI, ['resume', '--journal', journal, '--base-url', emu.apiUrl, '--json'], { REPLICATE_API_KEY: API_KEY });
+  const again = run(CLI, ['resume', '--journal', journal, '--base-url', emu.apiUrl, '--json'], {
+    REPLICATE_API_KEY: API_KEY,
+  });
   const second = await again.exited;
   expect(second.code, second.stderr).toBe(0);
   expect(JSON.parse(second.stdout)).toMatchObject({ success: true, resumed: 0 });

@@ -19,14 +19,19 @@ afterAll(async () => {
 });
 
 // ---- docs/durability.md ------------------------------------------------------------------------
-async function durabilityExample(out: string, log: (...args: unknown[]) => void, base: { apiKey: string; baseUrl: string }): Promise<number> {
+async function durabilityExample(
+  out: string,
+  log: (...args: unknown[]) => void,
+  base: { apiKey: string; baseUrl: string },
+): Promise<number> {
   const client = new ReplicateClient({ ...base, journal: `${out}/journal.jsonl`, budgetUsd: 5 });
 
   // After a crash: finish what the last run left (waits, downloads, creates nothing).
   for (const r of await client.resume()) log(r.predictionId, r.status, r.files);
 
   const result = await client.generateImage('a lighthouse at dawn', { download: { dir: out } });
-  if (result.success) log(result.files, result.costUsd); // ['out/p8x...-0.webp'] 0.003
+  if (result.success)
+    log(result.files, result.costUsd); // ['out/p8x...-0.webp'] 0.003
   else if (result.errorCode === 'budget_exceeded') log('stopped before crossing the budget');
   log(client.spentUsd);
   await client.close();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { foldJournal, readJournal } from '../../src/index.js';
-import { POLL, clientOf, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
+import { clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 
 // Seconds, not an hour; long enough that a loaded machine still saves the files before they expire.
 const RETENTION_MS = 15_000;
@@ -29,7 +29,11 @@ describe('downloads before expiry', () => {
     const client = clientOf(emu, { journal: join(dir, 'journal.jsonl') });
     const results = await Promise.all(
       ['a red fox', 'a blue heron', 'a green frog'].map((prompt) =>
-        client.generateImage(prompt, { ...POLL, download: { dir: out }, input: { num_outputs: 2, output_format: 'png' } }),
+        client.generateImage(prompt, {
+          ...POLL,
+          download: { dir: out },
+          input: { num_outputs: 2, output_format: 'png' },
+        }),
       ),
     );
     emu.advanceClock(RETENTION_MS * 2);
@@ -39,7 +43,7 @@ describe('downloads before expiry', () => {
     expect(late).toMatchObject({ success: false, errorCode: 'data_removed' });
 
     // ... but every file saved during the run is there, whole, under its final name.
-    const files = results.flatMap((r) => (r.success ? r.files ?? [] : []));
+    const files = results.flatMap((r) => (r.success ? (r.files ?? []) : []));
     expect(files).toHaveLength(6);
     for (const file of files) expect(await mediaTypeOnDisk(file)).toBe('image/png');
     expect((await readdir(out)).sort()).toEqual(files.map((f) => f.split('/').pop()).sort());
@@ -53,7 +57,12 @@ describe('downloads before expiry', () => {
     emu.advanceClock(RETENTION_MS + 1);
 
     const download = await client.download(result, { dir: join(dir, 'out') });
-    expect(download).toMatchObject({ success: false, errorCode: 'data_removed', predictionId: result.predictionId, files: [] });
+    expect(download).toMatchObject({
+      success: false,
+      errorCode: 'data_removed',
+      predictionId: result.predictionId,
+      files: [],
+    });
     expect(download.error).toContain(result.predictionId);
     expect(download.error).toMatch(/data_removed|no longer available/);
     expect(await readdir(dir)).not.toContain('out-0.webp');
@@ -71,7 +80,10 @@ describe('downloads before expiry', () => {
 
   it('saves the files of a result with client.download while the URL is valid', async () => {
     const client = clientOf(emu);
-    const result = await client.generateImage('a quiet library', { ...POLL, input: { num_outputs: 2, output_format: 'jpg' } });
+    const result = await client.generateImage('a quiet library', {
+      ...POLL,
+      input: { num_outputs: 2, output_format: 'jpg' },
+    });
     const download = await client.download(result, { dir: join(dir, 'out') });
     await client.close();
     expect(download.success).toBe(true);

@@ -3,8 +3,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { sniffMediaType } from '../../src/downloads.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { ReplicateClient, type ReplicateClientOptions } from '../../src/index.js';
 
 export const API_KEY = 'r8_DurabilityKeyThatMustNeverLeak012345678';
@@ -16,7 +16,13 @@ export function startFast(options: EmulatorOptions = {}): Promise<Emulator> {
 
 /** A client of the emulator: real clock, polls every 20 ms, no create hold unless asked. */
 export function clientOf(emu: Emulator, options: ReplicateClientOptions = {}): ReplicateClient {
-  return new ReplicateClient({ apiKey: API_KEY, baseUrl: emu.apiUrl, preferWaitSeconds: 0, retry: { jitterRatio: 0 }, ...options });
+  return new ReplicateClient({
+    apiKey: API_KEY,
+    baseUrl: emu.apiUrl,
+    preferWaitSeconds: 0,
+    retry: { jitterRatio: 0 },
+    ...options,
+  });
 }
 
 export const POLL = { intervalMs: 20 } as const;
@@ -34,11 +40,22 @@ export async function mediaTypeOnDisk(path: string): Promise<string | null> {
 }
 
 /** The emulator's own view of every prediction it made (output URLs, prompts), over its API. */
-export async function emulatorPredictions(emu: Emulator): Promise<Array<{ id: string; status: string; output: unknown; input: Record<string, unknown>; data_removed?: boolean; metrics?: Record<string, number> }>> {
+export async function emulatorPredictions(emu: Emulator): Promise<
+  Array<{
+    id: string;
+    status: string;
+    output: unknown;
+    input: Record<string, unknown>;
+    data_removed?: boolean;
+    metrics?: Record<string, number>;
+  }>
+> {
   const ids = emu.stats().predictionIds;
   return Promise.all(
     ids.map(async (id) => {
-      const response = await fetch(`${emu.apiUrl}/predictions/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      const response = await fetch(`${emu.apiUrl}/predictions/${id}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
       return (await response.json()) as { id: string; status: string; output: unknown; input: Record<string, unknown> };
     }),
   );

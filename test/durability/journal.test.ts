@@ -4,9 +4,9 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { Journal } from '../../src/journal.js';
 import { foldJournal, journalTotals, parseJournal, readJournal } from '../../src/index.js';
-import { API_KEY, POLL, clientOf, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
+import { Journal } from '../../src/journal.js';
+import { API_KEY, clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 
 let emu: Emulator;
 let dir: string;
@@ -118,10 +118,14 @@ describe('torn lines', () => {
   it('commits records appended together, in order', async () => {
     const path = join(dir, 'journal.jsonl');
     const journal = new Journal(path);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append({ event: 'not_created', requestId: String(i) })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => journal.append({ event: 'not_created', requestId: String(i) })),
+    );
     await journal.close();
     const { records } = await readJournal(path);
-    expect(records.map((r) => (r as { requestId: string }).requestId)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+    expect(records.map((r) => (r as { requestId: string }).requestId)).toEqual(
+      Array.from({ length: 50 }, (_, i) => String(i)),
+    );
   });
 });
 
@@ -129,7 +133,10 @@ describe('lower layer', () => {
   it('journals a createPrediction and books it when a poll sees it finish', async () => {
     const path = join(dir, 'journal.jsonl');
     const client = clientOf(emu, { journal: path });
-    const created = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'a kettle', num_outputs: 2 } });
+    const created = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'a kettle', num_outputs: 2 },
+    });
     const afterCreate = foldJournal((await readJournal(path)).records);
     expect(afterCreate.entries[0]).toMatchObject({ predictionId: created.id, kind: 'prediction', finished: false });
     const polled = await client.pollPrediction(created.id, POLL);

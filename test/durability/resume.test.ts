@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { Journal } from '../../src/journal.js';
 import { ConfigurationError, foldJournal, readJournal, type StatusUpdate } from '../../src/index.js';
-import { POLL, clientOf, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
+import { Journal } from '../../src/journal.js';
+import { clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 
 /** Abort a call as soon as its prediction exists on the server (it keeps running there with keepRunning). */
 function stopWaitingOnceCreated(): { signal: AbortSignal; onStatus: (update: StatusUpdate) => void } {
@@ -46,7 +46,13 @@ describe('resume', () => {
     const results = await second.resume(POLL);
     await second.close();
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ predictionId: gaveUp.predictionId, success: true, status: 'succeeded', costUsd: 0.003, adopted: false });
+    expect(results[0]).toMatchObject({
+      predictionId: gaveUp.predictionId,
+      success: true,
+      status: 'succeeded',
+      costUsd: 0.003,
+      adopted: false,
+    });
     expect(await mediaTypeOnDisk(results[0]!.files[0]!)).toBe('image/webp');
     expect(results[0]!.files[0]!.startsWith(out)).toBe(true);
     expect(second.spentUsd).toBe(0.003);
@@ -61,10 +67,13 @@ describe('resume', () => {
     const result = await client.generateImage('an apple', POLL);
     expect(result.success).toBe(true);
     // The process died between the finished record and the download: write what it had planned.
-    const records = (await readJournal(journal)).records.map((r) => (r.event === 'created' || r.event === 'intent' ? { ...r, downloadDir: join(dir, 'late') } : r));
+    const records = (await readJournal(journal)).records.map((r) =>
+      r.event === 'created' || r.event === 'intent' ? { ...r, downloadDir: join(dir, 'late') } : r,
+    );
     const rewritten = join(dir, 'planned.jsonl');
     const writer = new Journal(rewritten);
-    for (const { v: _v, at: _at, ...record } of records) await writer.append(record as Parameters<Journal['append']>[0]);
+    for (const { v: _v, at: _at, ...record } of records)
+      await writer.append(record as Parameters<Journal['append']>[0]);
     await writer.close();
     await client.close();
 
@@ -97,7 +106,10 @@ describe('resume', () => {
     expect(emu.stats().predictionsCreated).toBe(0);
     const state = foldJournal((await readJournal(journal)).records);
     expect(state.openIntents).toEqual([]);
-    expect((await readJournal(journal)).records.at(-1)).toMatchObject({ event: 'not_created', requestId: 'lost-before-sending' });
+    expect((await readJournal(journal)).records.at(-1)).toMatchObject({
+      event: 'not_created',
+      requestId: 'lost-before-sending',
+    });
   });
 
   it('reports data_removed for outputs that expired before the resume', async () => {
@@ -114,7 +126,13 @@ describe('resume', () => {
     const second = clientOf(emu, { journal });
     const [result] = await second.resume(POLL);
     await second.close();
-    expect(result).toMatchObject({ predictionId: gaveUp.predictionId, success: false, status: 'succeeded', errorCode: 'data_removed', costUsd: 0.003 });
+    expect(result).toMatchObject({
+      predictionId: gaveUp.predictionId,
+      success: false,
+      status: 'succeeded',
+      errorCode: 'data_removed',
+      costUsd: 0.003,
+    });
     expect(result!.error).toContain(gaveUp.predictionId!);
   });
 
@@ -157,8 +175,14 @@ describe('resume', () => {
     // The creates reached the server, but their answers never reached the journal.
     const creator = clientOf(emu);
     const made = [
-      await creator.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'the same prompt twice' } }),
-      await creator.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'the same prompt twice' } }),
+      await creator.createPrediction({
+        model: 'black-forest-labs/flux-schnell',
+        input: { prompt: 'the same prompt twice' },
+      }),
+      await creator.createPrediction({
+        model: 'black-forest-labs/flux-schnell',
+        input: { prompt: 'the same prompt twice' },
+      }),
     ];
     await creator.close();
 

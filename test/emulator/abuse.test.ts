@@ -2,11 +2,11 @@
 // paths, slow clients that trickle their requests, and a 10,000-request soak. Every error is a problem
 // JSON answer, nothing is a 500, it keeps serving, and the soak retains nothing.
 
-import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { AUTH, api, createFlux, start } from './helpers.js';
@@ -38,12 +38,23 @@ async function stillServing(): Promise<void> {
 describe('bad bodies', () => {
   test('any malformed JSON sent to create is a 400 (or 422) problem, never a 500', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('{', '{"input":', '[]', 'null', '1', '"x"', '{"input": [}', '\u0000{}')), async (body) => {
-        const response = await fetch(`${emu.apiUrl}${CREATE}`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body });
-        if (response.status === 201) return; // an accidental valid body (e.g. empty input is refused, so rarely)
-        expect([400, 422]).toContain(response.status);
-        await expectProblem(response);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.constantFrom('{', '{"input":', '[]', 'null', '1', '"x"', '{"input": [}', '\u0000{}'),
+        ),
+        async (body) => {
+          const response = await fetch(`${emu.apiUrl}${CREATE}`, {
+            method: 'POST',
+            headers: { ...AUTH, 'content-type': 'application/json' },
+            body,
+          });
+          if (response.status === 201) return; // an accidental valid body (e.g. empty input is refused, so rarely)
+          expect([400, 422]).toContain(response.status);
+          await expectProblem(response);
+        },
+      ),
       { numRuns: 60 },
     );
     await stillServing();
@@ -51,20 +62,37 @@ describe('bad bodies', () => {
 
   test('a form, multipart, XML or binary body is a 415 problem; JSON labelled text/plain is accepted', async () => {
     const body = JSON.stringify({ input: { prompt: 'a moth' } });
-    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/octet-stream', 'image/png']) {
-      const response = await fetch(`${emu.apiUrl}${CREATE}`, { method: 'POST', headers: { ...AUTH, 'content-type': type }, body });
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      'application/octet-stream',
+      'image/png',
+    ]) {
+      const response = await fetch(`${emu.apiUrl}${CREATE}`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': type },
+        body,
+      });
       const problem = await expectProblem(response, 415);
       expect(problem.detail).toContain('application/json');
     }
     const plain = await fetch(`${emu.apiUrl}${CREATE}`, { method: 'POST', headers: AUTH, body }); // fetch says text/plain
     expect(plain.status).toBe(201);
-    const files = await fetch(`${emu.apiUrl}/files`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: '{}' });
+    const files = await fetch(`${emu.apiUrl}/files`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: '{}',
+    });
     await expectProblem(files, 415);
   });
 
   test('an oversized body is a 413 problem, and the next request is served', async () => {
     const huge = JSON.stringify({ input: { prompt: 'x'.repeat(11 * 1024 * 1024) } });
-    await expectProblem(await api(emu, CREATE, { method: 'POST', body: huge, headers: { 'content-type': 'application/json' } }), 413);
+    await expectProblem(
+      await api(emu, CREATE, { method: 'POST', body: huge, headers: { 'content-type': 'application/json' } }),
+      413,
+    );
     await stillServing();
   });
 
@@ -75,7 +103,9 @@ describe('bad bodies', () => {
     const { port } = new URL(emu.url);
     const answer = await new Promise<string>((resolve) => {
       let text = '';
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET http://evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end('GET http://evil.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
       socket.on('data', (d) => (text += d.toString('utf8')));
       socket.on('close', () => resolve(text));
     });
@@ -83,7 +113,22 @@ describe('bad bodies', () => {
   });
 
   test('random methods, paths and bodies get problem answers, never a 500', async () => {
-    const segment = fc.oneof(fc.constantFrom('v1', 'predictions', 'models', 'files', 'delivery', 'stream', '_emulator', '..', '%', '%zz', 'cancel'), fc.string({ maxLength: 12 }));
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'v1',
+        'predictions',
+        'models',
+        'files',
+        'delivery',
+        'stream',
+        '_emulator',
+        '..',
+        '%',
+        '%zz',
+        'cancel',
+      ),
+      fc.string({ maxLength: 12 }),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
@@ -98,7 +143,11 @@ describe('bad bodies', () => {
             return;
           }
           if (url.pathname.startsWith('/_emulator')) return; // admin routes reset or fault the shared emulator
-          const response = await fetch(url, { method, headers: AUTH, ...(method === 'GET' || method === 'HEAD' ? {} : { body }) });
+          const response = await fetch(url, {
+            method,
+            headers: AUTH,
+            ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
+          });
           expect(response.status).not.toBeGreaterThanOrEqual(500);
           if (response.status >= 400 && method !== 'HEAD') await expectProblem(response);
           else await response.arrayBuffer();
@@ -151,7 +200,9 @@ describe('slow clients', () => {
     const { port } = new URL(emu.url);
     await new Promise<void>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /v1${CREATE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"input":`);
+        socket.write(
+          `POST /v1${CREATE} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"input":`,
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();

@@ -3,10 +3,10 @@
 
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Replicate, { validateWebhook, type ApiError } from 'replicate';
+import Replicate, { type ApiError, validateWebhook } from 'replicate';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { SLOW, api, sniff, start, validateAgainstOpenApi } from './helpers.js';
+import { api, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
 
 let emu: Emulator;
 let replicate: Replicate;
@@ -19,7 +19,9 @@ afterAll(() => emu.close());
 
 describe('the official replicate client against the emulator', () => {
   test('run() on flux-schnell returns URLs that download as valid images', async () => {
-    const output = (await replicate.run('black-forest-labs/flux-schnell', { input: { prompt: 'a lighthouse at dusk', num_outputs: 2, output_format: 'png' } })) as unknown[];
+    const output = (await replicate.run('black-forest-labs/flux-schnell', {
+      input: { prompt: 'a lighthouse at dusk', num_outputs: 2, output_format: 'png' },
+    })) as unknown[];
     expect(output).toHaveLength(2);
     for (const url of output) {
       // http:// outputs come back as plain strings (the client only wraps https: and data: URLs).
@@ -35,13 +37,18 @@ describe('the official replicate client against the emulator', () => {
   test('run() by version id (owner/name:version) works too', async () => {
     const model = await replicate.models.get('black-forest-labs', 'flux-schnell');
     const version = (model.latest_version as { id: string }).id;
-    const output = (await replicate.run(`black-forest-labs/flux-schnell:${version}`, { input: { prompt: 'a kite', output_format: 'jpg' } })) as string[];
+    const output = (await replicate.run(`black-forest-labs/flux-schnell:${version}`, {
+      input: { prompt: 'a kite', output_format: 'jpg' },
+    })) as string[];
     const res = await fetch(output[0]!);
     expect(sniff(new Uint8Array(await res.arrayBuffer()))).toBe('jpg');
   });
 
   test('predictions.create then wait() ends succeeded, and every object matches the OpenAPI schema', async () => {
-    const created = await replicate.predictions.create({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'a bicycle' } });
+    const created = await replicate.predictions.create({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'a bicycle' },
+    });
     expect(validateAgainstOpenApi('POST', '/models/{model_owner}/{model_name}/predictions', 201, created)).toEqual([]);
     expect(['starting', 'processing', 'succeeded']).toContain(created.status);
     const done = await replicate.wait(created, { interval: 5 });
@@ -54,7 +61,10 @@ describe('the official replicate client against the emulator', () => {
   test('predictions.cancel cancels a running prediction', async () => {
     await using slow = await start(SLOW);
     const client = new Replicate({ auth: 'test-token', baseUrl: slow.apiUrl });
-    const created = await client.predictions.create({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'slow' } });
+    const created = await client.predictions.create({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'slow' },
+    });
     slow.advanceClock(12_000); // now processing
     const canceled = await client.predictions.cancel(created.id);
     expect(canceled.status).toBe('canceled');
@@ -66,7 +76,11 @@ describe('the official replicate client against the emulator', () => {
     await using fresh = await start();
     const client = new Replicate({ auth: 'test-token', baseUrl: fresh.apiUrl });
     const version = `black-forest-labs/flux-schnell:${await modelVersion(fresh)}`;
-    await Promise.all(Array.from({ length: 105 }, (_, i) => api(fresh, '/predictions', { json: { version, input: { prompt: `p${i}` } } }).then((r) => r.arrayBuffer())));
+    await Promise.all(
+      Array.from({ length: 105 }, (_, i) =>
+        api(fresh, '/predictions', { json: { version, input: { prompt: `p${i}` } } }).then((r) => r.arrayBuffer()),
+      ),
+    );
     const ids = fresh.stats().predictionIds;
     expect(ids).toHaveLength(105);
     const pages: string[][] = [];
@@ -100,7 +114,11 @@ describe('the official replicate client against the emulator', () => {
     expect(validateAgainstOpenApi('GET', '/models/{model_owner}/{model_name}', 200, model)).toEqual([]);
     const schema = (model.latest_version as { openapi_schema: any }).openapi_schema;
     expect(schema.components.schemas.Input.required).toEqual(['prompt']);
-    expect(schema.components.schemas.Input.properties.num_outputs).toMatchObject({ minimum: 1, maximum: 4, default: 1 });
+    expect(schema.components.schemas.Input.properties.num_outputs).toMatchObject({
+      minimum: 1,
+      maximum: 4,
+      default: 1,
+    });
     const versions = await replicate.models.versions.list('fofr', 'skyreels-2');
     expect(validateAgainstOpenApi('GET', '/models/{model_owner}/{model_name}/versions', 200, versions)).toEqual([]);
     expect(versions.results[0]!.openapi_schema).toBeTruthy();
@@ -123,7 +141,11 @@ describe('the official replicate client against the emulator', () => {
   test('models.list and hardware.list answer', async () => {
     const models = await replicate.models.list();
     expect(validateAgainstOpenApi('GET', '/models', 200, models)).toEqual([]);
-    expect(models.results.map((m) => `${m.owner}/${m.name}`)).toEqual(['black-forest-labs/flux-schnell', 'fofr/skyreels-2', 'fofr/frames-to-video']);
+    expect(models.results.map((m) => `${m.owner}/${m.name}`)).toEqual([
+      'black-forest-labs/flux-schnell',
+      'fofr/skyreels-2',
+      'fofr/frames-to-video',
+    ]);
     const hardware = await replicate.hardware.list();
     expect(validateAgainstOpenApi('GET', '/hardware', 200, hardware)).toEqual([]);
     expect(hardware.map((h) => h.sku)).toContain('cpu');
@@ -145,7 +167,9 @@ describe('the official replicate client against the emulator', () => {
   });
 
   test('bad input surfaces as ApiError 422 naming the field', async () => {
-    const error = await replicate.predictions.create({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x', num_outputs: 9 } }).catch((e: unknown) => e);
+    const error = await replicate.predictions
+      .create({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x', num_outputs: 9 } })
+      .catch((e: unknown) => e);
     expectApiError(error);
     expect((error as ApiError).response.status).toBe(422);
     expect((error as ApiError).message).toContain('num_outputs');
@@ -173,7 +197,7 @@ describe('the official replicate client against the emulator', () => {
     expect(events.at(-1)).toEqual({ event: 'done', data: '{}' });
   });
 
-  test('a webhook sent by the emulator validates with the client\'s validateWebhook', async () => {
+  test("a webhook sent by the emulator validates with the client's validateWebhook", async () => {
     const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
     let resolveCompleted!: () => void;
     const completed = new Promise<void>((resolve) => {
@@ -203,7 +227,12 @@ describe('the official replicate client against the emulator', () => {
       const delivery = received.at(-1)!;
       const headers = new Headers(delivery.headers as Record<string, string>);
       expect(await validateWebhook({ headers, body: delivery.body } as unknown as Request, key)).toBe(true);
-      expect(await validateWebhook({ headers, body: delivery.body.replace('succeeded', 'failed') } as unknown as Request, key)).toBe(false);
+      expect(
+        await validateWebhook(
+          { headers, body: delivery.body.replace('succeeded', 'failed') } as unknown as Request,
+          key,
+        ),
+      ).toBe(false);
       expect(validateAgainstOpenApi('GET', '/predictions/{prediction_id}', 200, JSON.parse(delivery.body))).toEqual([]);
     } finally {
       receiver.close();

@@ -36,11 +36,15 @@ describe('status faults', () => {
     await using emu = await start();
     emu.addFault({ route: 'predictions.create', type: 'status', status: 429, retryAfterSeconds: 7 });
     emu.addFault({ route: 'predictions.create', type: 'status', status: 429, retryAfterSeconds: null });
-    const withHeader = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+    const withHeader = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+    });
     expect(withHeader.status).toBe(429);
     expect(withHeader.headers.get('retry-after')).toBe('7');
     expect(((await withHeader.json()) as { detail: string }).detail).toContain('resets in ~7s');
-    const without = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+    const without = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+    });
     expect(without.status).toBe(429);
     expect(without.headers.get('retry-after')).toBeNull();
     expect(emu.stats().predictionsCreated).toBe(0);
@@ -67,7 +71,10 @@ describe('status faults', () => {
 
   test('probabilities are seeded: the same seed gives the same sequence', async () => {
     const run = async (seed: number) => {
-      await using emu = await start({ seed, faults: [{ route: 'account.get', type: 'status', status: 502, probability: 0.5, count: Infinity }] });
+      await using emu = await start({
+        seed,
+        faults: [{ route: 'account.get', type: 'status', status: 502, probability: 0.5, count: Infinity }],
+      });
       const statuses: number[] = [];
       for (let i = 0; i < 24; i++) statuses.push((await api(emu, '/account')).status);
       return statuses;
@@ -84,7 +91,9 @@ describe('connection faults', () => {
   test('reset-before drops the connection and the request is not handled', async () => {
     await using emu = await start();
     emu.addFault({ route: 'predictions.create', type: 'reset-before' });
-    const result = await outcome(api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } }));
+    const result = await outcome(
+      api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } }),
+    );
     expect(result).toBe('error');
     expect(emu.stats().predictionsCreated).toBe(0);
     expect(emu.stats().responsesByStatus.reset).toBe(1);
@@ -95,11 +104,15 @@ describe('connection faults', () => {
   test('reset-after-create creates the prediction, then drops the connection before the answer', async () => {
     await using emu = await start();
     emu.addFault({ route: 'predictions.create', type: 'reset-after-create' });
-    const result = await outcome(api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'billed once?' } } }));
+    const result = await outcome(
+      api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'billed once?' } } }),
+    );
     expect(result).toBe('error');
     const stats = emu.stats();
     expect(stats.predictionsCreated).toBe(1);
-    const list = (await (await api(emu, '/predictions')).json()) as { results: Array<{ id: string; input: { prompt: string } }> };
+    const list = (await (await api(emu, '/predictions')).json()) as {
+      results: Array<{ id: string; input: { prompt: string } }>;
+    };
     expect(list.results.map((p) => p.id)).toEqual(stats.predictionIds);
     expect(list.results[0]!.input.prompt).toBe('billed once?');
   });
@@ -137,7 +150,9 @@ describe('body and timing faults', () => {
   test('malformed-json answers the real status with a body cut in half', async () => {
     await using emu = await start();
     emu.addFault({ route: 'predictions.create', type: 'malformed-json' });
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
     const text = await res.text();
@@ -148,7 +163,10 @@ describe('body and timing faults', () => {
 
   test('malformed-json on an output file serves it truncated under its own content type', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x', output_format: 'png' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x', output_format: 'png' } },
+      headers: { prefer: 'wait' },
+    });
     const url = ((await res.json()) as { output: string[] }).output[0]!;
     const whole = Buffer.from(await (await fetch(url)).arrayBuffer());
     emu.addFault({ route: 'outputs.get', type: 'malformed-json' });
@@ -161,7 +179,10 @@ describe('body and timing faults', () => {
 
   test('truncate promises the whole Content-Length, sends half, then drops the connection', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x', output_format: 'png' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x', output_format: 'png' } },
+      headers: { prefer: 'wait' },
+    });
     const url = ((await res.json()) as { output: string[] }).output[0]!;
     emu.addFault({ route: 'outputs.get', type: 'truncate' });
     const cut = await fetch(url);
@@ -197,7 +218,10 @@ describe('body and timing faults', () => {
 
   test('faults reach the public routes too: outputs and streams', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait' },
+    });
     const p = (await res.json()) as { id: string; output: string[]; urls: { stream: string } };
     emu.addFault({ route: 'outputs.get', type: 'status', status: 503 });
     emu.addFault({ route: 'stream', type: 'reset-before' });
@@ -212,7 +236,12 @@ describe('the admin routes', () => {
     await using emu = await start();
     const added = await admin(emu, '/faults', {
       method: 'POST',
-      body: JSON.stringify({ rules: [{ route: 'files.list', type: 'status', status: 504, count: null }, { route: 'account.get', type: 'status', status: 500 }] }),
+      body: JSON.stringify({
+        rules: [
+          { route: 'files.list', type: 'status', status: 504, count: null },
+          { route: 'account.get', type: 'status', status: 500 },
+        ],
+      }),
     });
     expect(added.status).toBe(201);
     expect((await api(emu, '/files')).status).toBe(504);
@@ -222,23 +251,46 @@ describe('the admin routes', () => {
     expect(listed.rules).toHaveLength(1);
     expect((await admin(emu, '/faults', { method: 'DELETE' })).status).toBe(204);
     expect((await api(emu, '/files')).status).toBe(200);
-    const stats = (await (await admin(emu, '/stats')).json()) as { requests: Record<string, number>; responsesByStatus: Record<string, number> };
+    const stats = (await (await admin(emu, '/stats')).json()) as {
+      requests: Record<string, number>;
+      responsesByStatus: Record<string, number>;
+    };
     expect(stats.requests).toEqual({ 'files.list': 3, 'account.get': 1 });
     expect(stats.responsesByStatus).toEqual({ '504': 2, '500': 1, '200': 1 });
   });
 
   test('a single rule can be posted on its own, and bad rules are 422', async () => {
     await using emu = await start();
-    expect((await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'status', status: 503 }) })).status).toBe(201);
+    expect(
+      (
+        await admin(emu, '/faults', {
+          method: 'POST',
+          body: JSON.stringify({ route: 'account.get', type: 'status', status: 503 }),
+        })
+      ).status,
+    ).toBe(201);
     expect((await api(emu, '/account')).status).toBe(503);
-    expect((await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'explode' }) })).status).toBe(422);
-    expect((await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'status', probability: 2 }) })).status).toBe(422);
+    expect(
+      (await admin(emu, '/faults', { method: 'POST', body: JSON.stringify({ route: 'account.get', type: 'explode' }) }))
+        .status,
+    ).toBe(422);
+    expect(
+      (
+        await admin(emu, '/faults', {
+          method: 'POST',
+          body: JSON.stringify({ route: 'account.get', type: 'status', probability: 2 }),
+        })
+      ).status,
+    ).toBe(422);
     expect((await admin(emu, '/nothing')).status).toBe(404);
   });
 
   test('reset answers held Prefer: wait requests instead of leaving them hanging', async () => {
     await using emu = await start({ timings: { '*': { startMs: 60_000, predictMs: 60_000 } } });
-    const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
+    const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait' },
+    });
     await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.reset();
     const res = await held;
@@ -252,11 +304,21 @@ describe('the admin routes', () => {
     emu.addFault({ route: 'account.get', type: 'status', status: 500 });
     emu.addScenario({ fail: 'x' });
     expect((await admin(emu, '/reset', { method: 'POST' })).status).toBe(204);
-    expect(emu.stats()).toEqual({ requests: {}, responsesByStatus: {}, predictionsCreated: 0, predictionIds: [], webhookDeliveries: 0, authOnPublicRoutes: 0 });
+    expect(emu.stats()).toEqual({
+      requests: {},
+      responsesByStatus: {},
+      predictionsCreated: 0,
+      predictionIds: [],
+      webhookDeliveries: 0,
+      authOnPublicRoutes: 0,
+    });
     expect((await api(emu, '/account')).status).toBe(200);
     const list = (await (await api(emu, '/predictions')).json()) as { results: unknown[] };
     expect(list.results).toEqual([]);
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait' },
+    });
     expect(((await res.json()) as { status: string }).status).toBe('succeeded');
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { vi } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 
 /** Short timings so lifecycles finish in tens of milliseconds. */
 export const FAST: EmulatorOptions = { timings: { '*': { startMs: 5, predictMs: 20 } } };
@@ -30,12 +30,20 @@ export async function api(emu: Emulator, path: string, init: RequestInit & { jso
   const { json, headers, ...rest } = init;
   return fetch(`${emu.apiUrl}${path}`, {
     ...rest,
-    headers: { ...AUTH, ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(headers as Record<string, string>) },
+    headers: {
+      ...AUTH,
+      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(headers as Record<string, string>),
+    },
     ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
   });
 }
 
-export async function createFlux(emu: Emulator, input: Record<string, unknown> = { prompt: 'a red fox' }, headers: Record<string, string> = {}): Promise<Record<string, any>> {
+export async function createFlux(
+  emu: Emulator,
+  input: Record<string, unknown> = { prompt: 'a red fox' },
+  headers: Record<string, string> = {},
+): Promise<Record<string, any>> {
   const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input }, headers });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, any>;
@@ -52,13 +60,18 @@ export async function getPrediction(emu: Emulator, id: string): Promise<Record<s
 
 const openapi = JSON.parse(readFileSync(new URL('./fixtures/replicate-openapi.json', import.meta.url), 'utf8')) as {
   components: { schemas: Record<string, unknown> };
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
 };
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 // The published schema says `version` is oneOf [any string, the string "hidden"], which "hidden"
 // matches twice, so no official-model prediction could ever validate. Read it as anyOf.
-const predictionSchema = openapi.components.schemas.schemas_prediction_response as { properties: { version: Record<string, unknown> } };
+const predictionSchema = openapi.components.schemas.schemas_prediction_response as {
+  properties: { version: Record<string, unknown> };
+};
 if (predictionSchema.properties.version.oneOf) {
   predictionSchema.properties.version = { anyOf: predictionSchema.properties.version.oneOf };
 }
@@ -69,7 +82,8 @@ function rebase(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rebase);
   if (schema && typeof schema === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(schema)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rebase(v);
+    for (const [k, v] of Object.entries(schema))
+      out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rebase(v);
     return out;
   }
   return schema;

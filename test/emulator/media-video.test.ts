@@ -2,7 +2,7 @@
 // independent H.264 decoder (h264decoder: TinyH264 / Android's decoder compiled to WebAssembly).
 
 import { H264Decoder } from 'h264decoder';
-import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
+import { createFile, type Movie, MP4BoxBuffer } from 'mp4box';
 import { describe, expect, it } from 'vitest';
 import { renderVideo } from '../../src/emulator/media/index.js';
 import { paintPicture } from '../../src/emulator/media/painter.js';
@@ -73,7 +73,11 @@ function movie(bytes: Uint8Array) {
       width: view.getUint16(avc1 + 32),
       height: view.getUint16(avc1 + 34),
     },
-    avcC: { version: bytes[avcCAt + 8], profile: bytes[avcCAt + 9], lengthSize: ((bytes[avcCAt + 12] as number) & 3) + 1 },
+    avcC: {
+      version: bytes[avcCAt + 8],
+      profile: bytes[avcCAt + 9],
+      lengthSize: ((bytes[avcCAt + 12] as number) & 3) + 1,
+    },
     sps,
     pps,
   };
@@ -104,7 +108,11 @@ function decodeAll(bytes: Uint8Array): { width: number; height: number; luma: Ui
 function expectedLuma(prompt: string, seed: number, width: number, height: number, scene: number): number[] {
   const { rgb } = paintPicture({ prompt, seed, width, height, scene });
   return Array.from({ length: width * height }, (_, p) =>
-    Math.round(16 + (65.738 * (rgb[p * 3] as number) + 129.057 * (rgb[p * 3 + 1] as number) + 25.064 * (rgb[p * 3 + 2] as number)) / 256),
+    Math.round(
+      16 +
+        (65.738 * (rgb[p * 3] as number) + 129.057 * (rgb[p * 3 + 1] as number) + 25.064 * (rgb[p * 3 + 2] as number)) /
+          256,
+    ),
   );
 }
 

@@ -3,7 +3,18 @@
 
 import { describe, expect, test } from 'vitest';
 import type { ModelSpec } from '../../src/emulator/index.js';
-import { SLOW, T0, api, createFlux, getPrediction, isIsoDate, sniff, start, validateAgainstOpenApi, eventually } from './helpers.js';
+import {
+  api,
+  createFlux,
+  eventually,
+  getPrediction,
+  isIsoDate,
+  SLOW,
+  sniff,
+  start,
+  T0,
+  validateAgainstOpenApi,
+} from './helpers.js';
 
 describe('lifecycle on the emulator clock', () => {
   test('a prediction moves starting → processing → succeeded as the clock advances, with growing logs', async () => {
@@ -70,7 +81,9 @@ describe('lifecycle on the emulator clock', () => {
     const flux = await createFlux(emu, { prompt: 'default timing' });
     emu.advanceClock(1_000);
     expect((await getPrediction(emu, flux.id)).status).toBe('succeeded');
-    const video = await api(emu, '/models/fofr/skyreels-2/predictions', { json: { input: { images: ['https://example.com/a.png'] } } });
+    const video = await api(emu, '/models/fofr/skyreels-2/predictions', {
+      json: { input: { images: ['https://example.com/a.png'] } },
+    });
     const videoId = ((await video.json()) as { id: string }).id;
     emu.advanceClock(5_000);
     expect((await getPrediction(emu, videoId)).status).toBe('processing');
@@ -83,11 +96,17 @@ describe('lifecycle on the emulator clock', () => {
   test('cancel while starting ends canceled without a start; canceling a finished prediction changes nothing', async () => {
     await using emu = await start(SLOW);
     const created = await createFlux(emu);
-    const canceled = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<string, any>;
+    const canceled = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<
+      string,
+      any
+    >;
     expect(canceled.status).toBe('canceled');
     expect(canceled.started_at).toBeUndefined();
     emu.advanceClock(60_000);
-    const again = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<string, any>;
+    const again = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<
+      string,
+      any
+    >;
     expect(again.status).toBe('canceled');
     expect(again.completed_at).toBe(canceled.completed_at);
   });
@@ -105,7 +124,10 @@ describe('lifecycle on the emulator clock', () => {
 describe('Prefer: wait', () => {
   test('Prefer: wait holds the request until the prediction finishes', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'sync' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'sync' } },
+      headers: { prefer: 'wait' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('preference-applied')).toBe('wait');
     expect(((await res.json()) as { status: string }).status).toBe('succeeded');
@@ -113,7 +135,10 @@ describe('Prefer: wait', () => {
 
   test('when wait=N ends first, the prediction comes back starting', async () => {
     await using emu = await start(SLOW);
-    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'slow sync' } }, headers: { prefer: 'wait=5' } });
+    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'slow sync' } },
+      headers: { prefer: 'wait=5' },
+    });
     await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(5_000);
     const res = await pending;
@@ -123,7 +148,10 @@ describe('Prefer: wait', () => {
 
   test('when the wait ends mid-run, the prediction comes back processing', async () => {
     await using emu = await start(SLOW);
-    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'slow sync' } }, headers: { prefer: 'wait=15' } });
+    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'slow sync' } },
+      headers: { prefer: 'wait=15' },
+    });
     await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(14_999);
     emu.advanceClock(1);
@@ -133,7 +161,10 @@ describe('Prefer: wait', () => {
 
   test('a wait that the prediction beats returns as soon as it is done', async () => {
     await using emu = await start(SLOW);
-    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait=60' } });
+    const pending = api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait=60' },
+    });
     await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
     emu.advanceClock(30_000);
     expect(((await (await pending).json()) as { status: string }).status).toBe('succeeded');
@@ -142,7 +173,10 @@ describe('Prefer: wait', () => {
   test('wait=0 and wait=61 are rejected', async () => {
     await using emu = await start();
     for (const prefer of ['wait=0', 'wait=61', 'wait=abc']) {
-      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer } });
+      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+        json: { input: { prompt: 'x' } },
+        headers: { prefer },
+      });
       expect(res.status).toBe(422);
     }
   });
@@ -184,7 +218,10 @@ describe('Cancel-After', () => {
       expect(Date.parse(p.deadline) - Date.parse(p.created_at)).toBe(ms);
     }
     for (const header of ['4s', '2', 'soon']) {
-      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { 'cancel-after': header } });
+      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+        json: { input: { prompt: 'x' } },
+        headers: { 'cancel-after': header },
+      });
       expect(res.status).toBe(422);
       expect(((await res.json()) as { detail: string }).detail).toContain('Cancel-After');
     }
@@ -253,14 +290,24 @@ describe('scenarios and prompt directives', () => {
   test('[emulator:fail=…] and [emulator:fail] in a prompt fail that prediction', async () => {
     await using emu = await start();
     const wait = { prefer: 'wait' };
-    const a = (await (await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x [emulator:fail=NSFW content detected]' } }, headers: wait })).json()) as any;
+    const a = (await (
+      await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+        json: { input: { prompt: 'x [emulator:fail=NSFW content detected]' } },
+        headers: wait,
+      })
+    ).json()) as any;
     expect(a).toMatchObject({ status: 'failed', error: 'NSFW content detected' });
-    const b = (await (await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: '[emulator:fail] y' } }, headers: wait })).json()) as any;
+    const b = (await (
+      await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+        json: { input: { prompt: '[emulator:fail] y' } },
+        headers: wait,
+      })
+    ).json()) as any;
     expect(b.status).toBe('failed');
     expect(b.error).toMatch(/emulated failure/);
   });
 
-  test('[emulator:start_ms=N] and [emulator:predict_ms=N] set that prediction\'s timings, scaled by speed', async () => {
+  test("[emulator:start_ms=N] and [emulator:predict_ms=N] set that prediction's timings, scaled by speed", async () => {
     await using emu = await start({ ...SLOW, speed: 2 });
     const p = await createFlux(emu, { prompt: 'timed [emulator:start_ms=4000] [emulator:predict_ms=10000]' });
     emu.advanceClock(1_999);
@@ -273,7 +320,8 @@ describe('scenarios and prompt directives', () => {
 
   test('scenarios and the clock are also driven over the admin routes', async () => {
     await using emu = await start(SLOW);
-    const admin = (path: string, body: unknown) => fetch(`${emu.url}/_emulator${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const admin = (path: string, body: unknown) =>
+      fetch(`${emu.url}/_emulator${path}`, { method: 'POST', body: JSON.stringify(body) });
     expect((await admin('/scenarios', { fail: 'scripted' })).status).toBe(201);
     const p = await createFlux(emu);
     const clock = await admin('/clock', { advanceMs: 30_000 });
@@ -285,22 +333,68 @@ describe('scenarios and prompt directives', () => {
 });
 
 describe('input validation and model resolution', () => {
-  const create = (emu: Awaited<ReturnType<typeof start>>, path: string, body: unknown) => api(emu, path, { json: body });
+  const create = (emu: Awaited<ReturnType<typeof start>>, path: string, body: unknown) =>
+    api(emu, path, { json: body });
 
   test.each([
     ['a missing prompt', '/models/black-forest-labs/flux-schnell/predictions', { input: {} }, 'input.prompt'],
-    ['num_outputs 9', '/models/black-forest-labs/flux-schnell/predictions', { input: { prompt: 'x', num_outputs: 9 } }, 'input.num_outputs'],
-    ['a bad aspect ratio', '/models/black-forest-labs/flux-schnell/predictions', { input: { prompt: 'x', aspect_ratio: '7:3' } }, 'input.aspect_ratio'],
-    ['a string seed', '/models/black-forest-labs/flux-schnell/predictions', { input: { prompt: 'x', seed: '42' } }, 'input.seed'],
+    [
+      'num_outputs 9',
+      '/models/black-forest-labs/flux-schnell/predictions',
+      { input: { prompt: 'x', num_outputs: 9 } },
+      'input.num_outputs',
+    ],
+    [
+      'a bad aspect ratio',
+      '/models/black-forest-labs/flux-schnell/predictions',
+      { input: { prompt: 'x', aspect_ratio: '7:3' } },
+      'input.aspect_ratio',
+    ],
+    [
+      'a string seed',
+      '/models/black-forest-labs/flux-schnell/predictions',
+      { input: { prompt: 'x', seed: '42' } },
+      'input.seed',
+    ],
     ['empty images', '/models/fofr/skyreels-2/predictions', { input: { images: [] } }, 'input.images'],
-    ['a non-URL image', '/models/fofr/skyreels-2/predictions', { input: { images: ['https://example.com/a.png', 'not a url'] } }, 'input.images[1]'],
-    ['17 images', '/models/fofr/skyreels-2/predictions', { input: { images: Array(17).fill('https://example.com/a.png') } }, 'input.images'],
-    ['fps 60', '/models/fofr/skyreels-2/predictions', { input: { images: ['https://example.com/a.png'], fps: 60 } }, 'input.fps'],
+    [
+      'a non-URL image',
+      '/models/fofr/skyreels-2/predictions',
+      { input: { images: ['https://example.com/a.png', 'not a url'] } },
+      'input.images[1]',
+    ],
+    [
+      '17 images',
+      '/models/fofr/skyreels-2/predictions',
+      { input: { images: Array(17).fill('https://example.com/a.png') } },
+      'input.images',
+    ],
+    [
+      'fps 60',
+      '/models/fofr/skyreels-2/predictions',
+      { input: { images: ['https://example.com/a.png'], fps: 60 } },
+      'input.fps',
+    ],
     ['no frames', '/models/fofr/frames-to-video/predictions', { input: {} }, 'input.frames_urls'],
-    ['a non-URL frame', '/models/fofr/frames-to-video/predictions', { input: { frames_urls: 'https://example.com/1.png\nnope' } }, 'input.frames_urls[1]'],
+    [
+      'a non-URL frame',
+      '/models/fofr/frames-to-video/predictions',
+      { input: { frames_urls: 'https://example.com/1.png\nnope' } },
+      'input.frames_urls[1]',
+    ],
     ['no input at all', '/models/black-forest-labs/flux-schnell/predictions', {}, 'input'],
-    ['a webhook that is not https', '/models/black-forest-labs/flux-schnell/predictions', { input: { prompt: 'x' }, webhook: 'http://example.com/hook' }, 'webhook'],
-    ['an unknown webhook event', '/models/black-forest-labs/flux-schnell/predictions', { input: { prompt: 'x' }, webhook: 'https://example.com/hook', webhook_events_filter: ['finished'] }, 'webhook_events_filter'],
+    [
+      'a webhook that is not https',
+      '/models/black-forest-labs/flux-schnell/predictions',
+      { input: { prompt: 'x' }, webhook: 'http://example.com/hook' },
+      'webhook',
+    ],
+    [
+      'an unknown webhook event',
+      '/models/black-forest-labs/flux-schnell/predictions',
+      { input: { prompt: 'x' }, webhook: 'https://example.com/hook', webhook_events_filter: ['finished'] },
+      'webhook_events_filter',
+    ],
   ])('%s is a 422 naming the field', async (_name, path, body, field) => {
     await using emu = await start();
     const res = await create(emu, path, body);
@@ -331,7 +425,9 @@ describe('input validation and model resolution', () => {
     const named = await create(emu, '/predictions', { version: `fofr/skyreels-2:${version}`, input });
     expect(named.status).toBe(201);
     expect((await create(emu, '/predictions', { version: 'f'.repeat(64), input })).status).toBe(422);
-    expect((await create(emu, '/predictions', { version: `fofr/skyreels-2:${'0'.repeat(64)}`, input })).status).toBe(422);
+    expect((await create(emu, '/predictions', { version: `fofr/skyreels-2:${'0'.repeat(64)}`, input })).status).toBe(
+      422,
+    );
     expect((await create(emu, '/predictions', { input })).status).toBe(422);
   });
 
@@ -341,7 +437,9 @@ describe('input validation and model resolution', () => {
     expect(res.status).toBe(201);
     const p = (await res.json()) as Record<string, unknown>;
     expect(p).toMatchObject({ model: 'black-forest-labs/flux-schnell', deployment: 'acme/flux-schnell' });
-    expect(validateAgainstOpenApi('POST', '/deployments/{deployment_owner}/{deployment_name}/predictions', 201, p)).toEqual([]);
+    expect(
+      validateAgainstOpenApi('POST', '/deployments/{deployment_owner}/{deployment_name}/predictions', 201, p),
+    ).toEqual([]);
     expect((await create(emu, '/deployments/acme/unknown/predictions', { input: {} })).status).toBe(404);
   });
 
@@ -374,7 +472,10 @@ describe('input validation and model resolution', () => {
   test('images differ by prompt and repeat for the same prompt and seed', async () => {
     await using emu = await start();
     const render = async (prompt: string) => {
-      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt, seed: 7, output_format: 'png' } }, headers: { prefer: 'wait' } });
+      const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+        json: { input: { prompt, seed: 7, output_format: 'png' } },
+        headers: { prefer: 'wait' },
+      });
       const p = (await res.json()) as { output: string[] };
       return Buffer.from(await (await fetch(p.output[0]!)).arrayBuffer());
     };
@@ -394,22 +495,44 @@ describe('extra models', () => {
       description: 'A fake upscaler',
       official: false,
       timings: { startMs: 10, predictMs: 10 },
-      input: { required: ['image'], properties: { image: { type: 'string', format: 'uri' }, scale: { type: 'integer', minimum: 2, maximum: 4, default: 2 } } },
+      input: {
+        required: ['image'],
+        properties: {
+          image: { type: 'string', format: 'uri' },
+          scale: { type: 'integer', minimum: 2, maximum: 4, default: 2 },
+        },
+      },
       output: { type: 'string', format: 'uri' },
       plan: (input, ctx) => ({
-        files: [{ kind: 'image', ext: 'png', format: 'png', prompt: String(input.image), seed: ctx.seed, width: 32 * (input.scale as number), height: 32 * (input.scale as number), quality: 80 }],
+        files: [
+          {
+            kind: 'image',
+            ext: 'png',
+            format: 'png',
+            prompt: String(input.image),
+            seed: ctx.seed,
+            width: 32 * (input.scale as number),
+            height: 32 * (input.scale as number),
+            quality: 80,
+          },
+        ],
         shape: 'single',
         steps: 2,
       }),
     };
     await using emu = await start({ models: [upscaler] });
-    const res = await api(emu, '/models/acme/upscaler/predictions', { json: { input: { image: 'https://example.com/a.png', scale: 3 } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/acme/upscaler/predictions', {
+      json: { input: { image: 'https://example.com/a.png', scale: 3 } },
+      headers: { prefer: 'wait' },
+    });
     const p = (await res.json()) as { status: string; output: string; version: string };
     expect(p.status).toBe('succeeded');
     expect(p.version).toMatch(/^[0-9a-f]{64}$/);
     expect(sniff(new Uint8Array(await (await fetch(p.output)).arrayBuffer()))).toBe('png');
     expect((await api(emu, '/models/acme/upscaler/predictions', { json: { input: { image: 'x' } } })).status).toBe(422);
-    const model = (await (await api(emu, '/models/acme/upscaler')).json()) as { latest_version: { openapi_schema: any } };
+    const model = (await (await api(emu, '/models/acme/upscaler')).json()) as {
+      latest_version: { openapi_schema: any };
+    };
     expect(model.latest_version.openapi_schema.components.schemas.Input.required).toEqual(['image']);
     // The built-in models are still there.
     expect((await api(emu, '/models/black-forest-labs/flux-schnell')).status).toBe(200);
@@ -424,7 +547,10 @@ describe('listing', () => {
     const second = await createFlux(emu);
     emu.advanceClock(1_000);
     const third = await createFlux(emu);
-    const list = async (query: string) => ((await (await api(emu, `/predictions${query}`)).json()) as { results: Array<{ id: string }> }).results.map((p) => p.id);
+    const list = async (query: string) =>
+      ((await (await api(emu, `/predictions${query}`)).json()) as { results: Array<{ id: string }> }).results.map(
+        (p) => p.id,
+      );
     expect(await list('')).toEqual([third.id, second.id, first.id]);
     expect(await list(`?created_after=${encodeURIComponent(first.created_at)}`)).toEqual([third.id, second.id]);
     expect(await list(`?created_before=${encodeURIComponent(third.created_at)}`)).toEqual([second.id, first.id]);
@@ -436,13 +562,19 @@ describe('listing', () => {
     await using emu = await start({ ...SLOW, listPageSize: 2 });
     for (let i = 0; i < 5; i++) await createFlux(emu, { prompt: `n${i}` });
     const ids = emu.stats().predictionIds;
-    const page1 = (await (await api(emu, '/predictions')).json()) as { next: string; previous: string | null; results: Array<{ id: string }> };
+    const page1 = (await (await api(emu, '/predictions')).json()) as {
+      next: string;
+      previous: string | null;
+      results: Array<{ id: string }>;
+    };
     expect(page1.previous).toBeNull();
     const page2 = (await (await fetch(page1.next, { headers: { authorization: 'Bearer t' } })).json()) as typeof page1;
     const page3 = (await (await fetch(page2.next, { headers: { authorization: 'Bearer t' } })).json()) as typeof page1;
     expect(page3.next).toBeNull();
     expect([...page1.results, ...page2.results, ...page3.results].map((p) => p.id)).toEqual([...ids].reverse());
-    const back = (await (await fetch(page3.previous!, { headers: { authorization: 'Bearer t' } })).json()) as typeof page1;
+    const back = (await (
+      await fetch(page3.previous!, { headers: { authorization: 'Bearer t' } })
+    ).json()) as typeof page1;
     expect(back.results.map((p) => p.id)).toEqual(page2.results.map((p) => p.id));
   });
 });

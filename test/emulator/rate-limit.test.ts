@@ -1,10 +1,13 @@
 // Rate limits: token buckets per endpoint class and token, refilled on the emulator clock.
 
 import { describe, expect, test } from 'vitest';
-import { T0, api, start } from './helpers.js';
+import { api, start, T0 } from './helpers.js';
 
 const create = (emu: Awaited<ReturnType<typeof start>>, token = 'a') =>
-  api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { authorization: `Bearer ${token}` } });
+  api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+    json: { input: { prompt: 'x' } },
+    headers: { authorization: `Bearer ${token}` },
+  });
 
 describe('rate limits', () => {
   test('creates past the per-minute budget get 429 with a problem body and Retry-After', async () => {

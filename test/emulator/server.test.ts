@@ -10,7 +10,9 @@ describe('auth', () => {
     await using emu = await start();
     expect((await fetch(`${emu.apiUrl}/account`, { headers: { authorization: 'Bearer x' } })).status).toBe(200);
     expect((await fetch(`${emu.apiUrl}/account`, { headers: { authorization: 'Token x' } })).status).toBe(200);
-    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Basic abc' }] as Array<
+      Record<string, string>
+    >) {
       const res = await fetch(`${emu.apiUrl}/account`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -47,7 +49,9 @@ describe('the Date header', () => {
     await using emu = await start({ now: () => Date.parse('2026-01-01T00:00:00.000Z') });
     expect((await api(emu, '/account')).headers.get('date')).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
     emu.advanceClock(90_000);
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+    });
     expect(res.headers.get('date')).toBe('Thu, 01 Jan 2026 00:01:30 GMT');
     expect(((await res.json()) as { created_at: string }).created_at).toBe('2026-01-01T00:01:30.000Z');
   });
@@ -56,7 +60,11 @@ describe('the Date header', () => {
 describe('bad requests', () => {
   test('malformed JSON is a 400 problem and the emulator keeps serving', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { method: 'POST', body: '{"input": {', headers: { 'content-type': 'application/json' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      method: 'POST',
+      body: '{"input": {',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(((await res.json()) as { detail: string }).detail).toContain('not valid JSON');
@@ -86,7 +94,8 @@ describe('bad requests', () => {
 });
 
 describe('files API edge cases', () => {
-  const upload = (emu: Awaited<ReturnType<typeof start>>, form: FormData) => api(emu, '/files', { method: 'POST', body: form });
+  const upload = (emu: Awaited<ReturnType<typeof start>>, form: FormData) =>
+    api(emu, '/files', { method: 'POST', body: form });
 
   test('the filename and type parts, and metadata, are honoured; bad metadata is 422', async () => {
     await using emu = await start();
@@ -156,11 +165,16 @@ describe('start and stop', () => {
 
   test('close() ends held Prefer: wait requests and open streams', async () => {
     const emu = await start({ timings: { '*': { startMs: 60_000, predictMs: 60_000 } } });
-    const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } }).then(
+    const held = api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait' },
+    }).then(
       (r) => r.status,
       () => 'error',
     );
-    const created = (await (await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'y' } } })).json()) as { urls: { stream: string } };
+    const created = (await (
+      await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'y' } } })
+    ).json()) as { urls: { stream: string } };
     const stream = await fetch(created.urls.stream);
     const streamText = stream.text().then(
       () => 'ended',
@@ -176,7 +190,9 @@ describe('start and stop', () => {
       await using emu = await start(options);
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } } });
+        const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+          json: { input: { prompt: 'x' } },
+        });
         ids.push(((await res.json()) as { id: string }).id);
       }
       const { key } = (await (await api(emu, '/webhooks/default/secret')).json()) as { key: string };

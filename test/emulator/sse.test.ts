@@ -1,7 +1,7 @@
 // Server-sent events on urls.stream: logs, output, error and done events with resumable ids.
 
 import { describe, expect, test } from 'vitest';
-import { SLOW, api, createFlux, start } from './helpers.js';
+import { api, createFlux, SLOW, start } from './helpers.js';
 
 interface Event {
   event: string;
@@ -15,7 +15,8 @@ function parseEvents(text: string): Event[] {
     .filter((block) => block.includes('event:'))
     .map((block) => {
       const lines = block.split('\n');
-      const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+      const field = (name: string) =>
+        lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
       return { event: field('event')[0]!, id: field('id')[0]!, data: field('data').join('\n') };
     });
 }
@@ -23,7 +24,10 @@ function parseEvents(text: string): Event[] {
 describe('SSE streams', () => {
   test('a finished prediction replays its logs, outputs and done, without auth', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x', num_outputs: 2 } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x', num_outputs: 2 } },
+      headers: { prefer: 'wait' },
+    });
     const p = (await res.json()) as { urls: { stream: string }; output: string[] };
     expect(p.urls.stream).toMatch(new RegExp(`^${emu.url}/stream/`));
     const stream = await fetch(p.urls.stream, { headers: { accept: 'text/event-stream' } });
@@ -61,7 +65,10 @@ describe('SSE streams', () => {
 
   test('a failed prediction streams an error event, then done with reason error', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: '[emulator:fail=boom]' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: '[emulator:fail=boom]' } },
+      headers: { prefer: 'wait' },
+    });
     const p = (await res.json()) as { urls: { stream: string } };
     const events = parseEvents(await (await fetch(p.urls.stream)).text());
     const error = events.find((e) => e.event === 'error')!;
@@ -79,10 +86,15 @@ describe('SSE streams', () => {
 
   test('Last-Event-ID resumes after the last event seen', async () => {
     await using emu = await start();
-    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input: { prompt: 'x' } }, headers: { prefer: 'wait' } });
+    const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
+      json: { input: { prompt: 'x' } },
+      headers: { prefer: 'wait' },
+    });
     const p = (await res.json()) as { urls: { stream: string } };
     const all = parseEvents(await (await fetch(p.urls.stream)).text());
-    const resumed = parseEvents(await (await fetch(p.urls.stream, { headers: { 'last-event-id': all[2]!.id } })).text());
+    const resumed = parseEvents(
+      await (await fetch(p.urls.stream, { headers: { 'last-event-id': all[2]!.id } })).text(),
+    );
     expect(resumed).toEqual(all.slice(3));
   });
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { signWebhook } from '../../src/emulator/index.js';
-import { SLOW, api, start, eventually } from './helpers.js';
+import { api, eventually, SLOW, start } from './helpers.js';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -35,7 +35,12 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-const createWithHook = (emu: Awaited<ReturnType<typeof start>>, webhook: string, filter?: string[], prompt = 'hooked') =>
+const createWithHook = (
+  emu: Awaited<ReturnType<typeof start>>,
+  webhook: string,
+  filter?: string[],
+  prompt = 'hooked',
+) =>
   api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
     json: { input: { prompt }, webhook, ...(filter ? { webhook_events_filter: filter } : {}) },
   }).then(async (res) => {
@@ -45,9 +50,14 @@ const createWithHook = (emu: Awaited<ReturnType<typeof start>>, webhook: string,
 
 describe('webhook signing', () => {
   test('signWebhook reproduces the Standard Webhooks test vector', () => {
-    expect(signWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toBe(
-      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
-    );
+    expect(
+      signWebhook(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        1614265330,
+        '{"test": 2432232314}',
+      ),
+    ).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
   test('deliveries carry webhook-id, webhook-timestamp and a signature made with the default secret', async () => {
@@ -111,7 +121,11 @@ describe('retries', () => {
   /** The emulator logs each failed attempt; waiting on that line means the retry is scheduled. */
   const logged = () => {
     const lines: string[] = [];
-    return { lines, logger: (line: string) => lines.push(line), count: (text: string) => lines.filter((l) => l.includes(text)).length };
+    return {
+      lines,
+      logger: (line: string) => lines.push(line),
+      count: (text: string) => lines.filter((l) => l.includes(text)).length,
+    };
   };
 
   test('a failed completed delivery is retried along webhookRetryDelaysMs with the same webhook-id', async () => {

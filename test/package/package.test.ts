@@ -1,7 +1,7 @@
 // Package hygiene, checked the way a user meets the package: packed, linted, installed from the tarball
 // into a scratch project, imported through both entry points, and run through its bin.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,10 @@ describe('the published package', () => {
   }, 60_000);
 
   it('declares no runtime dependencies', async () => {
-    const pkg = JSON.parse(run('node', ['-p', 'JSON.stringify(require("./package.json"))'], root)) as Record<string, unknown>;
+    const pkg = JSON.parse(run('node', ['-p', 'JSON.stringify(require("./package.json"))'], root)) as Record<
+      string,
+      unknown
+    >;
     expect(pkg.dependencies ?? {}).toEqual({});
   });
 
@@ -56,7 +59,7 @@ describe('the published package', () => {
     const script = [
       "const lib = await import('replicate-media');",
       "const emu = await import('replicate-media/emulator');",
-      "console.log(JSON.stringify({ client: typeof lib.ReplicateClient, start: typeof emu.startEmulator }));",
+      'console.log(JSON.stringify({ client: typeof lib.ReplicateClient, start: typeof emu.startEmulator }));',
     ].join('\n');
     const output = run('node', ['--input-type=module', '-e', script], project);
     expect(JSON.parse(output)).toEqual({ client: 'function', start: 'function' });
@@ -64,7 +67,11 @@ describe('the published package', () => {
 
   it('runs its bin from the installed package', () => {
     const project = join(scratch, 'project');
-    const output = run('npx', ['--no-install', 'replicate-media', 'estimate', '--images', '10', '--video-seconds', '30'], project);
+    const output = run(
+      'npx',
+      ['--no-install', 'replicate-media', 'estimate', '--images', '10', '--video-seconds', '30'],
+      project,
+    );
     expect(output).toContain('Estimated cost: $3.03');
   });
 });

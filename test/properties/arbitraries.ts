@@ -10,7 +10,18 @@ const CONTROL = fc.integer({ min: 0, max: 31 }).map((c) => String.fromCharCode(c
 
 /** Prompts: empty, blank, unicode, control characters, lone surrogates, huge, and the API key itself. */
 export const hostileString = fc.oneof(
-  fc.constantFrom('', ' ', '\t\n', '\u0000', '\uD800', '\u202E', '💥'.repeat(3), '[emulator:fail]', PROPERTY_API_KEY, `Bearer ${PROPERTY_API_KEY}`),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\t\n',
+    '\u0000',
+    '\uD800',
+    '\u202E',
+    '💥'.repeat(3),
+    '[emulator:fail]',
+    PROPERTY_API_KEY,
+    `Bearer ${PROPERTY_API_KEY}`,
+  ),
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
@@ -20,7 +31,25 @@ export const hostileString = fc.oneof(
 
 /** Values an untyped caller may pass where a number, a string or an object was expected. */
 export const untyped = fc.oneof(
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 0, -0, 1e-300, 1e300, Number.MAX_SAFE_INTEGER + 2, null, undefined, true, '', '5', '[]', [], {}),
+  fc.constantFrom(
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    -1,
+    0,
+    -0,
+    1e-300,
+    1e300,
+    Number.MAX_SAFE_INTEGER + 2,
+    null,
+    undefined,
+    true,
+    '',
+    '5',
+    '[]',
+    [],
+    {},
+  ),
   fc.constant(Object.create(null) as unknown),
   fc.constant(Symbol('hostile') as unknown),
   fc.constant((() => 1) as unknown),

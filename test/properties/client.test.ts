@@ -4,17 +4,17 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import {
   ERROR_CODES,
-  ReplicateClient,
-  ReplicateError,
   type ImageResult,
   type PollResult,
+  ReplicateClient,
   type ReplicateClientOptions,
+  ReplicateError,
   type VideoResult,
 } from '../../src/index.js';
-import { PROPERTY_API_KEY, hostileString, imageList, modelString, untyped, waitOptions } from './arbitraries.js';
+import { hostileString, imageList, modelString, PROPERTY_API_KEY, untyped, waitOptions } from './arbitraries.js';
 
 const RUNS = { numRuns: 60 };
 
@@ -39,7 +39,11 @@ function newClient(extra: ReplicateClientOptions = {}): ReplicateClient {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ token: PROPERTY_API_KEY, rateLimits: false, timings: { '*': { startMs: 1, predictMs: 5 } } });
+  emu = await startEmulator({
+    token: PROPERTY_API_KEY,
+    rateLimits: false,
+    timings: { '*': { startMs: 1, predictMs: 5 } },
+  });
   client = newClient();
 });
 afterAll(async () => {
@@ -155,7 +159,10 @@ describe('the result layer never throws', () => {
   }, 60_000);
 
   test('pollPrediction: any id, any options', async () => {
-    const real = await client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'a kite' } });
+    const real = await client.createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'a kite' },
+    });
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileString, untyped, fc.constant(real.id)), waitOptions, async (id, options) => {
         expectPollResult(await settles(() => client.pollPrediction(id as string, options as never)));
@@ -168,29 +175,52 @@ describe('the result layer never throws', () => {
 describe('the throwing layer throws only typed errors', () => {
   test('createPrediction: any target, input and options', async () => {
     const target = fc.record(
-      { model: fc.oneof(modelString, untyped), version: fc.oneof(hostileString, untyped), deployment: fc.oneof(modelString, untyped) },
+      {
+        model: fc.oneof(modelString, untyped),
+        version: fc.oneof(hostileString, untyped),
+        deployment: fc.oneof(modelString, untyped),
+      },
       { requiredKeys: [] },
     );
     const extra = fc.record(
-      { input: untyped, wait: untyped, cancelAfterMs: untyped, webhook: fc.oneof(hostileString, untyped), webhookEventsFilter: untyped, timeoutMs: untyped, signal: untyped },
+      {
+        input: untyped,
+        wait: untyped,
+        cancelAfterMs: untyped,
+        webhook: fc.oneof(hostileString, untyped),
+        webhookEventsFilter: untyped,
+        timeoutMs: untyped,
+        signal: untyped,
+      },
       { requiredKeys: [] },
     );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(untyped, fc.tuple(target, extra).map(([t, e]) => ({ ...t, ...e }))), async (options) => {
-        await onlyTypedErrors(() => client.createPrediction(options as never));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          untyped,
+          fc.tuple(target, extra).map(([t, e]) => ({ ...t, ...e })),
+        ),
+        async (options) => {
+          await onlyTypedErrors(() => client.createPrediction(options as never));
+        },
+      ),
       RUNS,
     );
   }, 60_000);
 
   test('getPrediction, cancelPrediction, getWebhookSecret and uploadFile: any arguments', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostileString, untyped), untyped, fc.oneof(untyped, fc.uint8Array({ maxLength: 32 })), async (id, options, content) => {
-        await onlyTypedErrors(() => client.getPrediction(id as string, options as never));
-        await onlyTypedErrors(() => client.cancelPrediction(id as string, options as never));
-        await onlyTypedErrors(() => client.getWebhookSecret(options as never));
-        await onlyTypedErrors(() => client.uploadFile(content as never, options as never));
-      }),
+      fc.asyncProperty(
+        fc.oneof(hostileString, untyped),
+        untyped,
+        fc.oneof(untyped, fc.uint8Array({ maxLength: 32 })),
+        async (id, options, content) => {
+          await onlyTypedErrors(() => client.getPrediction(id as string, options as never));
+          await onlyTypedErrors(() => client.cancelPrediction(id as string, options as never));
+          await onlyTypedErrors(() => client.getWebhookSecret(options as never));
+          await onlyTypedErrors(() => client.uploadFile(content as never, options as never));
+        },
+      ),
       RUNS,
     );
   }, 60_000);
@@ -198,7 +228,10 @@ describe('the throwing layer throws only typed errors', () => {
   test('listPredictions: any filters', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(untyped, fc.record({ createdAfter: untyped, createdBefore: untyped, timeoutMs: untyped }, { requiredKeys: [] })),
+        fc.oneof(
+          untyped,
+          fc.record({ createdAfter: untyped, createdBefore: untyped, timeoutMs: untyped }, { requiredKeys: [] }),
+        ),
         async (options) => {
           await onlyTypedErrors(async () => {
             for await (const page of client.listPredictions(options as never)) expect(Array.isArray(page)).toBe(true);
@@ -215,7 +248,14 @@ describe('the throwing layer throws only typed errors', () => {
         fc.oneof(
           untyped,
           fc.record(
-            { apiKey: fc.oneof(hostileString, untyped), baseUrl: fc.oneof(hostileString, untyped, fc.webUrl()), requestTimeoutMs: untyped, retry: untyped, preferWaitSeconds: untyped, keepRunning: untyped },
+            {
+              apiKey: fc.oneof(hostileString, untyped),
+              baseUrl: fc.oneof(hostileString, untyped, fc.webUrl()),
+              requestTimeoutMs: untyped,
+              retry: untyped,
+              preferWaitSeconds: untyped,
+              keepRunning: untyped,
+            },
             { requiredKeys: [] },
           ),
         ),
@@ -242,8 +282,10 @@ describe('the throwing layer throws only typed errors', () => {
     fc.assert(
       fc.property(untyped, untyped, (images, seconds) => {
         const validImages = typeof images === 'number' && Number.isInteger(images) && images >= 0;
-        const validSeconds = seconds === undefined || (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0);
-        const modest = validImages && validSeconds && (images as number) <= 1e6 && ((seconds as number | undefined) ?? 0) <= 1e6;
+        const validSeconds =
+          seconds === undefined || (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0);
+        const modest =
+          validImages && validSeconds && (images as number) <= 1e6 && ((seconds as number | undefined) ?? 0) <= 1e6;
         let cost: number | undefined;
         try {
           cost = client.estimateCost(images as number, seconds as number);
@@ -262,14 +304,23 @@ describe('the throwing layer throws only typed errors', () => {
 
   test('estimateCost with hostile options throws RangeError or TypeError, never anything else', () => {
     fc.assert(
-      fc.property(fc.oneof(untyped, fc.record({ imageModel: fc.oneof(modelString, untyped), videoModel: fc.oneof(modelString, untyped) }, { requiredKeys: [] })), (options) => {
-        try {
-          const cost = client.estimateCost(2, 3, options as never);
-          expect(Number.isFinite(cost)).toBe(true);
-        } catch (error) {
-          expect(error instanceof RangeError || error instanceof TypeError).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          untyped,
+          fc.record(
+            { imageModel: fc.oneof(modelString, untyped), videoModel: fc.oneof(modelString, untyped) },
+            { requiredKeys: [] },
+          ),
+        ),
+        (options) => {
+          try {
+            const cost = client.estimateCost(2, 3, options as never);
+            expect(Number.isFinite(cost)).toBe(true);
+          } catch (error) {
+            expect(error instanceof RangeError || error instanceof TypeError).toBe(true);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -3,14 +3,24 @@
 // echoed 300 KB, the key echoed back) before its fix.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { ConfigurationError, InvalidInputError, ReplicateClient, estimateCost, verifyWebhook } from '../../src/index.js';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import {
+  ConfigurationError,
+  estimateCost,
+  InvalidInputError,
+  ReplicateClient,
+  verifyWebhook,
+} from '../../src/index.js';
 import { PROPERTY_API_KEY } from './arbitraries.js';
 
 let emu: Emulator;
 let client: ReplicateClient;
 beforeAll(async () => {
-  emu = await startEmulator({ token: PROPERTY_API_KEY, rateLimits: false, timings: { '*': { startMs: 1, predictMs: 5 } } });
+  emu = await startEmulator({
+    token: PROPERTY_API_KEY,
+    rateLimits: false,
+    timings: { '*': { startMs: 1, predictMs: 5 } },
+  });
   client = new ReplicateClient({ apiKey: PROPERTY_API_KEY, baseUrl: emu.apiUrl, retry: { delaysMs: [1] } });
 });
 afterAll(async () => {
@@ -39,7 +49,11 @@ describe('hostile arguments found by the property tests', () => {
 
   test('a signal that is not an AbortSignal is invalid input, said plainly', async () => {
     const result = await client.generateImage('a boat', { signal: 5 as never });
-    expect(result).toMatchObject({ success: false, errorCode: 'invalid_input', error: 'signal must be an AbortSignal' });
+    expect(result).toMatchObject({
+      success: false,
+      errorCode: 'invalid_input',
+      error: 'signal must be an AbortSignal',
+    });
   });
 
   test('the constructor refuses a non-string apiKey or baseUrl, and null options, with ConfigurationError', () => {
@@ -78,12 +92,24 @@ describe('hostile arguments found by the property tests', () => {
   });
 
   test('verifyWebhook: a parsed-JSON body and non-string header values are answered, not thrown', async () => {
-    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' };
-    expect(await verifyWebhook({ headers, body: { id: 'p' } as never, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toMatchObject({
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': 'v1,AAAA',
+    };
+    expect(
+      await verifyWebhook({ headers, body: { id: 'p' } as never, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+    ).toMatchObject({
       valid: false,
       reason: 'invalid_body',
     });
-    expect(await verifyWebhook({ headers: { ...headers, 'webhook-timestamp': Symbol('t') as never }, body: '{}', secret: 'whsec_AAAA' })).toMatchObject({
+    expect(
+      await verifyWebhook({
+        headers: { ...headers, 'webhook-timestamp': Symbol('t') as never },
+        body: '{}',
+        secret: 'whsec_AAAA',
+      }),
+    ).toMatchObject({
       valid: false,
       reason: 'missing_header',
     });

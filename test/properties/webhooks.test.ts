@@ -9,12 +9,22 @@ import { createWebhookHandler, verifyWebhook } from '../../src/index.js';
 import { hostileString, untyped } from './arbitraries.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const REASONS = ['missing_header', 'invalid_timestamp', 'timestamp_out_of_tolerance', 'invalid_signature', 'invalid_secret', 'invalid_body'];
+const REASONS = [
+  'missing_header',
+  'invalid_timestamp',
+  'timestamp_out_of_tolerance',
+  'invalid_signature',
+  'invalid_secret',
+  'invalid_body',
+];
 
 const headerValue = fc.oneof(hostileString, untyped, fc.array(fc.string(), { maxLength: 3 }));
 const headers = fc.oneof(
   untyped,
-  fc.record({ 'webhook-id': headerValue, 'webhook-timestamp': headerValue, 'webhook-signature': headerValue }, { requiredKeys: [] }),
+  fc.record(
+    { 'webhook-id': headerValue, 'webhook-timestamp': headerValue, 'webhook-signature': headerValue },
+    { requiredKeys: [] },
+  ),
 );
 const body = fc.oneof(hostileString, untyped, fc.uint8Array({ maxLength: 64 }));
 
@@ -38,9 +48,15 @@ describe('verifyWebhook with hostile deliveries', () => {
       fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.nat(), async (text, at) => {
         const id = 'msg_prop';
         const ts = Math.floor(Date.now() / 1000);
-        const h = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(SECRET, id, ts, text) };
+        const h = {
+          'webhook-id': id,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signWebhook(SECRET, id, ts, text),
+        };
         expect((await verifyWebhook({ headers: h, body: text, secret: SECRET })).valid).toBe(true);
-        expect((await verifyWebhook({ headers: h, body: new TextEncoder().encode(text), secret: SECRET })).valid).toBe(true);
+        expect((await verifyWebhook({ headers: h, body: new TextEncoder().encode(text), secret: SECRET })).valid).toBe(
+          true,
+        );
         const i = text.length === 0 ? 0 : at % text.length;
         const tampered = `${text.slice(0, i)}${text[i] === 'x' ? 'y' : 'x'}${text.slice(i + 1)}`;
         expect((await verifyWebhook({ headers: h, body: tampered, secret: SECRET })).valid).toBe(false);
@@ -54,11 +70,17 @@ describe('the webhook handler with hostile requests', () => {
   test('answers a status for anything and never calls back for unsigned requests', async () => {
     let calls = 0;
     const handler = createWebhookHandler({ secret: SECRET, onPrediction: () => void (calls += 1) });
-    const textHeader = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('msg_1', String(Math.floor(Date.now() / 1000)), 'v1,AAAA'));
+    const textHeader = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('msg_1', String(Math.floor(Date.now() / 1000)), 'v1,AAAA'),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('POST', 'GET', 'PUT', 'DELETE'),
-        fc.dictionary(fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type'), textHeader),
+        fc.dictionary(
+          fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type'),
+          textHeader,
+        ),
         fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
         async (method, h, b) => {
           const safeHeaders = new Headers();
@@ -69,7 +91,11 @@ describe('the webhook handler with hostile requests', () => {
               // not a legal header value: a real server would not deliver it either
             }
           }
-          const request = new Request('http://x/hook', { method, headers: safeHeaders, ...(method === 'GET' ? {} : { body: b }) });
+          const request = new Request('http://x/hook', {
+            method,
+            headers: safeHeaders,
+            ...(method === 'GET' ? {} : { body: b }),
+          });
           const response = await handler(request);
           expect([200, 400, 401, 405, 413, 500]).toContain(response.status);
           expect(response.status).not.toBe(200);

@@ -3,7 +3,13 @@
 // credential on any hop, and the content type checked on the file that finally arrives.
 
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +35,9 @@ afterEach(async () => {
 });
 
 /** A loopback file host; every request's headers are recorded. */
-async function host(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ origin: string; seen: Array<{ url: string; headers: IncomingHttpHeaders }> }> {
+async function host(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ origin: string; seen: Array<{ url: string; headers: IncomingHttpHeaders }> }> {
   const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
   const server = createServer((req, res) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
@@ -123,7 +131,13 @@ describe('redirects', () => {
   });
 
   test('redirects to file:, javascript: and data: URLs, without a Location, and in a loop are refused', async () => {
-    for (const location of ['file:///etc/passwd', 'javascript:alert(1)', 'data:image/png;base64,iVBORw0KGgo=', null, '/loop.png']) {
+    for (const location of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:image/png;base64,iVBORw0KGgo=',
+      null,
+      '/loop.png',
+    ]) {
       const { origin } = await host((_req, res) => {
         res.writeHead(302, location === null ? {} : { location });
         res.end();
@@ -187,7 +201,12 @@ describe('whole files only', () => {
       })
     ).json()) as { output: string[] };
     emu.addFault({ route: 'outputs.get', type: 'malformed-json', count: 2 });
-    const saved = await downloadOutput(created.output[0]!, { dir, fileName: 'whole.png', ...fast, retryDelaysMs: [1, 1, 1] });
+    const saved = await downloadOutput(created.output[0]!, {
+      dir,
+      fileName: 'whole.png',
+      ...fast,
+      retryDelaysMs: [1, 1, 1],
+    });
     expect(saved.attempts).toBe(3);
     expect(emu.stats().requests['outputs.get']).toBe(3);
   });
@@ -214,7 +233,6 @@ describe('downloads from the emulator', () => {
     const saved = await downloadOutput(video, { dir, expect: 'video', ...fast });
     expect(saved).toMatchObject({ contentType: 'video/mp4', attempts: 1 });
   });
-
 
   test('the client saves real outputs without ever sending its key to the file routes', async () => {
     const key = 'r8_DownloadReliabilityKey000000000000000';

@@ -3,10 +3,10 @@
 // fault is transient.
 
 import { describe, expect, test } from 'vitest';
-import * as emulatorLib from '../../src/emulator/index.js';
+import { type ChaosRow, runMatrix } from '../../scripts/chaos-matrix.mjs';
 import * as downloadsLib from '../../src/downloads.js';
+import * as emulatorLib from '../../src/emulator/index.js';
 import * as lib from '../../src/index.js';
-import { runMatrix, type ChaosRow } from '../../scripts/chaos-matrix.mjs';
 
 const SLICE = ['503', 'reset after create', 'malformed JSON', 'prediction failed'];
 
@@ -20,7 +20,12 @@ describe('fault matrix slice', () => {
 
   test('no prediction is created without the caller hearing of it, none twice, and the key leaks nowhere', () => {
     for (const row of rows) {
-      expect({ cell: `${row.fault} × ${row.op}`, unknown: row.unknown, duplicates: row.duplicates, keyLeaks: row.keyLeaks }).toEqual({
+      expect({
+        cell: `${row.fault} × ${row.op}`,
+        unknown: row.unknown,
+        duplicates: row.duplicates,
+        keyLeaks: row.keyLeaks,
+      }).toEqual({
         cell: `${row.fault} × ${row.op}`,
         unknown: 0,
         duplicates: 0,

@@ -4,14 +4,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { signWebhook, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator, signWebhook, startEmulator } from '../../src/emulator/index.js';
 import {
   createNodeWebhookHandler,
   createWebhookHandler,
-  ReplicateClient,
   type Prediction,
-  type WebhookDelivery,
+  ReplicateClient,
   verifyWebhook,
+  type WebhookDelivery,
 } from '../../src/index.js';
 
 const KEY = 'r8_WebhookHandlerTestKey00000000000000000';
@@ -38,13 +38,22 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 }
 
 async function setup(): Promise<{ emu: Emulator; client: ReplicateClient; secret: string }> {
-  const emu = await startEmulator({ token: KEY, timings: { '*': { startMs: 5, predictMs: 20 } }, webhookRetryDelaysMs: [30, 60, 120] });
+  const emu = await startEmulator({
+    token: KEY,
+    timings: { '*': { startMs: 5, predictMs: 20 } },
+    webhookRetryDelaysMs: [30, 60, 120],
+  });
   const client = new ReplicateClient({ apiKey: KEY, baseUrl: emu.apiUrl });
   return { emu, client, secret: await client.getWebhookSecret() };
 }
 
 function createWithHook(client: ReplicateClient, webhook: string, prompt = 'a heron at dawn'): Promise<Prediction> {
-  return client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt }, webhook, webhookEventsFilter: ['completed'] });
+  return client.createPrediction({
+    model: 'black-forest-labs/flux-schnell',
+    input: { prompt },
+    webhook,
+    webhookEventsFilter: ['completed'],
+  });
 }
 
 /** A Request-style endpoint on node:http: the request is rebuilt as a web Request, as frameworks do. */
@@ -100,7 +109,8 @@ describe('createWebhookHandler (Request → Response) with real emulator deliver
     await createWithHook(client, url);
     await vi.waitFor(() => expect(onPrediction).toHaveBeenCalledTimes(1), { timeout: 5_000 });
     const delivery = captured[0]!;
-    const replay = () => handler(new Request('http://x/hook', { method: 'POST', headers: delivery.headers, body: delivery.body }));
+    const replay = () =>
+      handler(new Request('http://x/hook', { method: 'POST', headers: delivery.headers, body: delivery.body }));
 
     const again = await replay();
     expect(again.status).toBe(200);
@@ -124,7 +134,8 @@ describe('createWebhookHandler (Request → Response) with real emulator deliver
     await vi.waitFor(() => expect(captured).toHaveLength(1), { timeout: 5_000 });
     const { headers, body } = captured[0]!;
     const handler = createWebhookHandler({ secret, onPrediction });
-    const post = (h: Record<string, string>, b: string) => handler(new Request('http://x/hook', { method: 'POST', headers: h, body: b }));
+    const post = (h: Record<string, string>, b: string) =>
+      handler(new Request('http://x/hook', { method: 'POST', headers: h, body: b }));
 
     const tampered = await post(headers, body.replace('"succeeded"', '"failed"'));
     expect(tampered.status).toBe(401);
@@ -138,7 +149,10 @@ describe('createWebhookHandler (Request → Response) with real emulator deliver
       delete partial[name];
       const answer = await post(partial, body);
       expect(answer.status).toBe(400);
-      expect((await answer.json()) as { error: string }).toMatchObject({ reason: 'missing_header', error: expect.stringContaining(name) });
+      expect((await answer.json()) as { error: string }).toMatchObject({
+        reason: 'missing_header',
+        error: expect.stringContaining(name),
+      });
     }
     expect(onPrediction).toHaveBeenCalledTimes(1); // the one real delivery
   });
@@ -156,7 +170,14 @@ describe('createNodeWebhookHandler (node:http) with real emulator deliveries', (
       requests += 1;
       if (requests === 1) {
         // The first answer never reaches the sender: the work is done, then the connection drops.
-        const lost = { statusCode: 0, setHeader: () => undefined, end: () => { statuses.push(lost.statusCode); req.socket.destroy(); } };
+        const lost = {
+          statusCode: 0,
+          setHeader: () => undefined,
+          end: () => {
+            statuses.push(lost.statusCode);
+            req.socket.destroy();
+          },
+        };
         void handler(req, lost);
       } else void handler(req, res).then(() => statuses.push(res.statusCode));
     });
@@ -167,7 +188,11 @@ describe('createNodeWebhookHandler (node:http) with real emulator deliveries', (
   });
 
   test('answers 405 to other methods and 413 to an oversized body', async () => {
-    const handler = createNodeWebhookHandler({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', onPrediction: vi.fn(), maxBodyBytes: 1_000 });
+    const handler = createNodeWebhookHandler({
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      onPrediction: vi.fn(),
+      maxBodyBytes: 1_000,
+    });
     const url = await listen((req, res) => void handler(req, res));
     expect((await fetch(url)).status).toBe(405);
     const big = await fetch(url, { method: 'POST', body: 'x'.repeat(5_000) });
@@ -177,12 +202,26 @@ describe('createNodeWebhookHandler (node:http) with real emulator deliveries', (
 
 describe('de-duplication memory', () => {
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-  const prediction = (id: string) => JSON.stringify({ id, status: 'succeeded', model: 'a/b', version: 'hidden', input: {}, output: null, error: null, created_at: '' });
+  const prediction = (id: string) =>
+    JSON.stringify({
+      id,
+      status: 'succeeded',
+      model: 'a/b',
+      version: 'hidden',
+      input: {},
+      output: null,
+      error: null,
+      created_at: '',
+    });
   function signed(webhookId: string, body: string): Request {
     const ts = Math.floor(Date.now() / 1000);
     return new Request('http://x/hook', {
       method: 'POST',
-      headers: { 'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, webhookId, ts, body) },
+      headers: {
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signWebhook(secret, webhookId, ts, body),
+      },
       body,
     });
   }
@@ -218,13 +257,25 @@ describe('de-duplication memory', () => {
   });
 
   test('a NaN or negative tolerance is refused instead of turning the replay check off', async () => {
-    expect(() => createWebhookHandler({ secret, onPrediction: vi.fn(), toleranceSeconds: Number.NaN })).toThrow(RangeError);
+    expect(() => createWebhookHandler({ secret, onPrediction: vi.fn(), toleranceSeconds: Number.NaN })).toThrow(
+      RangeError,
+    );
     expect(() => createWebhookHandler({ secret, onPrediction: vi.fn(), toleranceSeconds: -1 })).toThrow(RangeError);
     const body = prediction('z');
     const ts = Math.floor(Date.now() / 1000) - 10_000;
-    const headers = { 'webhook-id': 'msg_z', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, 'msg_z', ts, body) };
+    const headers = {
+      'webhook-id': 'msg_z',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(secret, 'msg_z', ts, body),
+    };
     await expect(verifyWebhook({ headers, body, secret, toleranceSeconds: Number.NaN })).rejects.toThrow(RangeError);
-    expect(await verifyWebhook({ headers, body, secret })).toMatchObject({ valid: false, reason: 'timestamp_out_of_tolerance' });
-    expect(await verifyWebhook({ headers: null as never, body, secret })).toMatchObject({ valid: false, reason: 'missing_header' });
+    expect(await verifyWebhook({ headers, body, secret })).toMatchObject({
+      valid: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
+    expect(await verifyWebhook({ headers: null as never, body, secret })).toMatchObject({
+      valid: false,
+      reason: 'missing_header',
+    });
   });
 });

@@ -1,9 +1,16 @@
 // `replicate-media batch prompts.txt --out DIR`: one image per prompt line, as fast as the rate limit
 // allows, every image downloaded, and DIR/index.html, a gallery of them all.
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_IMAGE_MODEL, writeGallery, type BatchProgress, type GalleryEntry, type ImageResult } from '../../index.js';
+import {
+  type BatchProgress,
+  DEFAULT_BATCH_CONCURRENCY,
+  DEFAULT_IMAGE_MODEL,
+  type GalleryEntry,
+  type ImageResult,
+  writeGallery,
+} from '../../index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import {
   ASPECT_RATIOS,
@@ -76,12 +83,16 @@ Examples:
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new UsageError(`Cannot read the prompts file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+      throw new UsageError(
+        `Cannot read the prompts file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      );
     }
     const prompts = parsePromptLines(text);
-    if (prompts.length === 0) throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
+    if (prompts.length === 0)
+      throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
     const outDir = outDirOption(values);
-    const concurrency = numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY;
+    const concurrency =
+      numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY;
     const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
     const input: Record<string, unknown> = {};
     formatInput(values, input);
@@ -89,7 +100,9 @@ Examples:
     const timeoutMs = secondsOption(values, 'timeout');
 
     const client = await clientWithWait(ctx, values);
-    ctx.progress.log(`Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`);
+    ctx.progress.log(
+      `Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`,
+    );
     const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
     let last: BatchProgress | null = null;
     const results = await client.generateImages(prompts, {
@@ -110,9 +123,13 @@ Examples:
         const counts = last && !ctx.progress.isLive ? ` (${summary(last)})` : '';
         if (result.success) {
           const cost = costOfResult(result);
-          ctx.progress.log(`${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`);
+          ctx.progress.log(
+            `${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
+          );
         } else {
-          ctx.progress.log(`${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`);
+          ctx.progress.log(
+            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`,
+          );
         }
       },
     });
@@ -159,7 +176,8 @@ Examples:
     }
     const line = `${prompts.length - failed} of ${prompts.length} images in ${formatDuration(elapsedMs)}, cost ${formatUsd(costUsd)}. Gallery: ${gallery}`;
     if (failed > 0) {
-      for (const r of document.results) if (!r.success) ctx.out.line(`Failed [${r.index + 1}] ${quote(r.prompt)}: ${r.error}`);
+      for (const r of document.results)
+        if (!r.success) ctx.out.line(`Failed [${r.index + 1}] ${quote(r.prompt)}: ${r.error}`);
       throw withJson(new FailedError(`${failed} of ${prompts.length} prompts failed. ${line}`), document);
     }
     ctx.out.json({ success: true, ...document });

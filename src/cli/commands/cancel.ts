@@ -1,8 +1,8 @@
 // `replicate-media cancel ID`: stop a running prediction (and its bill).
 import { isTerminalStatus, ReplicateError } from '../../index.js';
-import { requirePositionals } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
 import { apiError } from '../api-errors.js';
+import { requirePositionals } from '../args.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 
 export const cancelCommand: Command = {
   name: 'cancel',

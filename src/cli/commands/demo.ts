@@ -2,7 +2,7 @@
 // generate images, make a short video from them, download everything, and say what it would cost.
 import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
 import { formatBytes, formatDuration, formatUsd } from '../output.js';
@@ -14,8 +14,8 @@ import {
   failureError,
   newStatusSeen,
   noteSaved,
-  statusListener,
   savingTo,
+  statusListener,
 } from '../predictions.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
@@ -46,8 +46,10 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": use --prompt "..." to change the prompt.`);
-    if (ctx.globals.baseUrl !== undefined) throw new UsageError('The demo always runs on its own embedded emulator: drop --base-url.');
+    if (positionals.length > 0)
+      throw new UsageError(`Unexpected argument "${positionals[0]}": use --prompt "..." to change the prompt.`);
+    if (ctx.globals.baseUrl !== undefined)
+      throw new UsageError('The demo always runs on its own embedded emulator: drop --base-url.');
     const prompt = stringOption(values, 'prompt') ?? DEFAULT_PROMPT;
     const frames = numberOption(values, 'frames', { integer: true, min: 1, max: 4 }) ?? 3;
     const outDir = outDirOption(values);
@@ -81,7 +83,10 @@ ${GLOBAL_HELP}`,
     });
     if (!video.success) {
       ctx.progress.stop();
-      throw await failureError(ctx, client, 'demo video generation', video, { command: 'demo', image: image.predictionId });
+      throw await failureError(ctx, client, 'demo video generation', video, {
+        command: 'demo',
+        image: image.predictionId,
+      });
     }
     const videoFiles = await describeFiles(video.files ?? [], [video.videoUrl]);
     noteSaved(ctx, videoFiles);
@@ -110,12 +115,16 @@ ${GLOBAL_HELP}`,
     });
 
     const out = ctx.out;
-    out.line(`Demo finished in ${formatDuration(elapsedMs)} on the embedded emulator (no account, no network, nothing billed).`);
+    out.line(
+      `Demo finished in ${formatDuration(elapsedMs)} on the embedded emulator (no account, no network, nothing billed).`,
+    );
     out.line();
     out.line(`Prompt  "${prompt}"`);
     out.line(`Images  ${image.predictionId} (${DEFAULT_IMAGE_MODEL}, ${image.imageUrls.length} images)`);
     for (const file of imageFiles) out.line(`        ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
-    out.line(`Video   ${video.predictionId} (${DEFAULT_VIDEO_MODEL}, ${video.durationSeconds} s from ${image.imageUrls.length} frames)`);
+    out.line(
+      `Video   ${video.predictionId} (${DEFAULT_VIDEO_MODEL}, ${video.durationSeconds} s from ${image.imageUrls.length} frames)`,
+    );
     for (const file of videoFiles) out.line(`        ${displayPath(file.path)} (${formatBytes(file.bytes)})`);
     out.line();
     const imagePrice = formatUsd(DEFAULT_PRICES[DEFAULT_IMAGE_MODEL]?.usd ?? 0);

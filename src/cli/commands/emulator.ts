@@ -1,6 +1,6 @@
 // `replicate-media emulator`: run the Replicate emulator in the foreground until SIGINT/SIGTERM.
 import { numberOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 
 export const DEFAULT_EMULATOR_PORT = 8787;
@@ -34,7 +34,8 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": see \`replicate-media emulator --help\`.`);
+    if (positionals.length > 0)
+      throw new UsageError(`Unexpected argument "${positionals[0]}": see \`replicate-media emulator --help\`.`);
     if (ctx.globals.emulator) throw new UsageError('The emulator command does not take --emulator.');
     const port = numberOption(values, 'port', { integer: true, min: 0, max: 65_535 }) ?? DEFAULT_EMULATOR_PORT;
     const host = stringOption(values, 'host') ?? '127.0.0.1';
@@ -56,10 +57,15 @@ ${GLOBAL_HELP}`,
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
-        throw new UsageError(`Port ${port} on ${host} is already in use: pick another with --port (0 picks a free one).`, { cause: error });
+        throw new UsageError(
+          `Port ${port} on ${host} is already in use: pick another with --port (0 picks a free one).`,
+          { cause: error },
+        );
       }
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
-        throw new UsageError(`Cannot listen on ${host}:${port} (${code}): choose another --host or --port.`, { cause: error });
+        throw new UsageError(`Cannot listen on ${host}:${port} (${code}): choose another --host or --port.`, {
+          cause: error,
+        });
       }
       throw error;
     }

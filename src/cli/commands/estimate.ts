@@ -1,7 +1,7 @@
 // `replicate-media estimate --images N --video-seconds S`: what a job would cost, offline.
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL, estimateCost } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatUsd } from '../output.js';
 
@@ -43,9 +43,12 @@ Example:
       costUsd = estimateCost(images, videoSeconds, { imageModel, videoModel });
     } catch (error) {
       if (error instanceof RangeError) {
-        throw new UsageError(`${error.message.replace(/; pass one in the "prices" option$/, '')}: the CLI knows prices for ${DEFAULT_IMAGE_MODEL} and ${DEFAULT_VIDEO_MODEL} only.`, {
-          cause: error,
-        });
+        throw new UsageError(
+          `${error.message.replace(/; pass one in the "prices" option$/, '')}: the CLI knows prices for ${DEFAULT_IMAGE_MODEL} and ${DEFAULT_VIDEO_MODEL} only.`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }

@@ -1,7 +1,7 @@
 // `replicate-media history`: the journal as a table (one row per prediction) with totals.
-import { foldJournal, journalTotals, readJournal, type JournalEntry } from '../../index.js';
+import { foldJournal, type JournalEntry, journalTotals, readJournal } from '../../index.js';
 import { stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
 import { FailedError, UsageError } from '../errors.js';
 import { formatBytes, formatTable, formatUsd } from '../output.js';
@@ -24,13 +24,17 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
+    if (positionals.length > 0)
+      throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
     const path = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
     let contents;
     try {
       contents = await readJournal(path);
     } catch (error) {
-      throw new FailedError(`Could not read the journal ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      throw new FailedError(
+        `Could not read the journal ${path}: ${error instanceof Error ? error.message : String(error)}.`,
+        { cause: error },
+      );
     }
     const { entries, openIntents } = foldJournal(contents.records);
     const totals = journalTotals(entries);
@@ -77,10 +81,16 @@ ${GLOBAL_HELP}`,
         `${totals.files} file${totals.files === 1 ? '' : 's'} (${formatBytes(totals.bytes)}); cost ${formatUsd(totals.costUsd)}`,
     );
     if (totals.unfinished > 0 || openIntents.length > 0) {
-      const lost = openIntents.length > 0 ? ` and ${openIntents.length} create${openIntents.length === 1 ? '' : 's'} whose answer never arrived` : '';
+      const lost =
+        openIntents.length > 0
+          ? ` and ${openIntents.length} create${openIntents.length === 1 ? '' : 's'} whose answer never arrived`
+          : '';
       ctx.out.line(`Unfinished work${lost}: run \`replicate-media resume --journal ${path}\` to finish it.`);
     }
-    if (contents.skippedLines > 0) ctx.out.line(`(${contents.skippedLines} unreadable line${contents.skippedLines === 1 ? '' : 's'} skipped: a torn write from a crash)`);
+    if (contents.skippedLines > 0)
+      ctx.out.line(
+        `(${contents.skippedLines} unreadable line${contents.skippedLines === 1 ? '' : 's'} skipped: a torn write from a crash)`,
+      );
   },
 };
 

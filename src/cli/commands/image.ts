@@ -1,7 +1,7 @@
 // `replicate-media image PROMPT`: generate images, download every output, print where they went.
 import { DEFAULT_IMAGE_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 import {
   ASPECT_RATIOS,
@@ -63,7 +63,8 @@ Examples:
 
   async run(ctx, { values, positionals }) {
     const prompt = positionals.join(' ').trim();
-    if (prompt === '') throw new UsageError('Missing PROMPT: run `replicate-media image "a red sports car"` (see --help).');
+    if (prompt === '')
+      throw new UsageError('Missing PROMPT: run `replicate-media image "a red sports car"` (see --help).');
     const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
     const input: Record<string, unknown> = {};
     const numOutputs = numberOption(values, 'num-outputs', { integer: true, min: 1, max: 4 });

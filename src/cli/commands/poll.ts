@@ -3,7 +3,7 @@
 // started by this command); `replicate-media cancel ID` stops it.
 import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
 import { booleanOption, requirePositionals, secondsOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
 import { formatDuration } from '../output.js';
@@ -73,7 +73,10 @@ ${GLOBAL_HELP}`,
         now === null || !isTerminalStatus(now)
           ? `it is still running on the server (stop it with \`replicate-media cancel ${predictionId}\`)`
           : `it has ${now}`;
-      throw withJson(new InterruptedError(`Stopped watching prediction ${predictionId}; ${state}.`), { ...base, status: now });
+      throw withJson(new InterruptedError(`Stopped watching prediction ${predictionId}; ${state}.`), {
+        ...base,
+        status: now,
+      });
     }
     if (result.status === 'timeout') {
       ctx.progress.stop();
@@ -89,11 +92,16 @@ ${GLOBAL_HELP}`,
       const reason = result.error.replace(/\.$/, '');
       const details = { ...base, errorCode: result.errorCode, error: result.error };
       if (result.errorCode === 'auth') {
-        throw withJson(new UsageError(`Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`), details);
+        throw withJson(
+          new UsageError(`Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`),
+          details,
+        );
       }
       if (result.prediction === null && result.errorCode === 'http') {
         throw withJson(
-          new UsageError(`Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`),
+          new UsageError(
+            `Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`,
+          ),
           details,
         );
       }
@@ -110,7 +118,8 @@ ${GLOBAL_HELP}`,
 
     const urls = urlsIn(result.output);
     let files: SavedFile[] = [];
-    if (download && urls.length > 0) files = await saveOutputs(ctx, client, result, { dir: outDir, predictionId, urls });
+    if (download && urls.length > 0)
+      files = await saveOutputs(ctx, client, result, { dir: outDir, predictionId, urls });
     ctx.progress.stop();
 
     ctx.out.json({ success: true, ...base, output: result.output, files, elapsedMs: Math.round(elapsedMs) });

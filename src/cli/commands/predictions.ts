@@ -1,8 +1,8 @@
 // `replicate-media predictions`: recent predictions, newest first, as a table.
-import { ReplicateError, type Prediction } from '../../index.js';
+import { type Prediction, ReplicateError } from '../../index.js';
 import { apiError } from '../api-errors.js';
 import { numberOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 import { formatDuration, formatTable } from '../output.js';
 
@@ -23,7 +23,8 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": predictions takes no arguments.`);
+    if (positionals.length > 0)
+      throw new UsageError(`Unexpected argument "${positionals[0]}": predictions takes no arguments.`);
     const limit = numberOption(values, 'limit', { integer: true, min: 1, max: 10_000 }) ?? 20;
     const client = await ctx.createClient();
     const predictions: Prediction[] = [];

@@ -2,9 +2,9 @@
 // wait for the predictions still running, save their outputs, never create anything.
 import type { ResumedPrediction } from '../../index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
-import { FailedError, InterruptedError, UsageError, type CliError } from '../errors.js';
+import { type CliError, FailedError, InterruptedError, UsageError } from '../errors.js';
 import { formatUsd } from '../output.js';
 import { withJson } from '../predictions.js';
 
@@ -36,9 +36,12 @@ Example:
   replicate-media resume --journal ./replicate-output/journal.jsonl`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
+    if (positionals.length > 0)
+      throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
     if (ctx.globals.emulator) {
-      throw new UsageError('resume needs the server the predictions were made on: use --base-url (an embedded --emulator starts empty).');
+      throw new UsageError(
+        'resume needs the server the predictions were made on: use --base-url (an embedded --emulator starts empty).',
+      );
     }
     const journal = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
     const timeoutMs = secondsOption(values, 'timeout');
@@ -53,11 +56,18 @@ Example:
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         ...(intervalMs !== undefined ? { intervalMs } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
-        onResult: (r) => ctx.progress.log(`${r.predictionId} ${r.status}${r.files.length > 0 ? `, ${r.files.length} file(s)` : ''}${r.error ? `: ${r.error}` : ''}`),
+        onResult: (r) =>
+          ctx.progress.log(
+            `${r.predictionId} ${r.status}${r.files.length > 0 ? `, ${r.files.length} file(s)` : ''}${r.error ? `: ${r.error}` : ''}`,
+          ),
       });
     } catch (error) {
-      if (ctx.signal.aborted) throw new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.');
-      throw new FailedError(`Could not resume from ${journal}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      if (ctx.signal.aborted)
+        throw new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.');
+      throw new FailedError(
+        `Could not resume from ${journal}: ${error instanceof Error ? error.message : String(error)}.`,
+        { cause: error },
+      );
     }
     ctx.progress.stop();
     const failed = results.filter((r) => !r.success);
@@ -71,7 +81,10 @@ Example:
       costUsd,
     };
     if (ctx.signal.aborted) {
-      throw withJson(new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.'), document);
+      throw withJson(
+        new InterruptedError('Interrupted: the predictions keep running on the server; run resume again later.'),
+        document,
+      );
     }
     if (failed.length > 0) {
       const first = failed[0]!;
@@ -90,6 +103,8 @@ Example:
       ctx.out.line(`${r.predictionId} ${r.status}${r.adopted ? ' (found on the server)' : ''}`);
       for (const file of r.files) ctx.out.line(`  ${file}`);
     }
-    ctx.out.line(`Resumed ${results.length} prediction${results.length === 1 ? '' : 's'}; cost of those that finished now: ${formatUsd(costUsd)}.`);
+    ctx.out.line(
+      `Resumed ${results.length} prediction${results.length === 1 ? '' : 's'}; cost of those that finished now: ${formatUsd(costUsd)}.`,
+    );
   },
 };

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { sniffMediaType } from '../../downloads.js';
 import { DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { GLOBAL_HELP, type Command } from '../command.js';
+import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
 import {
   clientWithWait,
@@ -107,7 +107,9 @@ Examples:
       costUsd: actualCost,
       elapsedMs: Math.round(elapsedMs),
     });
-    ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}, ${result.durationSeconds} s of video).`);
+    ctx.out.line(
+      `Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}, ${result.durationSeconds} s of video).`,
+    );
     if (download) {
       printSaved(ctx, files);
     } else {

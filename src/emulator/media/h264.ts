@@ -19,7 +19,13 @@ const SLICE_TYPE_I_ALL = 7;
  * Levels (Table A-1, baseline bit rates): the first that fits the frame size, the macroblock rate,
  * the bit rate and a whole keyframe in the coded picture buffer is used.
  */
-const LEVELS: readonly { levelIdc: number; maxFrameMbs: number; maxMbsPerSecond: number; maxKbps: number; maxCpbKbits: number }[] = [
+const LEVELS: readonly {
+  levelIdc: number;
+  maxFrameMbs: number;
+  maxMbsPerSecond: number;
+  maxKbps: number;
+  maxCpbKbits: number;
+}[] = [
   { levelIdc: 10, maxFrameMbs: 99, maxMbsPerSecond: 1485, maxKbps: 64, maxCpbKbits: 175 },
   { levelIdc: 11, maxFrameMbs: 396, maxMbsPerSecond: 3000, maxKbps: 192, maxCpbKbits: 500 },
   { levelIdc: 12, maxFrameMbs: 396, maxMbsPerSecond: 6000, maxKbps: 384, maxCpbKbits: 1000 },
@@ -197,7 +203,11 @@ export function createH264Stream({ width, height, fps, keyframesPerSecond }: H26
 }
 
 /** BT.601 limited-range YCbCr 4:2:0 planes, padded to whole macroblocks by repeating edges. */
-function toYcbcr420(picture: RgbRaster, widthMbs: number, heightMbs: number): { y: Uint8Array; cb: Uint8Array; cr: Uint8Array } {
+function toYcbcr420(
+  picture: RgbRaster,
+  widthMbs: number,
+  heightMbs: number,
+): { y: Uint8Array; cb: Uint8Array; cr: Uint8Array } {
   const { width, height, rgb } = picture;
   const lumaWidth = widthMbs * 16;
   const lumaHeight = heightMbs * 16;

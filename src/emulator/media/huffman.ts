@@ -52,7 +52,8 @@ function treeDepths(counts: number[]): number[] {
     created++;
   }
   const depthOfNode = new Array<number>(2 * leafCount - 1).fill(0);
-  for (let node = 2 * leafCount - 3; node >= 0; node--) depthOfNode[node] = (depthOfNode[parent[node] as number] as number) + 1;
+  for (let node = 2 * leafCount - 3; node >= 0; node--)
+    depthOfNode[node] = (depthOfNode[parent[node] as number] as number) + 1;
   const depths = new Array<number>(leafCount);
   order.forEach((original, sortedIndex) => {
     depths[original] = depthOfNode[sortedIndex] as number;

@@ -30,7 +30,8 @@ export interface RenderImageOptions {
 
 /** Throws a RangeError unless `value` is a finite number of at least `min`. */
 function requireNumber(name: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min) throw new RangeError(`${name} must be a finite number >= ${min}, got ${value}`);
+  if (!Number.isFinite(value) || value < min)
+    throw new RangeError(`${name} must be a finite number >= ${min}, got ${value}`);
 }
 
 /**

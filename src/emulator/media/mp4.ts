@@ -33,7 +33,9 @@ function box(type: string, ...parts: Uint8Array[]): Uint8Array {
 
 function fullBox(type: string, version: number, flags: number, body: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(64);
-  w.u8(version).u8(flags >>> 16).u16be(flags & 0xffff);
+  w.u8(version)
+    .u8(flags >>> 16)
+    .u16be(flags & 0xffff);
   body(w);
   return box(type, w.toBytes());
 }

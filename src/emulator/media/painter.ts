@@ -64,11 +64,7 @@ function pickPalette(random: () => number): Rgb[] {
   ];
   const offsets = schemes[Math.floor(random() * schemes.length)] as number[];
   return offsets.map((offset, index) =>
-    hsvToRgb(
-      baseHue + offset,
-      0.45 + random() * 0.5,
-      index === 0 ? 0.15 + random() * 0.3 : 0.55 + random() * 0.45,
-    ),
+    hsvToRgb(baseHue + offset, 0.45 + random() * 0.5, index === 0 ? 0.15 + random() * 0.3 : 0.55 + random() * 0.45),
   );
 }
 
@@ -113,7 +109,9 @@ export function paintPicture(options: PaintOptions): RgbRaster {
   const cosY = Float64Array.from({ length: height }, (_, y) => Math.cos(y * stripeY));
   // Rings: a sine table over one period, indexed by distance from the ring centre.
   const RING_TABLE_SIZE = 1024;
-  const ringTable = Float64Array.from({ length: RING_TABLE_SIZE }, (_, i) => Math.sin((i / RING_TABLE_SIZE) * Math.PI * 2));
+  const ringTable = Float64Array.from({ length: RING_TABLE_SIZE }, (_, i) =>
+    Math.sin((i / RING_TABLE_SIZE) * Math.PI * 2),
+  );
   const ringScale = (frequency / (Math.PI * 2)) * RING_TABLE_SIZE;
   for (let y = 0; y < height; y++) {
     const gy = gradientY[y] as number;

@@ -28,7 +28,11 @@ const crc32: (data: Uint8Array, previous?: number) => number =
 
 function writeChunk(out: ByteWriter, type: string, data: Uint8Array): void {
   const typeBytes = new TextEncoder().encode(type);
-  out.u32be(data.length).bytes(typeBytes).bytes(data).u32be(crc32(data, crc32(typeBytes)));
+  out
+    .u32be(data.length)
+    .bytes(typeBytes)
+    .bytes(data)
+    .u32be(crc32(data, crc32(typeBytes)));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Files API routes: multipart upload, list, get, delete, download.
 
 import { fileJson, MAX_FILE_BYTES, type StoredFile } from '../files.js';
-import { json, type Handler, type RequestContext } from '../http.js';
+import { type Handler, json, type RequestContext } from '../http.js';
 import { boundaryOf, parseMultipart } from '../multipart.js';
 import { fail } from '../problem.js';
 
@@ -17,7 +17,10 @@ export const createFile: Handler = async (ctx) => {
     fail(400, `Malformed multipart body: ${error instanceof Error ? error.message : String(error)}`);
   }
   const content = parts.find((p) => p.name === 'content');
-  if (!content) fail(422, 'content: required (the file, as a multipart part named "content")', { invalid_fields: [{ type: 'required', field: 'content', description: 'content is required' }] });
+  if (!content)
+    fail(422, 'content: required (the file, as a multipart part named "content")', {
+      invalid_fields: [{ type: 'required', field: 'content', description: 'content is required' }],
+    });
   if (content.data.length > MAX_FILE_BYTES) fail(413, 'Files must be less than 100MB in size');
   const filenamePart = parts.find((p) => p.name === 'filename')?.data.toString('utf8');
   const filename = filenamePart ?? content.filename ?? 'file';
@@ -35,7 +38,14 @@ export const createFile: Handler = async (ctx) => {
       fail(422, 'metadata: must be a JSON object');
     }
   }
-  const file = state.files.add({ id: state.newId(), filename, contentType, data: content.data, metadata, createdAtMs: state.now() });
+  const file = state.files.add({
+    id: state.newId(),
+    filename,
+    contentType,
+    data: content.data,
+    metadata,
+    createdAtMs: state.now(),
+  });
   return json(201, fileJson(file, state.apiUrl));
 };
 
@@ -46,7 +56,11 @@ function findFile(ctx: RequestContext): StoredFile {
 }
 
 export const listFiles: Handler = (ctx) =>
-  json(200, { next: null, previous: null, results: ctx.state.files.list(ctx.state.now()).map((f) => fileJson(f, ctx.state.apiUrl)) });
+  json(200, {
+    next: null,
+    previous: null,
+    results: ctx.state.files.list(ctx.state.now()).map((f) => fileJson(f, ctx.state.apiUrl)),
+  });
 
 export const getFile: Handler = (ctx) => json(200, fileJson(findFile(ctx), ctx.state.apiUrl));
 

@@ -1,7 +1,7 @@
 // Model routes: the model object (with its latest version's `openapi_schema`) and its versions.
 
-import { json, type Handler, type RequestContext } from '../http.js';
-import { VERSION_CREATED_AT, modelName, versionId, type ModelSpec } from '../models.js';
+import { type Handler, json, type RequestContext } from '../http.js';
+import { type ModelSpec, modelName, VERSION_CREATED_AT, versionId } from '../models.js';
 import { fail } from '../problem.js';
 import { toOpenApiSchema } from '../schema.js';
 
@@ -12,7 +12,12 @@ function findOr404(ctx: RequestContext): ModelSpec {
 }
 
 export function versionJson(model: ModelSpec): Record<string, unknown> {
-  return { id: versionId(model), created_at: VERSION_CREATED_AT, cog_version: '0.9.0', openapi_schema: toOpenApiSchema(model.input, model.output) };
+  return {
+    id: versionId(model),
+    created_at: VERSION_CREATED_AT,
+    cog_version: '0.9.0',
+    openapi_schema: toOpenApiSchema(model.input, model.output),
+  };
 }
 
 function modelJson(ctx: RequestContext, model: ModelSpec): Record<string, unknown> {
@@ -37,7 +42,8 @@ function modelJson(ctx: RequestContext, model: ModelSpec): Record<string, unknow
 export const getModel: Handler = (ctx) => json(200, modelJson(ctx, findOr404(ctx)));
 
 /** Every model the emulator serves, on one page. */
-export const listModels: Handler = (ctx) => json(200, { next: null, previous: null, results: ctx.state.models.all.map((m) => modelJson(ctx, m)) });
+export const listModels: Handler = (ctx) =>
+  json(200, { next: null, previous: null, results: ctx.state.models.all.map((m) => modelJson(ctx, m)) });
 
 /** The hardware Replicate lists; the emulator runs everything on none of it. */
 export const listHardware: Handler = () =>

@@ -1,8 +1,8 @@
 // Output files on the emulator's own origin: `/delivery/{id}/out-{i}.{ext}`, no auth. Rendered on
 // first GET and cached; 404 once the prediction's data is removed (after the retention).
 
-import * as media from '../media/index.js';
 import type { Handler } from '../http.js';
+import * as media from '../media/index.js';
 import { outputPath } from '../predictions.js';
 import { fail } from '../problem.js';
 
@@ -23,12 +23,27 @@ export const getOutput: Handler = (ctx) => {
     const file = record.plan.files[index]!;
     const bytes =
       file.kind === 'image'
-        ? media.renderImage({ prompt: file.prompt, seed: file.seed, width: file.width, height: file.height, format: file.format, quality: file.quality })
-        : media.renderVideo({ prompt: file.prompt, seed: file.seed, frameCount: file.frameCount, fps: file.fps, durationSeconds: file.durationSeconds });
+        ? media.renderImage({
+            prompt: file.prompt,
+            seed: file.seed,
+            width: file.width,
+            height: file.height,
+            format: file.format,
+            quality: file.quality,
+          })
+        : media.renderVideo({
+            prompt: file.prompt,
+            seed: file.seed,
+            frameCount: file.frameCount,
+            fps: file.fps,
+            durationSeconds: file.durationSeconds,
+          });
     rendered = { bytes, contentType: media.CONTENT_TYPE[file.ext] };
     state.renderedOutputs.set(path, rendered);
     // Drop the bytes when the retention ends, whether or not anyone asks again.
-    state.scheduler.at((view.completedAtMs ?? state.now()) + state.retentionMs, () => state.renderedOutputs.delete(path));
+    state.scheduler.at((view.completedAtMs ?? state.now()) + state.retentionMs, () =>
+      state.renderedOutputs.delete(path),
+    );
   }
   return {
     kind: 'body',

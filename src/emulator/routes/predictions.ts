@@ -2,13 +2,19 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { json, readJsonObject, type Handler, type RequestContext } from '../http.js';
+import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
-import { modelName, versionId, type ModelRegistry, type ModelSpec } from '../models.js';
-import { planLogLines, predictionJson, TERMINAL_STATUSES, type PredictionRecord, type WebhookEvent } from '../predictions.js';
+import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
+import {
+  type PredictionRecord,
+  planLogLines,
+  predictionJson,
+  TERMINAL_STATUSES,
+  type WebhookEvent,
+} from '../predictions.js';
 import { fail } from '../problem.js';
-import { validateInput, withDefaults, type InvalidField } from '../schema.js';
-import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, checkWebhookUrl } from '../webhooks.js';
+import { type InvalidField, validateInput, withDefaults } from '../schema.js';
+import { checkWebhookUrl, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_WAIT_SECONDS = 60;
@@ -26,7 +32,10 @@ export function parsePreferWait(header: string | undefined): number | undefined 
     if (match[1] === undefined) return MAX_WAIT_SECONDS;
     const seconds = Number(match[1]);
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS)
-      fail(422, `Prefer: wait=N must be a whole number of seconds from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(match[1])})`);
+      fail(
+        422,
+        `Prefer: wait=N must be a whole number of seconds from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(match[1])})`,
+      );
     return seconds;
   }
   return undefined;
@@ -34,14 +43,18 @@ export function parsePreferWait(header: string | undefined): number | undefined 
 
 /** `owner/name:version` or a bare 64-hex version id. */
 function modelForVersion(models: ModelRegistry, version: unknown): { model: ModelSpec; version: string } {
-  if (typeof version !== 'string' || version === '') fail(422, 'version: required (a 64-character version id or owner/name:version)', { invalid_fields: [{ type: 'required', field: 'version', description: 'version is required' }] });
+  if (typeof version !== 'string' || version === '')
+    fail(422, 'version: required (a 64-character version id or owner/name:version)', {
+      invalid_fields: [{ type: 'required', field: 'version', description: 'version is required' }],
+    });
   const colon = version.indexOf(':');
   const id = colon >= 0 ? version.slice(colon + 1) : version;
   if (colon >= 0) {
     const [owner = '', name = ''] = version.slice(0, colon).split('/');
     const model = models.find(owner, name);
     if (!model) fail(404, `Model ${version.slice(0, colon)} not found`);
-    if (versionId(model) !== id) fail(422, `version: ${id} is not a version of ${modelName(model)}; its latest version is ${versionId(model)}`);
+    if (versionId(model) !== id)
+      fail(422, `version: ${id} is not a version of ${modelName(model)}; its latest version is ${versionId(model)}`);
     return { model, version: id };
   }
   const model = models.findByVersion(id);
@@ -49,7 +62,10 @@ function modelForVersion(models: ModelRegistry, version: unknown): { model: Mode
   return { model, version: id };
 }
 
-function resolveModel(ctx: RequestContext, body: Record<string, unknown>): { model: ModelSpec; version: string; deployment?: string } {
+function resolveModel(
+  ctx: RequestContext,
+  body: Record<string, unknown>,
+): { model: ModelSpec; version: string; deployment?: string } {
   const { owner, name } = ctx.params;
   if (ctx.params.kind === 'model') {
     const model = ctx.state.models.find(owner!, name!);
@@ -58,7 +74,11 @@ function resolveModel(ctx: RequestContext, body: Record<string, unknown>): { mod
   }
   if (ctx.params.kind === 'deployment') {
     const model = ctx.state.models.forDeployment(owner!, name!);
-    if (!model) fail(404, `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${ctx.state.models.all.map((m) => m.name).join(', ')})`);
+    if (!model)
+      fail(
+        404,
+        `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${ctx.state.models.all.map((m) => m.name).join(', ')})`,
+      );
     return { model, version: versionId(model), deployment: `${owner}/${name}` };
   }
   return modelForVersion(ctx.state.models, body.version);
@@ -72,7 +92,13 @@ function checkWebhookFields(body: Record<string, unknown>): { webhook?: string; 
   if (body.webhook_events_filter !== undefined && body.webhook_events_filter !== null) {
     const value = body.webhook_events_filter;
     if (!Array.isArray(value) || value.some((e) => !WEBHOOK_EVENTS.includes(e as WebhookEvent)))
-      invalid([{ type: 'enum', field: 'webhook_events_filter', description: `webhook_events_filter: must be an array of ${WEBHOOK_EVENTS.join(', ')}` }]);
+      invalid([
+        {
+          type: 'enum',
+          field: 'webhook_events_filter',
+          description: `webhook_events_filter: must be an array of ${WEBHOOK_EVENTS.join(', ')}`,
+        },
+      ]);
     filter = [...new Set(value as WebhookEvent[])];
   }
   return { webhook: body.webhook as string, filter };
@@ -88,7 +114,8 @@ export const createPrediction: Handler = async (ctx) => {
   const input = body.input as Record<string, unknown>;
   const problems = validateInput(model.input, input);
   if (problems.length === 0 && model.check) {
-    for (const [field, message] of model.check(input)) problems.push({ type: 'value_error', field, description: `${field}: ${message}` });
+    for (const [field, message] of model.check(input))
+      problems.push({ type: 'value_error', field, description: `${field}: ${message}` });
   }
   if (problems.length > 0) invalid(problems);
   const { webhook, filter } = checkWebhookFields(body);
@@ -208,7 +235,8 @@ export const listPredictions: Handler = (ctx) => {
     .newestFirst()
     .filter((r) => (after === undefined || r.createdAtMs > after) && (before === undefined || r.createdAtMs < before));
   const configured = state.options.listPageSize;
-  const pageSize = configured !== undefined && Number.isFinite(configured) ? Math.max(1, Math.floor(configured)) : DEFAULT_PAGE_SIZE;
+  const pageSize =
+    configured !== undefined && Number.isFinite(configured) ? Math.max(1, Math.floor(configured)) : DEFAULT_PAGE_SIZE;
   const cursorText = ctx.url.searchParams.get('cursor');
   const cursor = cursorText ? decodeCursor(cursorText) : {};
   let page: PredictionRecord[];
@@ -229,5 +257,9 @@ export const listPredictions: Handler = (ctx) => {
   const last = page[page.length - 1];
   const next = last && all.some((r) => r.seq < last.seq) ? pageUrl(encodeCursor({ before: last.seq })) : null;
   const previous = first && all.some((r) => r.seq > first.seq) ? pageUrl(encodeCursor({ after: first.seq })) : null;
-  return json(200, { next, previous, results: page.map((r) => predictionJson(r, state.view(r), state.apiUrl, state.origin)) });
+  return json(200, {
+    next,
+    previous,
+    results: page.map((r) => predictionJson(r, state.view(r), state.apiUrl, state.origin)),
+  });
 };

@@ -4,7 +4,8 @@ import type { Handler } from '../http.js';
 import { predictionJson } from '../predictions.js';
 import { fail } from '../problem.js';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export const webPage: Handler = (ctx) => {
   const record = ctx.state.predictions.get(ctx.params.id!);
