@@ -418,7 +418,7 @@ export class ReplicateClient implements AsyncDisposable {
     if (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0) {
       throw new ConfigurationError('requestTimeoutMs must be a positive number of milliseconds');
     }
-    let retry;
+    let retry: ReturnType<typeof resolveRetry>;
     try {
       retry = resolveRetry(options.retry);
     } catch (error) {
@@ -583,7 +583,7 @@ export class ReplicateClient implements AsyncDisposable {
    */
   generateVideo(imageUrls: readonly ImageInput[], videoOptions: GenerateVideoOptions = {}): Promise<VideoResult> {
     const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
-    const durationSeconds = (videoOptions ?? {}).durationSeconds ?? count;
+    const durationSeconds = videoOptions?.durationSeconds ?? count;
     return this.#track(async () => {
       const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
         ...this.#failure(error, outcome),

@@ -2,7 +2,7 @@
 // Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
 // started by this command); `replicate-media cancel ID` stops it.
 import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
-import { booleanOption, requirePositionals, secondsOption } from '../args.js';
+import { booleanOption, requirePositional, secondsOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
@@ -42,8 +42,7 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    const [id] = requirePositionals('poll', positionals, ['ID']);
-    const predictionId = id!;
+    const predictionId = requirePositional('poll', positionals, 'ID');
     const timeoutMs = secondsOption(values, 'timeout');
     const intervalMs = secondsOption(values, 'interval');
     const outDir = outDirOption(values);
