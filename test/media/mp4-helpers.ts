@@ -82,6 +82,61 @@ function boxesAt(bytes: Uint8Array, start: number, end: number): { type: string;
   return out;
 }
 
+/** The children of a container box's payload, as separate byte arrays. */
+function childrenOf(container: Uint8Array): Uint8Array[] {
+  return boxesAt(container, 8, container.length).map((b) => container.subarray(b.start, b.end));
+}
+
+const typeOf = (b: Uint8Array): string => String.fromCharCode(...b.subarray(4, 8));
+
+/**
+ * The emulator's video with B-frame-like timing added to its track: a ctts box (composition offsets,
+ * repeating `pattern`) and an edit list starting the presentation at `mediaTime`, as encoders that
+ * reorder frames write them. The file is laid out ftyp, mdat, moov (chunk offset moved accordingly).
+ */
+export function withCompositionOffsets(video: Uint8Array, pattern: number[], mediaTime: number): Uint8Array {
+  const top = boxesAt(video, 0, video.length);
+  const slice = (type: string) => {
+    const found = top.find((b) => b.type === type);
+    if (!found) throw new Error(`no ${type}`);
+    return video.slice(found.start, found.end);
+  };
+  const ftyp = slice('ftyp');
+  const mdat = slice('mdat');
+  const moov = slice('moov');
+  const stcoAt = Buffer.from(moov).indexOf('stco');
+  new DataView(moov.buffer).setUint32(stcoAt + 12, ftyp.length + 8);
+  const sampleCount = new DataView(moov.buffer).getUint32(Buffer.from(moov).indexOf('stsz') + 12);
+  const ctts = fullBox('ctts', 0, 0, (w) => {
+    w.u32(sampleCount);
+    for (let i = 0; i < sampleCount; i++) w.u32(1).u32(pattern[i % pattern.length] as number);
+  });
+  const mvhd = childrenOf(moov).find((b) => typeOf(b) === 'mvhd') as Uint8Array;
+  const trak = childrenOf(moov).find((b) => typeOf(b) === 'trak') as Uint8Array;
+  const rebuild = (parent: Uint8Array, path: string[]): Uint8Array => {
+    const [next, ...rest] = path;
+    const kids = childrenOf(parent).map((child) => (typeOf(child) === next ? rebuild(child, rest) : child));
+    if (path.length === 0) kids.push(ctts);
+    return box(typeOf(parent), ...kids);
+  };
+  const mdhd = Buffer.from(trak).indexOf('mdhd');
+  const mediaDuration = new DataView(trak.buffer, trak.byteOffset).getUint32(mdhd + 20);
+  const timescale = new DataView(trak.buffer, trak.byteOffset).getUint32(mdhd + 16);
+  const movieDuration = Math.round((mediaDuration * 1000) / timescale);
+  const edts = box(
+    'edts',
+    fullBox('elst', 0, 0, (w) => w.u32(1).u32(movieDuration).i32(mediaTime).u32(0x10000)),
+  );
+  const newTrak = rebuild(trak, ['mdia', 'minf', 'stbl']);
+  const [tkhd, ...others] = childrenOf(newTrak);
+  const withEdits = box('trak', tkhd as Uint8Array, edts, ...others);
+  return new BoxWriter()
+    .bytes(ftyp)
+    .bytes(mdat)
+    .bytes(box('moov', mvhd, withEdits))
+    .toBytes();
+}
+
 export interface FakeAudio {
   /** Samples per second of the audio clock (the mdhd timescale). */
   sampleRate: number;

@@ -7,7 +7,7 @@ import { renderImage, renderVideo } from '../../src/emulator/media/index.js';
 import { ReplicateError } from '../../src/errors.js';
 import { box } from '../../src/media/box-writer.js';
 import { joinMp4 } from '../../src/media/mp4-join.js';
-import { decodeFrames, parseWithMp4box, withAudio } from './mp4-helpers.js';
+import { decodeFrames, parseWithMp4box, withAudio, withCompositionOffsets } from './mp4-helpers.js';
 
 // Small pictures keep the software decoder quick on a loaded machine.
 const a = renderVideo({
@@ -123,6 +123,25 @@ describe('joinMp4', () => {
     const twice = parseWithMp4box(joinMp4([b, b]));
     expect(twice.file.getBox('stsd')?.entries).toHaveLength(1);
     expect(decodeFrames(twice).luma).toEqual([...frames(b), ...frames(b)]);
+  });
+
+  it('keeps composition offsets (reordered frames) and each segment’s edit list', () => {
+    // Offsets of 2 frames then 0, as a B-frame encoder writes them, presented from 2 frames in.
+    const frame = 1000; // ticks per frame at 24 fps in a 24000 clock
+    const x = withCompositionOffsets(a, [2 * frame, 0], 2 * frame);
+    const y = withCompositionOffsets(b, [2 * frame, 0], 2 * frame);
+    const parsed = parseWithMp4box(joinMp4([x, y]));
+    const samples = parsed.samples.get(1) ?? [];
+    expect(samples.slice(22, 27).map((s) => s.cts - s.dts)).toEqual([2, 0, 2, 0, 2].map((n) => n * frame));
+    const elst = parsed.file.getBox('elst') as unknown as {
+      entries: { segment_duration: number; media_time: number }[];
+    };
+    // Each segment keeps its own start (2 frames into its media), moved to where its samples now are.
+    expect(elst.entries.map((e) => [e.segment_duration, e.media_time])).toEqual([
+      [1000, 2 * frame],
+      [500, 24 * frame + 2 * frame],
+    ]);
+    expect(decodeFrames(parsed).luma).toEqual([...frames(a), ...frames(b)]);
   });
 
   describe('audio', () => {
