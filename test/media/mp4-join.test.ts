@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { renderImage, renderVideo } from '../../src/emulator/media/index.js';
 import { ReplicateError } from '../../src/errors.js';
 import { box } from '../../src/media/box-writer.js';
+import { describeMp4 } from '../../src/media/mp4-info.js';
 import { joinMp4 } from '../../src/media/mp4-join.js';
 import { decodeFrames, parseWithMp4box, withAudio, withCompositionOffsets } from './mp4-helpers.js';
 
@@ -182,6 +183,16 @@ describe('joinMp4', () => {
       const error = invalidInput(() => joinMp4([aWithSound, b], { partialAudio: 'error' }));
       expect(error.message).toMatch(/segments 1 have no audio/);
     });
+  });
+
+  it('is described (duration, tracks, codecs, sound) without decoding, before and after joining', () => {
+    const joined = describeMp4(joinMp4([a, b, c]));
+    expect(joined).toMatchObject({ durationSeconds: 2.3, hasVideo: true, hasAudio: false });
+    expect(joined.tracks).toEqual([{ handler: 'vide', formats: ['avc1', 'avc1'], samples: 60, durationSeconds: 2.3 }]);
+    const sound = describeMp4(withAudio(a, { sampleRate: 48_000, samplesPerFrame: 1024, frames: [new Uint8Array(9)] }));
+    expect(sound.hasAudio).toBe(true);
+    expect(sound.tracks.map((t) => t.handler)).toEqual(['vide', 'soun']);
+    expect(() => describeMp4(new Uint8Array(10))).toThrow(ReplicateError);
   });
 
   describe('errors', () => {
