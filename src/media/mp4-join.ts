@@ -372,7 +372,7 @@ export function joinMp4(segments: readonly Uint8Array[], options: JoinMp4Options
   const withoutAudio = audioParts.flatMap((part, index) => (part ? [] : [index]));
   if (options.partialAudio === 'error' && withoutAudio.length > 0 && withoutAudio.length < segments.length) {
     throw new InvalidInputError(
-      `Cannot join the videos with their sound: segments ${withoutAudio.join(', ')} have no audio track; pass partialAudio: 'drop' to join the pictures alone`,
+      `Cannot join the videos with their sound: ${withoutAudio.length === 1 ? 'segment' : 'segments'} ${withoutAudio.join(', ')} ${withoutAudio.length === 1 ? 'has' : 'have'} no audio track; pass partialAudio: 'drop' to join the pictures alone`,
     );
   }
 

@@ -181,7 +181,7 @@ describe('joinMp4', () => {
       expect(dropped.info.audioTracks).toHaveLength(0);
       expect(decodeFrames(dropped).luma).toEqual([...frames(a), ...frames(b)]);
       const error = invalidInput(() => joinMp4([aWithSound, b], { partialAudio: 'error' }));
-      expect(error.message).toMatch(/segments 1 have no audio/);
+      expect(error.message).toMatch(/segment 1 has no audio track/);
     });
   });
 
