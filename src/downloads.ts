@@ -30,7 +30,9 @@ export type DownloadErrorCode =
   /** A redirect pointed somewhere a download must not go (plain http, another scheme), or there were too many. */
   | 'redirect_refused'
   /** The URL or file name given cannot be used. */
-  | 'invalid_input';
+  | 'invalid_input'
+  /** Writing the file was refused: Deno without --allow-write, or a folder this process may not write. */
+  | 'permission_denied';
 
 /**
  * Thrown by {@link downloadOutput} when a file could not be saved. Nothing is left on disk under the
@@ -312,7 +314,11 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   }
 
   const fs = await import('node:fs/promises');
-  await fs.mkdir(dir, { recursive: true });
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, dir, url) ?? error;
+  }
 
   const join = (name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`);
   const tempPath = join(`.download-${globalThis.crypto.randomUUID()}.part`);
@@ -346,6 +352,8 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
         return { url, path: finalPath, fileName, bytes, contentType, attempts: attempt };
       } catch (error) {
         if (signal?.aborted) throwIfAborted(signal, url, attempt);
+        const refused = writeFailure(error, dir, url);
+        if (refused) throw refused;
         const failure =
           error instanceof AttemptFailure
             ? error
@@ -378,6 +386,22 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   } finally {
     await fs.rm(tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * The error for a write the runtime or the file system refused (not retried: it would fail again), or
+ * null when `error` is something else. Deno's permission errors are NotCapable (PermissionDenied before 2.0).
+ */
+function writeFailure(error: unknown, dir: string, url: string): DownloadError | null {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  const denied = name === 'NotCapable' || name === 'PermissionDenied';
+  if (!denied && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
+  const hint = denied ? 'on Deno, run with --allow-write' : 'check the folder exists and this user may write it';
+  return new DownloadError(`Writing into ${dir} was refused (${errorMessage(error)}): ${hint}.`, {
+    code: 'permission_denied',
+    url,
+    cause: error,
+  });
 }
 
 /** A short quoted form of a bad argument (huge strings clipped; `String()` throws on some objects). */
