@@ -394,9 +394,14 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
  */
 function writeFailure(error: unknown, dir: string, url: string): DownloadError | null {
   const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  const denied = name === 'NotCapable' || name === 'PermissionDenied';
-  if (!denied && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
-  const hint = denied ? 'on Deno, run with --allow-write' : 'check the folder exists and this user may write it';
+  const deno = name === 'NotCapable' || name === 'PermissionDenied';
+  const node = code === 'ERR_ACCESS_DENIED'; // Node's permission model (--permission)
+  if (!deno && !node && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
+  const hint = deno
+    ? 'on Deno, run with --allow-write'
+    : node
+      ? `Node runs with --permission: add --allow-fs-write=${dir}`
+      : 'check that this user may write that folder';
   return new DownloadError(`Writing into ${dir} was refused (${errorMessage(error)}): ${hint}.`, {
     code: 'permission_denied',
     url,

@@ -114,3 +114,25 @@ describe('Deno permissions are reported as permissions', () => {
     60_000,
   );
 });
+
+describe("Node's permission model: a refused write is reported as one", () => {
+  // Node 20 spells the flag --experimental-permission; Node 22 and later, --permission.
+  const nodes = RUNTIMES.filter((runtime) => runtime.name.startsWith('Node'));
+  it.each(nodes)(
+    '$name without --allow-fs-write',
+    async (runtime) => {
+      if (runtime.missing) return console.warn(`::: runtimes: skipping ${runtime.missing}`);
+      const version = await runScript(runtime.binary, ['--version'], root, env);
+      const flag = version.stdout.startsWith('v20.') ? '--experimental-permission' : '--permission';
+      const out = join(scratch, `node-permission-${version.stdout.trim()}`);
+      const run = await runScript(runtime.binary, [flag, '--allow-fs-read=*', roundTrip, out], root, env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^invalid_input: Cannot save the output of prediction \w+: Writing into .* was refused/m,
+      );
+      expect(run.stderr).toContain(`add --allow-fs-write=${out}`);
+      expect(run.stderr).not.toMatch(/network/i);
+    },
+    60_000,
+  );
+});
