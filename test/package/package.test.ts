@@ -137,5 +137,14 @@ describe('the published package', () => {
     expect(output).not.toMatch(/warn/i);
     const estimate = run(join(prefix, 'bin/replicate-media'), ['estimate', '--images', '1'], project);
     expect(estimate).toContain('Estimated cost: $0.003');
+    // Then, in another project: `npm link replicate-media`, and it imports.
+    const linked = join(scratch, 'linked');
+    mkdirSync(linked);
+    writeFileSync(join(linked, 'package.json'), JSON.stringify({ name: 'linked', private: true, type: 'module' }));
+    expect(runAll('npm', ['link', 'replicate-media', '--offline', '--no-audit', '--no-fund'], linked, env)).not.toMatch(
+      /warn/i,
+    );
+    const script = "const { ReplicateClient } = await import('replicate-media'); console.log(typeof ReplicateClient);";
+    expect(run('node', ['--input-type=module', '-e', script], linked).trim()).toBe('function');
   }, 60_000);
 });
