@@ -136,3 +136,23 @@ describe("Node's permission model: a refused write is reported as one", () => {
     60_000,
   );
 });
+
+describe.each(RUNTIMES.filter((runtime) => runtime.name.startsWith('Node')))('$name, CommonJS', (runtime) => {
+  it.skipIf(runtime.missing !== null)(
+    `require()s both entry points${runtime.missing ? ` (skipped: ${runtime.missing})` : ''}`,
+    async () => {
+      // What the README promises for Node 20.19+ and 22.12+ (require(esm)); import() works everywhere.
+      const script =
+        "console.log(typeof require('replicate-media').ReplicateClient, typeof require('replicate-media/emulator').startEmulator)";
+      const run = await runScript(
+        runtime.binary,
+        ['--input-type=commonjs', '-e', script],
+        join(scratch, 'example'),
+        env,
+      );
+      expect(run.stderr).toBe('');
+      expect(run.stdout.trim()).toBe('function function');
+    },
+    60_000,
+  );
+});
