@@ -31,7 +31,7 @@ export type DownloadErrorCode =
   | 'redirect_refused'
   /** The URL or file name given cannot be used. */
   | 'invalid_input'
-  /** Writing the file was refused: Deno without --allow-write, or a folder this process may not write. */
+  /** The runtime or the system refused: Deno without --allow-write (or --allow-net for the file's host), Node's --permission, an unwritable folder. */
   | 'permission_denied';
 
 /**
@@ -397,12 +397,15 @@ function writeFailure(error: unknown, dir: string, url: string): DownloadError |
   const deno = name === 'NotCapable' || name === 'PermissionDenied';
   const node = code === 'ERR_ACCESS_DENIED'; // Node's permission model (--permission)
   if (!deno && !node && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
-  const hint = deno
-    ? 'on Deno, run with --allow-write'
+  // Deno names the flag it wants: --allow-net when the file's host is not allowed (fetch), else --allow-write.
+  const flag = deno ? (/--allow-[a-z-]+/.exec(errorMessage(error))?.[0] ?? '--allow-write') : null;
+  const hint = flag
+    ? `on Deno, run with ${flag}`
     : node
       ? `Node runs with --permission: add --allow-fs-write=${dir}`
       : 'check that this user may write that folder';
-  return new DownloadError(`Writing into ${dir} was refused (${errorMessage(error)}): ${hint}.`, {
+  const what = flag && flag !== '--allow-write' ? `Downloading ${url}` : `Writing into ${dir}`;
+  return new DownloadError(`${what} was refused (${errorMessage(error)}): ${hint}.`, {
     code: 'permission_denied',
     url,
     cause: error,

@@ -115,6 +115,26 @@ describe('Deno permissions are reported as permissions', () => {
   );
 });
 
+describe('Deno: a file host outside --allow-net', () => {
+  it.skipIf(DENO.missing !== null)(
+    `is reported as the missing --allow-net, not a network failure${DENO.missing ? ` (skipped: ${DENO.missing})` : ''}`,
+    async () => {
+      // The API is reached as localhost and allowed; the emulator's file URLs say 127.0.0.1, which is not.
+      const api = new URL(emu.apiUrl);
+      const local = { ...env, REPLICATE_BASE_URL: `http://localhost:${api.port}/v1` };
+      const flags = DENO.args.map((arg) => (arg.startsWith('--allow-net') ? `--allow-net=localhost:${api.port}` : arg));
+      const run = await runScript(DENO.binary, [...flags, roundTrip, join(scratch, 'no-net')], root, local);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^invalid_input: Cannot save the output of prediction \w+: Downloading http\S+ was refused/,
+      );
+      expect(run.stderr).toContain('on Deno, run with --allow-net');
+      expect(run.stderr).not.toMatch(/network:/);
+    },
+    60_000,
+  );
+});
+
 describe("Node's permission model: a refused write is reported as one", () => {
   // Node 20 spells the flag --experimental-permission; Node 22 and later, --permission.
   const nodes = RUNTIMES.filter((runtime) => runtime.name.startsWith('Node'));
