@@ -5,6 +5,7 @@
 import { DownloadError, type DownloadProgress, downloadOutput, type MediaKind } from './downloads.js';
 import {
   CanceledError,
+  ConfigurationError,
   DataRemovedError,
   HttpError,
   InvalidInputError,
@@ -351,6 +352,8 @@ export function downloadFailure(caught: unknown, predictionId: string | null, ur
       return new CanceledError(`Saving the output${of} was canceled`, details);
     case 'invalid_input':
       return new InvalidInputError(`Cannot save the output${of}: ${reason}`, details);
+    case 'permission_denied': // a missing permission is the run's configuration, not the network
+      return new ConfigurationError(`Cannot save the output${of}: ${reason}`, details);
     case 'network':
     case 'truncated':
       return new NetworkError(`network: saving the output${of} failed: ${reason}`, { ...details, status });

@@ -334,6 +334,8 @@ interface Env {
   REPLICATE_API_KEY?: string;
   REPLICATE_API_TOKEN?: string;
   REPLICATE_BASE_URL?: string;
+  /** The runtime refused to let us read the environment (Deno without --allow-env): its message. */
+  denied?: string;
 }
 
 /** Reads the environment where there is one (Node, Bun, Deno with permission); never throws. */
@@ -346,8 +348,9 @@ function readEnv(): Env {
       REPLICATE_API_TOKEN: env.REPLICATE_API_TOKEN,
       REPLICATE_BASE_URL: env.REPLICATE_BASE_URL,
     };
-  } catch {
-    return {};
+  } catch (error) {
+    // Deno throws NotCapable (PermissionDenied before 2.0): the key may well be set, so say so, not "not provided".
+    return { denied: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -393,6 +396,11 @@ export class ReplicateClient implements AsyncDisposable {
     }
     const env = readEnv();
     const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(env.REPLICATE_API_KEY) ?? nonEmpty(env.REPLICATE_API_TOKEN);
+    if (!apiKey && env.denied) {
+      throw new ConfigurationError(
+        `Cannot read REPLICATE_API_KEY: the runtime denied access to the environment (${env.denied}). On Deno, run with --allow-env (or --allow-env=REPLICATE_API_KEY,REPLICATE_API_TOKEN,REPLICATE_BASE_URL), or pass { apiKey } to new ReplicateClient()`,
+      );
+    }
     if (!apiKey) {
       throw new ConfigurationError(
         'API key not provided: pass { apiKey } to new ReplicateClient(), or set the REPLICATE_API_KEY (or REPLICATE_API_TOKEN) environment variable',

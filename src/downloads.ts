@@ -30,7 +30,9 @@ export type DownloadErrorCode =
   /** A redirect pointed somewhere a download must not go (plain http, another scheme), or there were too many. */
   | 'redirect_refused'
   /** The URL or file name given cannot be used. */
-  | 'invalid_input';
+  | 'invalid_input'
+  /** The runtime or the system refused: Deno without --allow-write (or --allow-net for the file's host), Node's --permission, an unwritable folder. */
+  | 'permission_denied';
 
 /**
  * Thrown by {@link downloadOutput} when a file could not be saved. Nothing is left on disk under the
@@ -312,7 +314,11 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   }
 
   const fs = await import('node:fs/promises');
-  await fs.mkdir(dir, { recursive: true });
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, dir, url) ?? error;
+  }
 
   const join = (name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`);
   const tempPath = join(`.download-${globalThis.crypto.randomUUID()}.part`);
@@ -346,6 +352,8 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
         return { url, path: finalPath, fileName, bytes, contentType, attempts: attempt };
       } catch (error) {
         if (signal?.aborted) throwIfAborted(signal, url, attempt);
+        const refused = writeFailure(error, dir, url);
+        if (refused) throw refused;
         const failure =
           error instanceof AttemptFailure
             ? error
@@ -378,6 +386,30 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   } finally {
     await fs.rm(tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * The error for a write the runtime or the file system refused (not retried: it would fail again), or
+ * null when `error` is something else. Deno's permission errors are NotCapable (PermissionDenied before 2.0).
+ */
+function writeFailure(error: unknown, dir: string, url: string): DownloadError | null {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  const deno = name === 'NotCapable' || name === 'PermissionDenied';
+  const node = code === 'ERR_ACCESS_DENIED'; // Node's permission model (--permission)
+  if (!deno && !node && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
+  // Deno names the flag it wants: --allow-net when the file's host is not allowed (fetch), else --allow-write.
+  const flag = deno ? (/--allow-[a-z-]+/.exec(errorMessage(error))?.[0] ?? '--allow-write') : null;
+  const hint = flag
+    ? `on Deno, run with ${flag}`
+    : node
+      ? `Node runs with --permission: add --allow-fs-write=${dir}`
+      : 'check that this user may write that folder';
+  const what = flag && flag !== '--allow-write' ? `Downloading ${url}` : `Writing into ${dir}`;
+  return new DownloadError(`${what} was refused (${errorMessage(error)}): ${hint}.`, {
+    code: 'permission_denied',
+    url,
+    cause: error,
+  });
 }
 
 /** A short quoted form of a bad argument (huge strings clipped; `String()` throws on some objects). */
