@@ -29,7 +29,7 @@ import {
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
 } from './models.js';
-import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './predictions.js';
+import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './waiting.js';
 import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
 import { printable } from './printable.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
