@@ -11,7 +11,7 @@ import {
   type PredictionPage,
   type UploadedFile,
   type WebhookEventType,
-} from './types.js';
+} from './types/prediction.js';
 
 /** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
 export interface PredictionTarget {

@@ -18,6 +18,8 @@ import {
   TimeoutError,
 } from './errors.js';
 import { type ImageInput, resolveImageInputs } from './image-inputs.js';
+import { printable } from './internal/printable.js';
+import { defaultSleep } from './internal/sleep.js';
 import {
   DEFAULT_IMAGE_MODEL,
   DEFAULT_INTERVAL_MS,
@@ -29,9 +31,7 @@ import {
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
 } from './models.js';
-import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './waiting.js';
 import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
-import { printable } from './printable.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { type ResumedPrediction, resumeFromJournal } from './resume.js';
@@ -39,7 +39,6 @@ import { type RetryOptions, resolveRetry } from './retry-policy.js';
 import type { Reservation } from './spend.js';
 import { Transport } from './transport.js';
 import {
-  defaultSleep,
   type FetchFn,
   isPrediction,
   isTerminalStatus,
@@ -48,7 +47,8 @@ import {
   type SleepFn,
   type StatusListener,
   type UploadedFile,
-} from './types.js';
+} from './types/prediction.js';
+import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './waiting.js';
 
 /** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
 export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';

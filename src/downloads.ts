@@ -6,8 +6,9 @@
 // lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
 // runs on edge runtimes too).
 
-import { concatBytes } from './bytes.js';
-import { printable } from './printable.js';
+import { concatBytes } from './internal/bytes.js';
+import { printable } from './internal/printable.js';
+import { defaultSleep } from './internal/sleep.js';
 
 /** Why a download failed. Stable: programs branch on it. */
 export type DownloadErrorCode =
@@ -231,21 +232,6 @@ function kindAccepts(expect: MediaKind, mediaType: string): boolean {
 
 function describeKind(expect: MediaKind): string {
   return expect === 'media' ? 'an image or a video' : expect === 'image' ? 'an image' : 'a video';
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A failure of one attempt, and whether another attempt may succeed. */

@@ -116,8 +116,8 @@ export type {
   TerminalStatus,
   UploadedFile,
   WebhookEventType,
-} from './types.js';
-export { isTerminalStatus } from './types.js';
+} from './types/prediction.js';
+export { isTerminalStatus } from './types/prediction.js';
 export {
   createNodeWebhookHandler,
   createWebhookHandler,

@@ -1,8 +1,8 @@
 // The price table and cost estimates. Arithmetic is done in integer micro-dollars so that
 // estimates are exact to the cent and below: 10 images and 30 s of video cost exactly 3.03.
 
+import { printable } from './internal/printable.js';
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from './models.js';
-import { printable } from './printable.js';
 
 /** How a model is billed. */
 export type Price =

@@ -13,7 +13,7 @@ import {
   readJournal,
 } from './journal.js';
 import { outputUrls, parseModelRef } from './models.js';
-import type { Prediction } from './types.js';
+import type { Prediction } from './types/prediction.js';
 
 /** Clock skew tolerated between the process that wrote an intent and the API's `created_at`. */
 export const ADOPTION_SKEW_MS = 60_000;

@@ -5,7 +5,7 @@
 import { BudgetExceededError, InvalidInputError } from './errors.js';
 import { outputUrls, parseModelRef } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
-import type { Prediction } from './types.js';
+import type { Prediction } from './types/prediction.js';
 
 const MICROS_PER_USD = 1_000_000;
 

@@ -3,8 +3,8 @@
 // a web-standard `(request: Request) => Promise<Response>` (Hono, Next.js route handlers, Workers, Deno,
 // Bun) and a `node:http`-style `(req, res)` adapter, typed structurally so nothing here imports `node:`.
 
-import { concatBytes } from './bytes.js';
-import { isPrediction, type Prediction } from './types.js';
+import { concatBytes } from './internal/bytes.js';
+import { isPrediction, type Prediction } from './types/prediction.js';
 import { verifyWebhook, type WebhookFailureReason } from './webhooks.js';
 
 /** What the handler tells your code about a delivery. */
