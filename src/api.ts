@@ -2,6 +2,7 @@
 // Creates are made safe against double billing here: after an ambiguous failure the prediction the
 // lost request may have created is looked up and adopted instead of creating another.
 
+import { LIVE_ADOPTION_SKEW_MS } from './defaults.js';
 import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
@@ -113,9 +114,6 @@ export interface CreateContext {
   cleanup?: boolean;
 }
 
-// Clock skew tolerated between this process and the API when looking for a prediction a lost create made,
-// used only until an answer's `Date` header has told us the API's clock.
-const ADOPTION_SKEW_MS = 30_000;
 // Once the API's clock is known (to the second, from `Date`), how much earlier than the call's start (in
 // server time) a prediction may have been created and still be the call's: the header's one-second
 // resolution plus a round trip. Anything older was made by someone else (another process, same input).
@@ -258,7 +256,7 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   const { model, version = null } = resolveTarget(query.target);
   const earliest = (): number => {
     const serverStart = transport.serverTime(query.since);
-    return serverStart === null ? query.since - ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
+    return serverStart === null ? query.since - LIVE_ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
   };
   const response = await transport.request({
     method: 'GET',

@@ -4,13 +4,8 @@
 // however long the batch.
 
 import type { GenerateImageOptions, ImageResult } from './client.js';
+import { DEFAULT_BATCH_CONCURRENCY } from './defaults.js';
 import { InvalidInputError } from './errors.js';
-
-/**
- * Default number of prompts generated at once. Reaching the rate limit takes rate × latency in flight
- * (Little's law): 600/min is 10/s, and a flux-schnell prediction takes about a second end to end.
- */
-export const DEFAULT_BATCH_CONCURRENCY = 16;
 
 /** Where a batch stands; sent when a prompt starts and when one finishes. */
 export interface BatchProgress {
@@ -33,7 +28,10 @@ export interface BatchProgress {
 
 /** Options of `generateImages`: those of `generateImage` for every prompt, and the batch's own. */
 export interface GenerateImagesOptions extends GenerateImageOptions {
-  /** How many prompts are generated at once. Default 16. */
+  /**
+   * How many prompts are generated at once. Default 16.
+   * @default DEFAULT_BATCH_CONCURRENCY
+   */
   concurrency?: number;
   /** Called as prompts start and finish; exceptions it throws are ignored. */
   onProgress?: (progress: BatchProgress) => void;

@@ -5,6 +5,19 @@
 import * as api from './api.js';
 import { type GenerateImagesOptions, generateImages } from './batch.js';
 import { Bookkeeper, type RunMeta } from './bookkeeping.js';
+import {
+  DEFAULT_BASE_URL,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_PREFER_WAIT_SECONDS,
+  DEFAULT_PRICES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RESUME_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+} from './defaults.js';
 import type { DownloadProgress, MediaKind } from './downloads.js';
 import {
   CanceledError,
@@ -20,18 +33,8 @@ import {
 import { type ImageInput, resolveImageInputs } from './image-inputs.js';
 import { printable } from './internal/printable.js';
 import { defaultSleep } from './internal/sleep.js';
-import {
-  DEFAULT_IMAGE_MODEL,
-  DEFAULT_INTERVAL_MS,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_VIDEO_MODEL,
-  DEFAULT_VIDEO_TIMEOUT_MS,
-  outputUrls,
-  parseModelRef,
-  VIDEO_INPUT_ADAPTERS,
-  type VideoInputAdapter,
-} from './models.js';
-import { DEFAULT_PRICES, estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
+import { outputUrls, parseModelRef, VIDEO_INPUT_ADAPTERS, type VideoInputAdapter } from './models.js';
+import { estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { type ResumedPrediction, resumeFromJournal } from './resume.js';
@@ -48,36 +51,36 @@ import {
   type StatusListener,
   type UploadedFile,
 } from './types/prediction.js';
+import { VERSION } from './version.js';
 import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './waiting.js';
-
-/** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
-export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
-
-/** Default per-request timeout (one HTTP attempt; a `Prefer: wait` create gets its wait on top). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-/** Default deadline of lower-layer calls (the request and its retries). */
-export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
-
-const VERSION = '0.1.0';
 
 /** Options of {@link ReplicateClient}. Every one has a default. */
 export interface ReplicateClientOptions {
   /** The API key. Default: `REPLICATE_API_KEY`, else `REPLICATE_API_TOKEN` from the environment. */
   apiKey?: string;
-  /** The API base URL. Default: `REPLICATE_BASE_URL`, else `https://api.replicate.com/v1`. */
+  /**
+   * The API base URL. Default: `REPLICATE_BASE_URL`, else `https://api.replicate.com/v1`.
+   * @default DEFAULT_BASE_URL
+   */
   baseUrl?: string;
   /** Console-compatible logger for requests and retries (redacted). Default: silent. */
   logger?: Logger;
-  /** Retry schedule. Default `{ delaysMs: [5000, 15000, 45000], maxRetries: 3, jitterRatio: 0.1 }`. */
+  /**
+   * Retry schedule. Default `{ delaysMs: [5000, 15000, 45000], maxRetries: 3, jitterRatio: 0.1 }`.
+   * @default DEFAULT_RETRY
+   */
   retry?: RetryOptions;
-  /** Per-request timeout. Default 30 000 ms. */
+  /**
+   * Per-request timeout. Default 30 000 ms.
+   * @default DEFAULT_REQUEST_TIMEOUT_MS
+   */
   requestTimeoutMs?: number;
   /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
   keepRunning?: boolean;
   /**
    * How long a `generate*` create may ask the API to hold its answer (`Prefer: wait`), in seconds, 0–60.
    * Default 60; 0 polls from the start.
+   * @default DEFAULT_PREFER_WAIT_SECONDS
    */
   preferWaitSeconds?: number;
   /**
@@ -102,6 +105,7 @@ export interface ReplicateClientOptions {
    * Client-side rate limits, shared by every call of this client, so batches stay under Replicate's
    * limits instead of meeting 429s. Default `{ createsPerMinute: 600, otherPerMinute: 3000 }` with a
    * burst of a minute's worth less one second's; `false` turns them off.
+   * @default DEFAULT_RATE_LIMIT
    */
   rateLimit?: RateLimitOptions | false;
   /**
@@ -155,13 +159,22 @@ export type DownloadResult =
 
 /** Options of {@link ReplicateClient.resume}. */
 export interface ResumeOptions {
-  /** Deadline of the wait for each prediction. Default 600 000 ms (1 200 000 for videos). */
+  /**
+   * Deadline of the wait for each prediction. Default 600 000 ms (1 200 000 for videos).
+   * @default DEFAULT_TIMEOUT_MS (DEFAULT_VIDEO_TIMEOUT_MS for videos)
+   */
   timeoutMs?: number;
-  /** Wait between polls. Default 5000 ms. */
+  /**
+   * Wait between polls. Default 5000 ms.
+   * @default DEFAULT_INTERVAL_MS
+   */
   intervalMs?: number;
   /** Aborts the waits and downloads (the predictions keep running on the server). */
   signal?: AbortSignal;
-  /** How many predictions are waited for at once. Default 8. */
+  /**
+   * How many predictions are waited for at once. Default 8.
+   * @default DEFAULT_RESUME_CONCURRENCY
+   */
   concurrency?: number;
   /** Called as each prediction is done with. */
   onResult?: (result: ResumedPrediction) => void;
@@ -171,7 +184,10 @@ export interface ResumeOptions {
 export interface WaitOptions {
   /** Deadline for the whole call, retries included (also sent as `Cancel-After`). */
   timeoutMs?: number;
-  /** Wait between polls. Default 5000 ms. */
+  /**
+   * Wait between polls. Default 5000 ms.
+   * @default DEFAULT_INTERVAL_MS
+   */
   intervalMs?: number;
   /** Aborts the call; the prediction it started is canceled on the server. */
   signal?: AbortSignal;
@@ -181,7 +197,10 @@ export interface WaitOptions {
 
 /** Options of {@link ReplicateClient.generateImage}. */
 export interface GenerateImageOptions extends WaitOptions {
-  /** Default `black-forest-labs/flux-schnell`. `owner/name` or `owner/name:version`. */
+  /**
+   * Default `black-forest-labs/flux-schnell`. `owner/name` or `owner/name:version`.
+   * @default DEFAULT_IMAGE_MODEL
+   */
   model?: string;
   /** Extra model inputs (`num_outputs`, `aspect_ratio`, `seed`, `output_format`, ...). */
   input?: Record<string, unknown>;
@@ -193,7 +212,10 @@ export interface GenerateImageOptions extends WaitOptions {
 
 /** Options of {@link ReplicateClient.generateVideo}. */
 export interface GenerateVideoOptions extends WaitOptions {
-  /** Default `fofr/skyreels-2`; needs an entry in the video adapter table. */
+  /**
+   * Default `fofr/skyreels-2`; needs an entry in the video adapter table.
+   * @default DEFAULT_VIDEO_MODEL
+   */
   model?: string;
   prompt?: string;
   /** Seconds of video asked for. Default: one per image. */
@@ -430,7 +452,7 @@ export class ReplicateClient implements AsyncDisposable {
     this.#prices = mergePrices(DEFAULT_PRICES, options.prices);
     this.#videoAdapters = Object.freeze({ ...VIDEO_INPUT_ADAPTERS, ...options.videoAdapters });
     this.#keepRunning = options.keepRunning ?? false;
-    this.#preferWaitSeconds = options.preferWaitSeconds ?? 60;
+    this.#preferWaitSeconds = options.preferWaitSeconds ?? DEFAULT_PREFER_WAIT_SECONDS;
     if (!Number.isInteger(this.#preferWaitSeconds) || this.#preferWaitSeconds < 0 || this.#preferWaitSeconds > 60) {
       throw new ConfigurationError('preferWaitSeconds must be a whole number of seconds from 0 to 60');
     }
@@ -809,7 +831,7 @@ export class ReplicateClient implements AsyncDisposable {
           'resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })',
         );
       if (this.closed) throw new ClosedError('The client is closed');
-      const concurrency = opts.concurrency ?? 8;
+      const concurrency = opts.concurrency ?? DEFAULT_RESUME_CONCURRENCY;
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new InvalidInputError('concurrency must be a whole number of at least 1');
       const signal = opts.signal;

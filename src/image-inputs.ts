@@ -1,13 +1,11 @@
 // Turning the images a caller gives `generateVideo` into URLs a model accepts: http(s) and data URLs
 // pass through; bytes become a data URL when small (≤ 256 KB) or are uploaded through the files API.
 
+import { DATA_URL_MAX_BYTES } from './defaults.js';
 import { InvalidInputError } from './errors.js';
 
 /** An image: an http(s) or data URL, or its bytes. */
 export type ImageInput = string | URL | Blob | Uint8Array | ArrayBuffer;
-
-/** Largest file sent inline as a data URL; larger ones are uploaded (Replicate's guidance). */
-export const DATA_URL_MAX_BYTES = 256 * 1024;
 
 /** Uploads bytes and returns the URL a model can read them from. */
 export type Uploader = (content: Blob, filename: string) => Promise<string>;

@@ -1,15 +1,9 @@
 // The public API of `replicate-media`: exports only.
 
-/** The package version. */
-export const VERSION = '0.1.0';
-
 export type { PredictionTarget } from './api.js';
-export { type BatchProgress, DEFAULT_BATCH_CONCURRENCY, type GenerateImagesOptions } from './batch.js';
+export type { BatchProgress, GenerateImagesOptions } from './batch.js';
 export {
   type CreatePredictionOptions,
-  DEFAULT_BASE_URL,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
   type Downloadable,
   type DownloadCallOptions,
   type DownloadResult,
@@ -32,6 +26,23 @@ export {
   type VideoSuccess,
   type WaitOptions,
 } from './client.js';
+export {
+  DATA_URL_MAX_BYTES,
+  DEFAULT_BASE_URL,
+  DEFAULT_BATCH_CONCURRENCY,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_INTERVAL_MS,
+  DEFAULT_PRICES,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  DEFAULT_WEBHOOK_IDS_REMEMBERED,
+  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+} from './defaults.js';
 export {
   DownloadError,
   type DownloadErrorCode,
@@ -61,7 +72,7 @@ export {
   TimeoutError,
 } from './errors.js';
 export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';
-export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
+export type { ImageInput } from './image-inputs.js';
 export {
   type CreatedRecord,
   type DownloadFailedRecord,
@@ -84,26 +95,20 @@ export {
   type StatusRecord,
 } from './journal.js';
 export {
-  DEFAULT_IMAGE_MODEL,
-  DEFAULT_INTERVAL_MS,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_VIDEO_MODEL,
-  DEFAULT_VIDEO_TIMEOUT_MS,
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
   type VideoRequest,
 } from './models.js';
 export {
-  DEFAULT_PRICES,
   type EstimateCostOptions,
   estimateCost,
   type Price,
   type PriceTable,
 } from './pricing.js';
-export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limiter.js';
+export type { RateLimitOptions } from './rate-limiter.js';
 export { REDACTED } from './redact.js';
 export type { ResumedPrediction } from './resume.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export type { RetryOptions } from './retry-policy.js';
 export type {
   FetchFn,
   Logger,
@@ -118,11 +123,10 @@ export type {
   WebhookEventType,
 } from './types/prediction.js';
 export { isTerminalStatus } from './types/prediction.js';
+export { VERSION } from './version.js';
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
-  DEFAULT_WEBHOOK_IDS_REMEMBERED,
-  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
   type NodeWebhookRequest,
   type NodeWebhookResponse,
   type WebhookDelivery,

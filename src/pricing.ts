@@ -1,8 +1,8 @@
 // The price table and cost estimates. Arithmetic is done in integer micro-dollars so that
 // estimates are exact to the cent and below: 10 images and 30 s of video cost exactly 3.03.
 
+import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from './defaults.js';
 import { printable } from './internal/printable.js';
-import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from './models.js';
 
 /** How a model is billed. */
 export type Price =
@@ -15,16 +15,6 @@ export type Price =
 
 /** Prices per model (`owner/name`). */
 export type PriceTable = Readonly<Record<string, Price>>;
-
-/**
- * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video.
- * `fofr/frames-to-video` is billed by hardware time and has no published per-run price, so it is absent:
- * pass a price through the client's `prices` option to estimate it.
- */
-export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  [DEFAULT_IMAGE_MODEL]: { unit: 'image', usd: 0.003 },
-  [DEFAULT_VIDEO_MODEL]: { unit: 'second', usd: 0.1 },
-});
 
 /** Options of {@link estimateCost}. */
 export interface EstimateCostOptions {

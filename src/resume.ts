@@ -3,6 +3,7 @@
 // book its cost, and save the outputs that were asked for and are not on disk. Never creates anything.
 
 import type { Bookkeeper, RunMeta } from './bookkeeping.js';
+import { RESUME_ADOPTION_SKEW_MS } from './defaults.js';
 import { type ErrorCode, ReplicateError } from './errors.js';
 import {
   foldJournal,
@@ -14,9 +15,6 @@ import {
 } from './journal.js';
 import { outputUrls, parseModelRef } from './models.js';
 import type { Prediction } from './types/prediction.js';
-
-/** Clock skew tolerated between the process that wrote an intent and the API's `created_at`. */
-export const ADOPTION_SKEW_MS = 60_000;
 
 /** What became of one prediction `resume()` took up. */
 export interface ResumedPrediction {
@@ -65,9 +63,11 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
   const candidates =
     state.openIntents.length === 0
       ? []
-      : (await host.listCreatedSince(since - ADOPTION_SKEW_MS)).filter((p) => !knownIds.has(p.id)).sort(byCreation);
+      : (await host.listCreatedSince(since - RESUME_ADOPTION_SKEW_MS))
+          .filter((p) => !knownIds.has(p.id))
+          .sort(byCreation);
   for (const intent of state.openIntents) {
-    const earliest = Date.parse(intent.at) - ADOPTION_SKEW_MS;
+    const earliest = Date.parse(intent.at) - RESUME_ADOPTION_SKEW_MS;
     const found =
       candidates.find((p) => !knownIds.has(p.id) && Date.parse(p.created_at) >= earliest && madeBy(intent, p)) ?? null;
     const meta = metaOfIntent(intent);
