@@ -3,7 +3,7 @@
 // typed ReplicateErrors.
 
 import * as api from './api.js';
-import { type GenerateImagesOptions, generateImages } from './batch.js';
+import { generateImages } from './batch.js';
 import { Bookkeeper, type RunMeta } from './bookkeeping.js';
 import {
   DEFAULT_BASE_URL,
@@ -24,7 +24,6 @@ import {
   ClosedError,
   ConfigurationError,
   DataRemovedError,
-  type ErrorCode,
   InvalidInputError,
   PredictionFailedError,
   ReplicateError,
@@ -34,323 +33,46 @@ import { type ImageInput, resolveImageInputs } from './image-inputs.js';
 import { printable } from './internal/printable.js';
 import { defaultSleep } from './internal/sleep.js';
 import { outputUrls, parseModelRef, VIDEO_INPUT_ADAPTERS, type VideoInputAdapter } from './models.js';
-import { estimateCost, mergePrices, type Price, type PriceTable } from './pricing.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { estimateCost, mergePrices, type PriceTable } from './pricing.js';
+import { RateLimiter } from './rate-limiter.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { type ResumedPrediction, resumeFromJournal } from './resume.js';
-import { type RetryOptions, resolveRetry } from './retry-policy.js';
+import { resumeFromJournal } from './resume.js';
+import { resolveRetry } from './retry-policy.js';
 import type { Reservation } from './spend.js';
 import { Transport } from './transport.js';
+import type {
+  CreatePredictionOptions,
+  Downloadable,
+  DownloadCallOptions,
+  GenerateImageOptions,
+  GenerateImagesOptions,
+  GenerateVideoOptions,
+  ListPredictionsOptions,
+  PollOptions,
+  ReplicateClientOptions,
+  RequestOptions,
+  ResumeOptions,
+  WaitOptions,
+} from './types/options.js';
 import {
   type FetchFn,
   isPrediction,
   isTerminalStatus,
-  type Logger,
   type Prediction,
-  type SleepFn,
-  type StatusListener,
   type UploadedFile,
 } from './types/prediction.js';
+import type {
+  DownloadResult,
+  FailureFields,
+  ImageFailure,
+  ImageResult,
+  PollResult,
+  ResumedPrediction,
+  VideoFailure,
+  VideoResult,
+} from './types/results.js';
 import { VERSION } from './version.js';
 import { Operation, type RunOutcome, runPrediction, waitForPrediction } from './waiting.js';
-
-/** Options of {@link ReplicateClient}. Every one has a default. */
-export interface ReplicateClientOptions {
-  /** The API key. Default: `REPLICATE_API_KEY`, else `REPLICATE_API_TOKEN` from the environment. */
-  apiKey?: string;
-  /**
-   * The API base URL. Default: `REPLICATE_BASE_URL`, else `https://api.replicate.com/v1`.
-   * @default DEFAULT_BASE_URL
-   */
-  baseUrl?: string;
-  /** Console-compatible logger for requests and retries (redacted). Default: silent. */
-  logger?: Logger;
-  /**
-   * Retry schedule. Default `{ delaysMs: [5000, 15000, 45000], maxRetries: 3, jitterRatio: 0.1 }`.
-   * @default DEFAULT_RETRY
-   */
-  retry?: RetryOptions;
-  /**
-   * Per-request timeout. Default 30 000 ms.
-   * @default DEFAULT_REQUEST_TIMEOUT_MS
-   */
-  requestTimeoutMs?: number;
-  /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
-  keepRunning?: boolean;
-  /**
-   * How long a `generate*` create may ask the API to hold its answer (`Prefer: wait`), in seconds, 0–60.
-   * Default 60; 0 polls from the start.
-   * @default DEFAULT_PREFER_WAIT_SECONDS
-   */
-  preferWaitSeconds?: number;
-  /**
-   * While waiting for a prediction that is still running (after the held create, or in `pollPrediction`),
-   * also listen on its `urls.stream` (server-sent events, fetched without credentials) for `done`, and read
-   * the final state as soon as it comes rather than at the next poll. Polling continues alongside. Default true.
-   */
-  useStream?: boolean;
-  /** Price overrides or additions, per model (`owner/name`). */
-  prices?: Record<string, Price>;
-  /** Extra or replacement video input adapters, per model. */
-  videoAdapters?: Record<string, VideoInputAdapter>;
-  /** `fetch` to use. Default: the global `fetch`. */
-  fetch?: FetchFn;
-  /** Sleep used for retry waits and polling. Default: a timer. */
-  sleep?: SleepFn;
-  /** Clock in ms since the epoch, for deadlines. Default `Date.now`. */
-  now?: () => number;
-  /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
-  random?: () => number;
-  /**
-   * Client-side rate limits, shared by every call of this client, so batches stay under Replicate's
-   * limits instead of meeting 429s. Default `{ createsPerMinute: 600, otherPerMinute: 3000 }` with a
-   * burst of a minute's worth less one second's; `false` turns them off.
-   * @default DEFAULT_RATE_LIMIT
-   */
-  rateLimit?: RateLimitOptions | false;
-  /**
-   * Path of a journal file: every prediction is recorded there (JSON Lines, fsync'd) the moment its id is
-   * known, then its status, outputs, saved files and cost, so `resume()` can finish what a crash left.
-   * Needs a file system (Node, Bun, Deno). Default: no journal. Format: docs/durability.md.
-   */
-  journal?: string;
-  /**
-   * Most this client may spend, in USD: an operation whose estimate would cross what is left is refused
-   * before anything is created (`errorCode: 'budget_exceeded'`). Default: no limit.
-   */
-  budgetUsd?: number;
-}
-
-/** Where `generate*` saves the outputs (`{predictionId}-{index}.{ext}`, written atomically). */
-export interface DownloadTo {
-  /** Directory to save into; created if missing. */
-  dir: string;
-  /**
-   * Called as bytes of each file arrive (often once per network chunk): its `url`, `receivedBytes`,
-   * `totalBytes` (from Content-Length, null when not given) and `attempt`. Exceptions it throws are ignored.
-   */
-  onProgress?: (progress: DownloadProgress) => void;
-}
-
-/** Options of {@link ReplicateClient.download}. */
-export interface DownloadCallOptions extends DownloadTo {
-  /** Aborts the download (files already saved stay). */
-  signal?: AbortSignal;
-}
-
-/** What {@link ReplicateClient.download} accepts: a result of `generate*` or `pollPrediction`, a prediction, or URLs. */
-export type Downloadable =
-  | string
-  | readonly string[]
-  | Prediction
-  | {
-      predictionId: string | null;
-      imageUrls?: readonly string[];
-      videoUrl?: string | null;
-      output?: unknown;
-      prediction?: Prediction | null;
-    };
-
-/** The result of {@link ReplicateClient.download}: `if (result.success)` narrows it. */
-export type DownloadResult =
-  | { success: true; predictionId: string | null; files: string[]; error: null; errorCode: null }
-  /** `files` holds what was saved before the failure. `errorCode` is `data_removed` when the outputs expired. */
-  | { success: false; predictionId: string | null; files: string[]; error: string; errorCode: ErrorCode };
-
-/** Options of {@link ReplicateClient.resume}. */
-export interface ResumeOptions {
-  /**
-   * Deadline of the wait for each prediction. Default 600 000 ms (1 200 000 for videos).
-   * @default DEFAULT_TIMEOUT_MS (DEFAULT_VIDEO_TIMEOUT_MS for videos)
-   */
-  timeoutMs?: number;
-  /**
-   * Wait between polls. Default 5000 ms.
-   * @default DEFAULT_INTERVAL_MS
-   */
-  intervalMs?: number;
-  /** Aborts the waits and downloads (the predictions keep running on the server). */
-  signal?: AbortSignal;
-  /**
-   * How many predictions are waited for at once. Default 8.
-   * @default DEFAULT_RESUME_CONCURRENCY
-   */
-  concurrency?: number;
-  /** Called as each prediction is done with. */
-  onResult?: (result: ResumedPrediction) => void;
-}
-
-/** Options shared by the waiting calls. */
-export interface WaitOptions {
-  /** Deadline for the whole call, retries included (also sent as `Cancel-After`). */
-  timeoutMs?: number;
-  /**
-   * Wait between polls. Default 5000 ms.
-   * @default DEFAULT_INTERVAL_MS
-   */
-  intervalMs?: number;
-  /** Aborts the call; the prediction it started is canceled on the server. */
-  signal?: AbortSignal;
-  /** Live progress, for status lines. */
-  onStatus?: StatusListener;
-}
-
-/** Options of {@link ReplicateClient.generateImage}. */
-export interface GenerateImageOptions extends WaitOptions {
-  /**
-   * Default `black-forest-labs/flux-schnell`. `owner/name` or `owner/name:version`.
-   * @default DEFAULT_IMAGE_MODEL
-   */
-  model?: string;
-  /** Extra model inputs (`num_outputs`, `aspect_ratio`, `seed`, `output_format`, ...). */
-  input?: Record<string, unknown>;
-  /** Override the client's `keepRunning` for this call. */
-  keepRunning?: boolean;
-  /** Save every output image into `dir`; the result then lists the files. */
-  download?: DownloadTo;
-}
-
-/** Options of {@link ReplicateClient.generateVideo}. */
-export interface GenerateVideoOptions extends WaitOptions {
-  /**
-   * Default `fofr/skyreels-2`; needs an entry in the video adapter table.
-   * @default DEFAULT_VIDEO_MODEL
-   */
-  model?: string;
-  prompt?: string;
-  /** Seconds of video asked for. Default: one per image. */
-  durationSeconds?: number;
-  /** Frames per second, when the model takes one. */
-  fps?: number;
-  /** Extra model inputs, merged over what the adapter produced. */
-  input?: Record<string, unknown>;
-  /** Override the client's `keepRunning` for this call. */
-  keepRunning?: boolean;
-  /** Save the video into `dir`; the result then lists the file. */
-  download?: DownloadTo;
-}
-
-/** Options of {@link ReplicateClient.pollPrediction}. */
-export interface PollOptions extends WaitOptions {}
-
-/** Fields of every failed `generate*` result. */
-interface FailureFields {
-  success: false;
-  /** One clear sentence (a timeout's contains `timeout`, a network failure's `network`). */
-  error: string;
-  errorCode: ErrorCode;
-  /** HTTP status of the API answer that caused the failure (404 for an unknown model, ...), or null when there was none. */
-  httpStatus: number | null;
-  /** The prediction this call created, or null when none was. */
-  predictionId: string | null;
-  /** The last state seen of the prediction, when there is one. */
-  prediction: Prediction | null;
-  /** True when the call gave up and canceled its prediction on the server. */
-  canceledOnServer: boolean;
-}
-
-/** A generated image (or several, with `num_outputs`). */
-export interface ImageSuccess {
-  success: true;
-  /** The first image. */
-  imageUrl: string;
-  /** Every image, in output order. */
-  imageUrls: string[];
-  predictionId: string;
-  error: null;
-  prediction: Prediction;
-  /** What it cost, from the price table and the images made; null when the model has no known price. */
-  costUsd: number | null;
-  /** The saved files, in output order, when `download` was asked for. */
-  files?: string[];
-}
-
-/** A failed image generation. */
-export interface ImageFailure extends FailureFields {
-  imageUrl: null;
-  imageUrls: [];
-}
-
-/** The result of `generateImage`: `if (result.success)` narrows it. */
-export type ImageResult = ImageSuccess | ImageFailure;
-
-/** A generated video. */
-export interface VideoSuccess {
-  success: true;
-  videoUrl: string;
-  /** The duration asked for (what the cost is estimated on). */
-  durationSeconds: number;
-  predictionId: string;
-  error: null;
-  prediction: Prediction;
-  /** What it cost, from the price table and the duration asked for; null when the model has no known price. */
-  costUsd: number | null;
-  /** The saved file, when `download` was asked for. */
-  files?: string[];
-}
-
-/** A failed video generation. */
-export interface VideoFailure extends FailureFields {
-  videoUrl: null;
-  durationSeconds: number;
-}
-
-/** The result of `generateVideo`: `if (result.success)` narrows it. */
-export type VideoResult = VideoSuccess | VideoFailure;
-
-/** How `pollPrediction` ended. `aborted`: Replicate's status for a prediction whose deadline passed before it started. */
-export type PollStatus = 'succeeded' | 'failed' | 'canceled' | 'aborted' | 'timeout' | 'error';
-
-/**
- * The result of `pollPrediction`, by `status`. `httpStatus`: the HTTP status of the API answer that made
- * polling fail (`error` only: 404 for an unknown id, 401, ...); null otherwise.
- */
-export type PollResult =
-  | {
-      status: 'succeeded';
-      predictionId: string;
-      output: unknown;
-      error: null;
-      errorCode: null;
-      httpStatus: null;
-      prediction: Prediction;
-    }
-  | {
-      status: 'failed' | 'canceled' | 'aborted';
-      predictionId: string;
-      output: unknown;
-      error: string;
-      errorCode: ErrorCode;
-      httpStatus: null;
-      prediction: Prediction;
-    }
-  /** The deadline passed first; the prediction is left running. */
-  | {
-      status: 'timeout';
-      predictionId: string;
-      output: null;
-      error: string;
-      errorCode: 'timeout';
-      httpStatus: null;
-      prediction: Prediction | null;
-    }
-  /** Polling failed (network, auth, unknown id, abort, close): `errorCode` says why. */
-  | {
-      status: 'error';
-      predictionId: string;
-      output: null;
-      error: string;
-      errorCode: ErrorCode;
-      httpStatus: number | null;
-      prediction: Prediction | null;
-    };
-
-/** Lower-layer create options (see {@link api.CreatePredictionOptions}). */
-export type CreatePredictionOptions = api.CreatePredictionOptions;
-/** Options of `getPrediction` / `cancelPrediction`. */
-export type RequestOptions = api.RequestOptions;
-/** Options of `listPredictions`. */
-export type ListPredictionsOptions = api.ListPredictionsOptions;
 
 interface Env {
   REPLICATE_API_KEY?: string;

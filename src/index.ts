@@ -1,31 +1,7 @@
 // The public API of `replicate-media`: exports only.
 
 export type { PredictionTarget } from './api.js';
-export type { BatchProgress, GenerateImagesOptions } from './batch.js';
-export {
-  type CreatePredictionOptions,
-  type Downloadable,
-  type DownloadCallOptions,
-  type DownloadResult,
-  type DownloadTo,
-  type GenerateImageOptions,
-  type GenerateVideoOptions,
-  type ImageFailure,
-  type ImageResult,
-  type ImageSuccess,
-  type ListPredictionsOptions,
-  type PollOptions,
-  type PollResult,
-  type PollStatus,
-  ReplicateClient,
-  type ReplicateClientOptions,
-  type RequestOptions,
-  type ResumeOptions,
-  type VideoFailure,
-  type VideoResult,
-  type VideoSuccess,
-  type WaitOptions,
-} from './client.js';
+export { ReplicateClient } from './client.js';
 export {
   DATA_URL_MAX_BYTES,
   DEFAULT_BASE_URL,
@@ -107,8 +83,23 @@ export {
 } from './pricing.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { REDACTED } from './redact.js';
-export type { ResumedPrediction } from './resume.js';
 export type { RetryOptions } from './retry-policy.js';
+export type {
+  BatchProgress,
+  CreatePredictionOptions,
+  Downloadable,
+  DownloadCallOptions,
+  DownloadTo,
+  GenerateImageOptions,
+  GenerateImagesOptions,
+  GenerateVideoOptions,
+  ListPredictionsOptions,
+  PollOptions,
+  ReplicateClientOptions,
+  RequestOptions,
+  ResumeOptions,
+  WaitOptions,
+} from './types/options.js';
 export type {
   FetchFn,
   Logger,
@@ -123,6 +114,18 @@ export type {
   WebhookEventType,
 } from './types/prediction.js';
 export { isTerminalStatus } from './types/prediction.js';
+export type {
+  DownloadResult,
+  ImageFailure,
+  ImageResult,
+  ImageSuccess,
+  PollResult,
+  PollStatus,
+  ResumedPrediction,
+  VideoFailure,
+  VideoResult,
+  VideoSuccess,
+} from './types/results.js';
 export { VERSION } from './version.js';
 export {
   createNodeWebhookHandler,

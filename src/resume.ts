@@ -4,7 +4,7 @@
 
 import type { Bookkeeper, RunMeta } from './bookkeeping.js';
 import { RESUME_ADOPTION_SKEW_MS } from './defaults.js';
-import { type ErrorCode, ReplicateError } from './errors.js';
+import { ReplicateError } from './errors.js';
 import {
   foldJournal,
   type IntentRecord,
@@ -15,26 +15,7 @@ import {
 } from './journal.js';
 import { outputUrls, parseModelRef } from './models.js';
 import type { Prediction } from './types/prediction.js';
-
-/** What became of one prediction `resume()` took up. */
-export interface ResumedPrediction {
-  predictionId: string;
-  model: string;
-  /** True when it succeeded and every output asked for is on disk. */
-  success: boolean;
-  /** Its final status; `timeout` or `error` when waiting for it failed (it may still be running). */
-  status: Prediction['status'] | 'timeout' | 'error';
-  outputUrls: string[];
-  /** Every saved file of the prediction (from before the crash and from now). */
-  files: string[];
-  /** Actual cost; null when unknown (no price, or it did not finish). */
-  costUsd: number | null;
-  error: string | null;
-  errorCode: ErrorCode | null;
-  /** True when the journal had no `created` record: its create's answer was lost and it was found by listing. */
-  adopted: boolean;
-  prediction: Prediction | null;
-}
+import type { ResumedPrediction } from './types/results.js';
 
 /** What resume needs from the client. */
 export interface ResumeHost {
