@@ -3,10 +3,10 @@
 // once. Nothing per prompt is kept beyond its slot in the result array, so memory stays flat
 // however long the batch.
 
-import { DEFAULT_BATCH_CONCURRENCY } from './defaults.js';
-import { InvalidInputError } from './errors.js';
-import type { GenerateImageOptions, GenerateImagesOptions } from './types/options.js';
-import type { ImageResult } from './types/results.js';
+import { DEFAULT_BATCH_CONCURRENCY } from '../defaults.js';
+import { InvalidInputError } from '../errors.js';
+import type { GenerateImageOptions, GenerateImagesOptions } from '../types/options.js';
+import type { ImageResult } from '../types/results.js';
 
 /** What a batch needs from the client. */
 export interface BatchRunner {

@@ -2,9 +2,16 @@
 // never reached the journal (adopt them by model and input), wait for every prediction not yet terminal,
 // book its cost, and save the outputs that were asked for and are not on disk. Never creates anything.
 
-import type { Bookkeeper, RunMeta } from './bookkeeping.js';
-import { RESUME_ADOPTION_SKEW_MS } from './defaults.js';
-import { ReplicateError } from './errors.js';
+import * as api from '../api.js';
+import type { Bookkeeper, RunMeta } from '../bookkeeping.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_RESUME_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  RESUME_ADOPTION_SKEW_MS,
+} from '../defaults.js';
+import { ConfigurationError, InvalidInputError, ReplicateError } from '../errors.js';
 import {
   foldJournal,
   type IntentRecord,
@@ -12,10 +19,14 @@ import {
   missingFiles,
   newJournalEntry,
   readJournal,
-} from './journal.js';
-import { outputUrls, parseModelRef } from './models.js';
-import type { Prediction } from './types/prediction.js';
-import type { ResumedPrediction } from './types/results.js';
+} from '../journal.js';
+import { outputUrls, parseModelRef } from '../models.js';
+import type { ResumeOptions, WaitOptions } from '../types/options.js';
+import type { Prediction } from '../types/prediction.js';
+import type { ResumedPrediction } from '../types/results.js';
+import { readOptions } from './checks.js';
+import { type ClientContext, throwIfClosed, withClose } from './context.js';
+import { type WaitContext, waitForExisting } from './wait-existing.js';
 
 /** What resume needs from the client. */
 export interface ResumeHost {
@@ -234,5 +245,51 @@ function entryOf(meta: RunMeta, prediction: Prediction): JournalEntry {
     downloadDir: meta.downloadDir,
     durationSeconds: meta.durationSeconds,
     status: prediction.status,
+  });
+}
+
+/**
+ * `client.resume()`: checks its options, then finishes what the journal says is unfinished (see
+ * {@link resumeFromJournal}), waiting for each prediction the way `pollPrediction` does.
+ * @throws ConfigurationError without a journal; InvalidInputError for a bad `concurrency`.
+ */
+export async function resume(
+  ctx: WaitContext & Pick<ClientContext, 'books'>,
+  options: ResumeOptions,
+): Promise<ResumedPrediction[]> {
+  const opts = readOptions(options);
+  const journal = ctx.books.journal;
+  if (!journal)
+    throw new ConfigurationError('resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })');
+  throwIfClosed(ctx);
+  const concurrency = opts.concurrency ?? DEFAULT_RESUME_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InvalidInputError('concurrency must be a whole number of at least 1');
+  const signal = opts.signal;
+  const waitOptions: WaitOptions = {
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  return resumeFromJournal({
+    books: ctx.books,
+    journalPath: journal.path,
+    signal: withClose(ctx, signal),
+    concurrency,
+    onResult: opts.onResult,
+    wait: (predictionId, kind) =>
+      waitForExisting(ctx, predictionId, waitOptions, kind === 'video' ? DEFAULT_VIDEO_TIMEOUT_MS : DEFAULT_TIMEOUT_MS),
+    listCreatedSince: async (sinceMs: number) => {
+      const found: Prediction[] = [];
+      const deadline = ctx.now() + DEFAULT_CALL_TIMEOUT_MS;
+      for await (const page of api.listPredictions(ctx.transport, {
+        createdAfter: new Date(sinceMs),
+        signal,
+        deadline,
+      })) {
+        found.push(...page);
+      }
+      return found;
+    },
   });
 }
