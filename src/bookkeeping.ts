@@ -13,10 +13,11 @@ import {
   type ReplicateError,
   TimeoutError,
 } from './errors.js';
+import { toUsd } from './internal/micros.js';
 import { Journal, type JournalKind } from './journal.js';
 import { outputUrls } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
-import { actualCostMicros, modelName, type Reservation, Spend, toUsd } from './spend.js';
+import { actualCostMicros, modelName, type Reservation, Spend } from './spend.js';
 import { type FetchFn, isTerminalStatus, type Prediction } from './types/prediction.js';
 
 /** What the books know about one run of a prediction. */
