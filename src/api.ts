@@ -4,6 +4,8 @@
 
 import { LIVE_ADOPTION_SKEW_MS } from './defaults.js';
 import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
+import { canonical, inputMatches } from './internal/canonical.js';
+import { quoted } from './internal/printable.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
 import {
@@ -128,13 +130,13 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   if (target.deployment !== undefined) {
     const ref = parseModelRef(target.deployment);
     if (!ref || ref.version)
-      throw new InvalidInputError(`Invalid deployment name: ${quote(target.deployment)} (expected owner/name)`);
+      throw new InvalidInputError(`Invalid deployment name: ${quoted(target.deployment)} (expected owner/name)`);
     return { path: `/deployments/${encodePath(ref.model)}/predictions`, model: null };
   }
   if (target.model !== undefined) {
     const ref = parseModelRef(target.model);
     if (!ref)
-      throw new InvalidInputError(`Invalid model: ${quote(target.model)} (expected owner/name or owner/name:version)`);
+      throw new InvalidInputError(`Invalid model: ${quoted(target.model)} (expected owner/name or owner/name:version)`);
     if (ref.version) return { path: '/predictions', version: ref.version, model: ref.model };
     return { path: `/models/${encodePath(ref.model)}/predictions`, model: ref.model };
   }
@@ -142,18 +144,7 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   const ref = parseModelRef(version);
   if (ref?.version) return { path: '/predictions', version: ref.version, model: ref.model };
   if (/^[A-Za-z0-9]+$/.test(version)) return { path: '/predictions', version, model: null };
-  throw new InvalidInputError(`Invalid version: ${quote(target.version)}`);
-}
-
-/** A short quoted form of a bad argument for messages (huge, odd or unserializable values included). */
-function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+  throw new InvalidInputError(`Invalid version: ${quoted(target.version)}`);
 }
 
 function encodePath(model: string): string {
@@ -285,23 +276,6 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   return newest;
 }
 
-/** True when every field we sent comes back with the same value (the server may add defaults). */
-function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
-  if (typeof echoed !== 'object' || echoed === null) return false;
-  const server = echoed as Record<string, unknown>;
-  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
-}
-
-function canonical(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'object' && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-    ) ?? 'undefined'
-  );
-}
-
 /** `GET /predictions/{id}`. */
 export async function getPrediction(
   transport: Transport,
@@ -400,7 +374,7 @@ export async function getWebhookSecret(
 function checkId(id: string): string {
   // Real ids are 26 characters; a longer "id" is a mistake (and would put a huge label in every message).
   if (typeof id !== 'string' || id.length > 200 || !/^[A-Za-z0-9_-]+$/.test(id)) {
-    throw new InvalidInputError(`Invalid prediction id: ${quote(id)}`);
+    throw new InvalidInputError(`Invalid prediction id: ${quoted(id)}`);
   }
   return id;
 }

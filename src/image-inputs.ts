@@ -3,6 +3,7 @@
 
 import { DATA_URL_MAX_BYTES } from './defaults.js';
 import { InvalidInputError } from './errors.js';
+import { quoted } from './internal/printable.js';
 
 /** An image: an http(s) or data URL, or its bytes. */
 export type ImageInput = string | URL | Blob | Uint8Array | ArrayBuffer;
@@ -26,7 +27,7 @@ async function resolveImage(image: ImageInput, index: number, upload: Uploader):
   if (typeof image === 'string' || image instanceof URL) {
     const text = String(image);
     if (isAcceptedUrl(text)) return text;
-    throw new InvalidInputError(`Image ${index + 1} is not an http(s) or data URL: ${quote(text)}`);
+    throw new InvalidInputError(`Image ${index + 1} is not an http(s) or data URL: ${quoted(text)}`);
   }
   let blob: Blob;
   if (image instanceof Blob) blob = image;
@@ -53,10 +54,6 @@ export function isAcceptedUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
 function describeType(value: unknown): string {

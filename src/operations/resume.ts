@@ -12,6 +12,7 @@ import {
   RESUME_ADOPTION_SKEW_MS,
 } from '../defaults.js';
 import { ConfigurationError, InvalidInputError, ReplicateError } from '../errors.js';
+import { inputMatches } from '../internal/canonical.js';
 import {
   foldJournal,
   type IntentRecord,
@@ -202,23 +203,6 @@ function madeBy(intent: IntentRecord, prediction: Prediction): boolean {
     if (prediction.version !== id) return false;
   }
   return inputMatches(intent.input, prediction.input);
-}
-
-/** True when every field sent comes back with the same value (the server may add defaults). */
-function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
-  if (typeof echoed !== 'object' || echoed === null) return false;
-  const server = echoed as Record<string, unknown>;
-  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
-}
-
-function canonical(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'object' && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-    ) ?? 'undefined'
-  );
 }
 
 function metaOfIntent(intent: IntentRecord): RunMeta {
