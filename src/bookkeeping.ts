@@ -14,8 +14,8 @@ import {
   TimeoutError,
 } from './errors.js';
 import { toUsd } from './internal/micros.js';
+import { outputUrls } from './internal/output-urls.js';
 import { Journal, type JournalKind } from './journal.js';
-import { outputUrls } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
 import { actualCostMicros, modelName, type Reservation, Spend } from './spend.js';
 import { type FetchFn, isTerminalStatus, type Prediction } from './types/prediction.js';

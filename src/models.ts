@@ -54,14 +54,6 @@ export const VIDEO_INPUT_ADAPTERS: Readonly<Record<string, VideoInputAdapter>> =
   },
 });
 
-/** Every URL-looking string in a model's output (a string, an array of them, or an object's values), in order. */
-export function outputUrls(output: unknown): string[] {
-  if (typeof output === 'string') return /^(https?|data):/i.test(output) ? [output] : [];
-  if (Array.isArray(output)) return output.flatMap(outputUrls);
-  if (typeof output === 'object' && output !== null) return Object.values(output).flatMap(outputUrls);
-  return [];
-}
-
 const MODEL_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 
 /** True for `owner/name` (no version). */

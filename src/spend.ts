@@ -4,7 +4,8 @@
 
 import { BudgetExceededError, InvalidInputError } from './errors.js';
 import { toMicros, toUsd } from './internal/micros.js';
-import { outputUrls, parseModelRef } from './models.js';
+import { outputUrls } from './internal/output-urls.js';
+import { parseModelRef } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
 import type { Prediction } from './types/prediction.js';
 

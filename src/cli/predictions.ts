@@ -11,6 +11,7 @@ import {
   type ReplicateClient,
   type StatusUpdate,
 } from '../index.js';
+import { outputUrls as urlsIn } from '../internal/output-urls.js';
 import type { CommandContext } from './context.js';
 import { type CliError, FailedError, InterruptedError, UsageError } from './errors.js';
 import { formatBytes, formatUsd } from './output.js';
@@ -352,21 +353,8 @@ export function costOf(
   }
 }
 
-/** Every http(s) or data URL in a model's output, in order. */
-export function urlsIn(output: unknown): string[] {
-  const urls: string[] = [];
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      if (/^(https?:\/\/|data:)/i.test(value)) urls.push(value);
-    } else if (Array.isArray(value)) {
-      value.forEach(visit);
-    } else if (typeof value === 'object' && value !== null) {
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(output);
-  return urls;
-}
+/** Every http(s) or data URL in a model's output, in order: the library's one helper. */
+export { urlsIn };
 
 /** A saved file's path for people: relative to the working directory when it is inside it. */
 export function displayPath(path: string): string {

@@ -3,7 +3,7 @@
 
 import type { MediaKind } from '../downloads.js';
 import { DataRemovedError, InvalidInputError } from '../errors.js';
-import { outputUrls } from '../models.js';
+import { outputUrls } from '../internal/output-urls.js';
 import type { Downloadable, DownloadCallOptions } from '../types/options.js';
 import { isPrediction, type Prediction } from '../types/prediction.js';
 import type { DownloadResult } from '../types/results.js';

@@ -3,7 +3,7 @@
 import type { RunMeta } from '../bookkeeping.js';
 import { DEFAULT_IMAGE_MODEL, DEFAULT_TIMEOUT_MS } from '../defaults.js';
 import { InvalidInputError, type ReplicateError } from '../errors.js';
-import { outputUrls } from '../models.js';
+import { outputUrls } from '../internal/output-urls.js';
 import type { GenerateImageOptions } from '../types/options.js';
 import type { ImageFailure, ImageResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';

@@ -13,6 +13,7 @@ import {
 } from '../defaults.js';
 import { ConfigurationError, InvalidInputError, ReplicateError } from '../errors.js';
 import { inputMatches } from '../internal/canonical.js';
+import { outputUrls } from '../internal/output-urls.js';
 import {
   foldJournal,
   type IntentRecord,
@@ -21,7 +22,7 @@ import {
   newJournalEntry,
   readJournal,
 } from '../journal.js';
-import { outputUrls, parseModelRef } from '../models.js';
+import { parseModelRef } from '../models.js';
 import type { ResumeOptions, WaitOptions } from '../types/options.js';
 import type { Prediction } from '../types/prediction.js';
 import type { ResumedPrediction } from '../types/results.js';
