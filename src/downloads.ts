@@ -7,6 +7,7 @@
 // runs on edge runtimes too).
 
 import { concatBytes } from './internal/bytes.js';
+import { EXTENSION_BY_MEDIA_TYPE } from './internal/media-types.js';
 import { printable } from './internal/printable.js';
 import { defaultSleep } from './internal/sleep.js';
 
@@ -139,20 +140,6 @@ export function redirectAllowed(original: string, target: URL): boolean {
 
 /** The default retry schedule for downloads (ms before retry 1, 2, 3). */
 export const DOWNLOAD_RETRY_DELAYS_MS: readonly number[] = [500, 2_000, 5_000];
-
-/** File extensions for the media types outputs come in. */
-const EXTENSION_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/avif': 'avif',
-  'image/svg+xml': 'svg',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
-  'video/quicktime': 'mov',
-};
 
 /** Statuses worth another try: the host may answer next time. */
 const RETRIED_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -321,7 +308,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           ...(signal ? { signal } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
-        const extension = EXTENSION_BY_CONTENT_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
+        const extension = EXTENSION_BY_MEDIA_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
         const fileName =
           options.fileName ??
           (options.predictionId !== undefined

@@ -3,6 +3,7 @@
 
 import { DATA_URL_MAX_BYTES } from './defaults.js';
 import { InvalidInputError } from './errors.js';
+import { EXTENSION_BY_MEDIA_TYPE } from './internal/media-types.js';
 import { quoted } from './internal/printable.js';
 
 /** An image: an http(s) or data URL, or its bytes. */
@@ -42,7 +43,10 @@ async function resolveImage(image: ImageInput, index: number, upload: Uploader):
   if (blob.size <= DATA_URL_MAX_BYTES) {
     return `data:${type};base64,${toBase64(new Uint8Array(await blob.arrayBuffer()))}`;
   }
-  return upload(blob.type ? blob : new Blob([blob], { type }), `image-${index + 1}.${extensionOf(type)}`);
+  return upload(
+    blob.type ? blob : new Blob([blob], { type }),
+    `image-${index + 1}.${EXTENSION_BY_MEDIA_TYPE[type] ?? 'bin'}`,
+  );
 }
 
 /** True for `http:`/`https:` URLs with a host, and `data:` URLs. */
@@ -78,16 +82,6 @@ export function sniffImageType(bytes: Uint8Array): string {
   }
   if (at(0) === 0x47 && at(1) === 0x49 && at(2) === 0x46) return 'image/gif';
   return 'application/octet-stream';
-}
-
-function extensionOf(type: string): string {
-  const map: Record<string, string> = {
-    'image/png': 'png',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'image/gif': 'gif',
-  };
-  return map[type] ?? 'bin';
 }
 
 /** Base64 with web-standard APIs only (no Buffer), in chunks so large arrays do not overflow the stack. */

@@ -11,6 +11,7 @@ import {
   type ReplicateClient,
   type StatusUpdate,
 } from '../index.js';
+import { mediaTypeOfExtension } from '../internal/media-types.js';
 import { outputUrls as urlsIn } from '../internal/output-urls.js';
 import type { CommandContext } from './context.js';
 import { type CliError, FailedError, InterruptedError, UsageError } from './errors.js';
@@ -266,17 +267,6 @@ export interface SavedFile {
   contentType: string;
 }
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mov': 'video/quicktime',
-};
-
 /**
  * The files the client saved (`download: { dir }` on generate*, or `client.download`), for printing
  * and --json: absolute paths, sizes, and the type their extension says (the client checked the type
@@ -294,7 +284,7 @@ export async function describeFiles(paths: readonly string[], urls: readonly str
         path: absolute,
         url: urls[index] ?? '',
         bytes,
-        contentType: CONTENT_TYPES[extname(absolute).toLowerCase()] ?? 'application/octet-stream',
+        contentType: mediaTypeOfExtension(extname(absolute)) ?? 'application/octet-stream',
       };
     }),
   );
