@@ -325,7 +325,12 @@ export class Bookkeeper {
   }
 }
 
-/** The ReplicateError for a failed download, with the prediction id and what to do. */
+/**
+ * The error a result reports for a failed download: the prediction id, what to do, and the category a
+ * caller acts on (`truncated` is a `network` failure, `too_large`, `invalid_content` and
+ * `redirect_refused` are `http`), so result codes stay what they were before DownloadError joined the
+ * ReplicateError family.
+ */
 export function downloadFailure(caught: unknown, predictionId: string | null, url: string): ReplicateError {
   const of = predictionId ? ` of prediction ${predictionId}` : '';
   const details = { predictionId };

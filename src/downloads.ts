@@ -6,6 +6,7 @@
 // lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
 // runs on edge runtimes too).
 
+import { ReplicateError } from './errors.js';
 import { concatBytes } from './internal/bytes.js';
 import { EXTENSION_BY_MEDIA_TYPE } from './internal/media-types.js';
 import { printable } from './internal/printable.js';
@@ -39,11 +40,9 @@ export type DownloadErrorCode =
  * final name when this is thrown (the temporary file is removed). Carries the URL (output URLs are
  * not secret: they are served without authentication) and the HTTP status when there was one.
  */
-export class DownloadError extends Error {
-  override readonly name = 'DownloadError';
-  readonly code: DownloadErrorCode;
+export class DownloadError extends ReplicateError {
+  declare readonly code: DownloadErrorCode;
   readonly url: string;
-  readonly status: number | null;
   /** How many attempts were made (1 = no retry). */
   readonly attempts: number;
 
@@ -51,11 +50,16 @@ export class DownloadError extends Error {
     message: string,
     details: { code: DownloadErrorCode; url: string; status?: number | null; attempts?: number; cause?: unknown },
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = details.code;
+    super(details.code, message, { status: details.status ?? null });
+    this.name = 'DownloadError';
+    if (details.cause !== undefined)
+      Object.defineProperty(this, 'cause', { value: details.cause, configurable: true, writable: true });
     this.url = details.url;
-    this.status = details.status ?? null;
     this.attempts = details.attempts ?? 1;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), url: this.url, attempts: this.attempts };
   }
 }
 
