@@ -84,3 +84,28 @@ export const LIVE_ADOPTION_SKEW_MS = 30_000;
  * failure (docs/durability.md, "Known limit").
  */
 export const RESUME_ADOPTION_SKEW_MS = 60_000;
+
+/**
+ * Every public default in one frozen object, for code that shows or reasons about them (a `--help`
+ * page, a config dump). The model names, the price table, the retry schedule and the rate limits are
+ * also exported under their own `DEFAULT_*` names.
+ */
+export const DEFAULTS = Object.freeze({
+  baseUrl: DEFAULT_BASE_URL,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  preferWaitSeconds: DEFAULT_PREFER_WAIT_SECONDS,
+  imageModel: DEFAULT_IMAGE_MODEL,
+  videoModel: DEFAULT_VIDEO_MODEL,
+  timeoutMs: DEFAULT_TIMEOUT_MS,
+  videoTimeoutMs: DEFAULT_VIDEO_TIMEOUT_MS,
+  intervalMs: DEFAULT_INTERVAL_MS,
+  batchConcurrency: DEFAULT_BATCH_CONCURRENCY,
+  resumeConcurrency: DEFAULT_RESUME_CONCURRENCY,
+  rateLimit: DEFAULT_RATE_LIMIT,
+  retry: DEFAULT_RETRY,
+  prices: DEFAULT_PRICES,
+  dataUrlMaxBytes: DATA_URL_MAX_BYTES,
+  webhookIdsRemembered: DEFAULT_WEBHOOK_IDS_REMEMBERED,
+  webhookMaxBodyBytes: DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+});

@@ -3,21 +3,12 @@
 export type { PredictionTarget } from './api.js';
 export { ReplicateClient } from './client.js';
 export {
-  DATA_URL_MAX_BYTES,
-  DEFAULT_BASE_URL,
-  DEFAULT_BATCH_CONCURRENCY,
-  DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_IMAGE_MODEL,
-  DEFAULT_INTERVAL_MS,
   DEFAULT_PRICES,
   DEFAULT_RATE_LIMIT,
-  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
-  DEFAULT_TIMEOUT_MS,
   DEFAULT_VIDEO_MODEL,
-  DEFAULT_VIDEO_TIMEOUT_MS,
-  DEFAULT_WEBHOOK_IDS_REMEMBERED,
-  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+  DEFAULTS,
 } from './defaults.js';
 export {
   DownloadError,
@@ -49,27 +40,6 @@ export {
 } from './errors.js';
 export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';
 export type { ImageInput } from './image-inputs.js';
-export {
-  type CreatedRecord,
-  type DownloadFailedRecord,
-  type FileRecord,
-  type FinishedRecord,
-  foldJournal,
-  type IntentRecord,
-  JOURNAL_VERSION,
-  type JournalContents,
-  type JournalEntry,
-  type JournalKind,
-  type JournalRecord,
-  type JournalState,
-  type JournalTotals,
-  journalTotals,
-  type NotCreatedRecord,
-  needsResume,
-  parseJournal,
-  readJournal,
-  type StatusRecord,
-} from './journal.js';
 export {
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
