@@ -35,7 +35,14 @@ const now = () => epoch + Math.floor((performance.now() - origin) * dilation);
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms / dilation);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 const apiKey = 'r8_BenchKey0123456789abcdefghijklmnopqrs';

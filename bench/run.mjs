@@ -462,7 +462,13 @@ const concurrent = async (work) => {
 function limited(limit) {
   let active = 0;
   const waiting = [];
-  const acquire = () => (active < limit ? (active++, Promise.resolve()) : new Promise((res) => waiting.push(res)));
+  const acquire = () => {
+    if (active < limit) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise((res) => waiting.push(res));
+  };
   const release = () => {
     const next = waiting.shift();
     if (next) next();

@@ -173,7 +173,10 @@ export class Bookkeeper {
   async created(meta: RunMeta, prediction: Prediction): Promise<void> {
     if (!this.journal) return;
     this.#unfinished.set(prediction.id, meta);
-    if (this.#unfinished.size > 10_000) this.#unfinished.delete(this.#unfinished.keys().next().value!);
+    if (this.#unfinished.size > 10_000) {
+      const oldest = this.#unfinished.keys().next();
+      if (!oldest.done) this.#unfinished.delete(oldest.value);
+    }
     await this.#append(this.createdRecord(meta, prediction));
   }
 

@@ -212,7 +212,7 @@ function isSafeFileName(name: string): boolean {
 }
 
 function mediaTypeOf(contentTypeHeader: string | null): string {
-  return (contentTypeHeader ?? '').split(';')[0]!.trim().toLowerCase();
+  return ((contentTypeHeader ?? '').split(';')[0] ?? '').trim().toLowerCase();
 }
 
 function kindAccepts(expect: MediaKind, mediaType: string): boolean {

@@ -33,7 +33,7 @@ export interface Produced {
  * and aborted predictions produced nothing and cost 0 here.
  */
 export function actualCostMicros(produced: Produced, prices: PriceTable): number | null {
-  let price;
+  let price: ReturnType<typeof priceOf>;
   try {
     price = priceOf(modelName(produced.model), prices);
   } catch {

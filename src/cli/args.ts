@@ -42,8 +42,8 @@ const VALUE_GLOBALS = new Set(['--base-url', '--speed']);
 /** Finds the command: the first argument that is neither an option nor a global option's value. */
 export function splitCommand(argv: readonly string[]): ParsedCommandLine {
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') break;
+    const arg = argv[i];
+    if (arg === undefined || arg === '--') break;
     if (arg.startsWith('-')) {
       if (VALUE_GLOBALS.has(arg)) i++;
       continue;
@@ -94,12 +94,13 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
 function joinNegativeValues(argv: readonly string[], spec: OptionSpec): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
+    if (arg === undefined) continue;
     const next = argv[i + 1];
     const long = arg.startsWith('--')
       ? arg.slice(2)
       : /^-[a-zA-Z]$/.test(arg)
-        ? Object.keys(spec).find((name) => spec[name]!.short === arg.slice(1))
+        ? Object.keys(spec).find((name) => spec[name]?.short === arg.slice(1))
         : undefined;
     if (long !== undefined && spec[long]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       out.push(`--${long}=${next}`);
@@ -114,7 +115,7 @@ function joinNegativeValues(argv: readonly string[], spec: OptionSpec): string[]
 /** parseArgs' messages end with advice about `--` that does not fit here; keep the first sentence. */
 function usageMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split(/\.\s/)[0]!.replace(/\.$/, '');
+  return (text.split(/\.\s/)[0] ?? text).replace(/\.$/, '');
 }
 
 export function stringOption(values: OptionValues, name: string): string | undefined {
@@ -177,16 +178,16 @@ export function secondsOption(values: OptionValues, name: string): number | unde
   return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * 1000));
 }
 
-/** Exactly `count` positionals, or a usage error naming what is missing. */
-export function requirePositionals(command: string, positionals: string[], names: string[]): string[] {
-  if (positionals.length < names.length) {
-    const missing = names.slice(positionals.length).join(' ');
-    throw new UsageError(`Missing ${missing}: run \`replicate-media ${command} --help\` for usage.`);
+/** The one positional a command takes (`cancel ID`), or a usage error saying what is missing or extra. */
+export function requirePositional(command: string, positionals: string[], name: string): string {
+  const [value, extra] = positionals;
+  if (value === undefined) {
+    throw new UsageError(`Missing ${name}: run \`replicate-media ${command} --help\` for usage.`);
   }
-  if (positionals.length > names.length) {
+  if (positionals.length > 1) {
     throw new UsageError(
-      `Unexpected argument "${positionals[names.length]}": run \`replicate-media ${command} --help\` for usage (quote a prompt with spaces).`,
+      `Unexpected argument "${extra}": run \`replicate-media ${command} --help\` for usage (quote a prompt with spaces).`,
     );
   }
-  return positionals;
+  return value;
 }

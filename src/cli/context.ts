@@ -103,8 +103,7 @@ export class RunContext implements CommandContext {
 
   async cleanup(): Promise<void> {
     this.progress.stop();
-    while (this.cleanups.length > 0) {
-      const fn = this.cleanups.pop()!;
+    for (let fn = this.cleanups.pop(); fn !== undefined; fn = this.cleanups.pop()) {
       try {
         await fn();
       } catch {

@@ -29,6 +29,7 @@ export interface DownloadView {
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const spinnerFrame = (frame: number): string => SPINNER[frame % SPINNER.length] ?? '⠋';
 const CLEAR_LINE = '\r\x1b[2K';
 const REDRAW_MS = 100;
 
@@ -199,7 +200,7 @@ export class Progress {
       const s = this.view.status;
       const elapsed = s.elapsedMs + (this.now() - this.view.at);
       const parts = [
-        `${this.paint('36', SPINNER[this.frame]!)} ${s.label}`,
+        `${this.paint('36', spinnerFrame(this.frame))} ${s.label}`,
         ...(s.predictionId !== null ? [s.predictionId] : []),
         this.paint(statusColor(s.status), s.status === 'creating' ? 'creating the prediction' : s.status),
         formatDuration(elapsed),
@@ -210,7 +211,7 @@ export class Progress {
     } else if (this.view.kind === 'text') {
       text = this.view.text;
     } else if (this.view.kind === 'busy') {
-      text = `${this.paint('36', SPINNER[this.frame]!)} ${this.view.text} · ${formatDuration(this.now() - this.view.at)}`;
+      text = `${this.paint('36', spinnerFrame(this.frame))} ${this.view.text} · ${formatDuration(this.now() - this.view.at)}`;
     } else {
       const d = this.view.download;
       const amount =
@@ -305,7 +306,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');

@@ -42,35 +42,42 @@ class TaskHeap {
   }
 
   push(task: Task): void {
+    // Sift up: parents due after the task move down into the hole; the task goes where the hole stops.
     const items = this.items;
+    let i = items.length;
     items.push(task);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      const above = items[parent];
+      if (above === undefined || !before(task, above)) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = task;
   }
 
   pop(): Task | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && before(items[l]!, items[m]!)) m = l;
-        if (r < items.length && before(items[r]!, items[m]!)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
+    if (items.length === 0 || last === undefined) return top;
+    // Sift down: the last task fills the root's hole; the earlier child moves up while it is due before it.
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      let child = items[l];
+      let c = l;
+      if (child === undefined) break;
+      const right = items[l + 1];
+      if (right !== undefined && before(right, child)) {
+        child = right;
+        c = l + 1;
       }
+      if (!before(child, last)) break;
+      items[i] = child;
+      i = c;
     }
+    items[i] = last;
     return top;
   }
 

@@ -11,6 +11,16 @@ export type Reply =
   /** Takes over the response (SSE); `status` is only for the counters. */
   | { kind: 'stream'; status: number; start: (res: ServerResponse) => void };
 
+/**
+ * A path parameter the matched route declares. A missing one is a bug in the route table, not the client's
+ * fault, so it throws (a 500) instead of answering 404 for a request that was fine.
+ */
+export function pathParam(ctx: RequestContext, name: string): string {
+  const value = ctx.params[name];
+  if (value === undefined) throw new Error(`internal: the route for ${ctx.url.pathname} has no :${name} parameter`);
+  return value;
+}
+
 export interface RequestContext {
   req: IncomingMessage;
   url: URL;
@@ -44,7 +54,7 @@ export async function readJsonObject(ctx: RequestContext): Promise<Record<string
   const raw = await ctx.body(JSON_BODY_LIMIT_BYTES);
   const text = raw.toString('utf8').trim();
   if (text === '') return {};
-  const declared = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const declared = ((ctx.req.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
   if (declared !== '' && declared !== 'text/plain' && declared !== 'application/json' && !declared.endsWith('+json')) {
     fail(415, `Unsupported media type ${JSON.stringify(declared.slice(0, 100))}: send the body as application/json`);
   }

@@ -39,12 +39,13 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
     const disposition = headers.get('content-disposition') ?? '';
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+    const contentType = headers.get('content-type');
     if (name !== undefined) {
       parts.push({
         name,
         data,
         ...(filename !== undefined ? { filename } : {}),
-        ...(headers.has('content-type') ? { contentType: headers.get('content-type')! } : {}),
+        ...(contentType !== undefined ? { contentType } : {}),
       });
     }
     position = next + 2;

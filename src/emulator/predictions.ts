@@ -90,7 +90,9 @@ export function planLogLines(
 }
 
 export function outputPath(record: PredictionRecord, index: number): string {
-  return `/delivery/${record.id}/out-${index}.${record.plan.files[index]!.ext}`;
+  const file = record.plan.files[index];
+  if (!file) throw new Error(`internal: prediction ${record.id} has no output ${index}`);
+  return `/delivery/${record.id}/out-${index}.${file.ext}`;
 }
 
 /** Computes the state of `record` at `nowMs`. */

@@ -89,7 +89,7 @@ function matchRoute(
     }
     const params: Record<string, string> = { ...r.fixed };
     r.keys.forEach((key, i) => {
-      const raw = m[i + 1]!;
+      const raw = m[i + 1] ?? '';
       try {
         params[key] = decodeURIComponent(raw);
       } catch {
@@ -168,7 +168,6 @@ export class EmulatorServer {
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
       const reply = await this.run(
-        ctx,
         async () => (await handleAdmin(ctx, state)) ?? problemReply(problem(404, `No admin route ${method} ${path}`)),
       );
       return this.write(res, reply, undefined, false);
@@ -195,10 +194,11 @@ export class EmulatorServer {
     if (fault?.type === 'stall') return this.stall(req, res, fault.ms, clientGone);
 
     let rateHeaders: Record<string, string> = {};
-    const reply = await this.run(ctx, async () => {
+    const reply = await this.run(async () => {
       if (r.api) {
         const header = req.headers.authorization;
-        if (!isAuthorized(header, state.options.token)) {
+        const token = bearerToken(header);
+        if (token === undefined || !isAuthorized(header, state.options.token)) {
           return problemReply(
             problem(
               401,
@@ -206,7 +206,7 @@ export class EmulatorServer {
             ),
           );
         }
-        ctx.token = bearerToken(header)!;
+        ctx.token = token;
         const rateClass: RateClass = r.name === 'predictions.create' ? 'create' : 'other';
         const decision = state.rateLimiter.take(rateClass, ctx.token);
         if (decision) {
@@ -239,7 +239,7 @@ export class EmulatorServer {
   }
 
   /** Runs a handler, turning thrown problems (and oversized bodies) into problem replies. */
-  private async run(ctx: RequestContext, work: () => Promise<Reply>): Promise<Reply> {
+  private async run(work: () => Promise<Reply>): Promise<Reply> {
     try {
       return await work();
     } catch (error) {
@@ -259,7 +259,10 @@ export class EmulatorServer {
     // `Date` from the emulator's clock (Node's default is the wall clock), so it agrees with `created_at`
     // after `advanceClock`: clients learn the server's clock from it. Set here so streams carry it too.
     res.setHeader('date', new Date(this.state.now()).toUTCString());
-    if (reply.kind === 'stream') return reply.start(res);
+    if (reply.kind === 'stream') {
+      reply.start(res);
+      return;
+    }
     let body =
       reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     const headers: Record<string, string> = { ...reply.headers };

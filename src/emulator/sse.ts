@@ -5,7 +5,7 @@
 // ends after 30 s (emulator clock) with a `:408` comment, and the client reconnects.
 
 import type { ServerResponse } from 'node:http';
-import type { Handler } from './http.js';
+import { type Handler, pathParam } from './http.js';
 import { type PredictionRecord, TERMINAL_STATUSES } from './predictions.js';
 import { fail } from './problem.js';
 import type { EmulatorState } from './state.js';
@@ -49,7 +49,7 @@ function formatEvent(e: StreamEvent, index: number): string {
 
 export const streamPrediction: Handler = (ctx) => {
   const { state } = ctx;
-  const record = state.predictions.get(ctx.params.id!);
+  const record = state.predictions.get(pathParam(ctx, 'id'));
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
   const lastId = ctx.req.headers['last-event-id'];
   const resumeAfter = typeof lastId === 'string' && /^\d+:\d+$/.test(lastId) ? Number(lastId.split(':')[1]) : -1;
@@ -78,8 +78,7 @@ export const streamPrediction: Handler = (ctx) => {
       const pump = () => {
         if (ended) return;
         const events = streamEvents(state, record);
-        while (sent < events.length) {
-          const e = events[sent]!;
+        for (let e = events[sent]; e !== undefined; e = events[sent]) {
           res.write(formatEvent(e, sent));
           sent += 1;
           if (e.event === 'done') return end();

@@ -66,7 +66,9 @@ export async function generateImages(
     for (let index = next++; index < total; index = next++) {
       running += 1;
       report();
-      const result = await runner.generateImage(prompts[index]!, perPrompt);
+      // `as string`: a hole or non-string is passed on as is, and generateImage answers it with an
+      // invalid_input result for that prompt (the batch goes on).
+      const result = await runner.generateImage(prompts[index] as string, perPrompt);
       running -= 1;
       results[index] = result;
       done += 1;

@@ -26,7 +26,7 @@ export async function generateVideo(
   videoOptions: GenerateVideoOptions,
 ): Promise<VideoResult> {
   const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
-  const durationSeconds = (videoOptions ?? {}).durationSeconds ?? count;
+  const durationSeconds = videoOptions?.durationSeconds ?? count;
   const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
     ...failureFields(ctx.redact, error, outcome),
     videoUrl: null,

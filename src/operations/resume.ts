@@ -75,11 +75,10 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
   }
 
   const results: ResumedPrediction[] = new Array(work.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next unclaimed entry.
+  const queue = work.entries();
   const worker = async (): Promise<void> => {
-    while (next < work.length) {
-      const i = next++;
-      const { entry, adopted } = work[i]!;
+    for (const [i, { entry, adopted }] of queue) {
       const result = await resumeOne(host, entry, adopted);
       results[i] = result;
       try {

@@ -117,7 +117,7 @@ describe('generateImages', () => {
     ]);
     await expect(c.generateImages(['x'], { concurrency: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(c.generateImages('x' as unknown as string[])).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(c.generateImages(['x'], 'fast' as unknown as {})).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(c.generateImages(['x'], 'fast' as unknown as object)).rejects.toMatchObject({ code: 'invalid_input' });
     expect(emu.stats().predictionsCreated).toBe(0);
   });
 });

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { type GalleryEntry, type ImageResult, ReplicateClient, writeGallery } from '../../src/index.js';
+import { type GalleryEntry, ReplicateClient, writeGallery } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -68,15 +68,15 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         download: { dir: out },
         input: { output_format: format, aspect_ratio: aspect },
       });
-      results.forEach((result: ImageResult, i) =>
+      for (const [i, result] of results.entries()) {
         entries.push({
           prompt: prompts[i]!,
           predictionId: result.predictionId,
           costUsd: result.success ? result.costUsd : null,
           files: (result.success ? result.files : undefined) ?? [],
           error: result.success ? null : result.error,
-        }),
-      );
+        });
+      }
     }
     const files = entries.flatMap((e) => e.files);
     expect(files).toHaveLength(7);
@@ -109,6 +109,7 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         expect(image.height).toBeGreaterThan(0);
       }
       expect(new Set(images.map((i) => i.src!.split('.').pop()))).toEqual(new Set(['png', 'jpg', 'webp']));
+      // biome-ignore lint/performance/useDomNodeTextContent: the test asserts the text a reader sees (rendered, whitespace collapsed), which is innerText
       const text = await tab.evaluate(() => document.body.innerText);
       expect(text).toContain(NASTY);
       expect(text).toContain('8 prompts · 7 images · 1 failed · total cost $0.021');

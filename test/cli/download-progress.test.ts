@@ -37,6 +37,7 @@ describe('saving outputs on a terminal', () => {
     const result = await client.generateImage('a lighthouse', { download: savingTo(ctx, dir) });
     progress.stop();
     expect(result.success).toBe(true);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is the exact terminal bytes (CR, ESC[2K) the bar redraws with
     expect(out.text).toMatch(/\r\x1b\[2K↓ downloading out-0\.webp \d+% [\d.]+ [KM]?B\/[\d.]+ [KM]?B/);
   });
 });

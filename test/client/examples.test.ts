@@ -54,10 +54,8 @@ async function lowerLayerExample(log: (...args: unknown[]) => void): Promise<Pol
       break; // the newest 100 are enough
     }
     return result;
-  } catch (error) {
-    // ReplicateError: error.code, error.status, error.detail, error.predictionId
-    throw error;
   } finally {
+    // A failure propagates as a ReplicateError: error.code, error.status, error.detail, error.predictionId
     await client.close();
   }
 }

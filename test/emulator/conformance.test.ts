@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Replicate, { type ApiError, validateWebhook } from 'replicate';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { api, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
+import { api, type OpenApiSchemaJson, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
 
 let emu: Emulator;
 let replicate: Replicate;
@@ -112,7 +112,7 @@ describe('the official replicate client against the emulator', () => {
   test('models.get and versions.list publish the input schema', async () => {
     const model = await replicate.models.get('black-forest-labs', 'flux-schnell');
     expect(validateAgainstOpenApi('GET', '/models/{model_owner}/{model_name}', 200, model)).toEqual([]);
-    const schema = (model.latest_version as { openapi_schema: any }).openapi_schema;
+    const schema = (model.latest_version as { openapi_schema: OpenApiSchemaJson }).openapi_schema;
     expect(schema.components.schemas.Input.required).toEqual(['prompt']);
     expect(schema.components.schemas.Input.properties.num_outputs).toMatchObject({
       minimum: 1,

@@ -6,6 +6,35 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { vi } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 
+/**
+ * A prediction as the emulator puts it on the wire: unlike the client's lenient `Prediction` type, the fields
+ * these tests read are always present. `output` is the image models' list of URLs (null until it succeeds).
+ */
+export interface PredictionJson {
+  id: string;
+  model: string;
+  version: string;
+  status: string;
+  input: Record<string, unknown>;
+  output: string[] | null;
+  logs: string;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  data_removed: boolean;
+  metrics: { predict_time?: number; total_time?: number };
+  urls: { get: string; cancel: string; web: string; stream: string };
+  deadline?: string;
+  webhook?: string;
+  webhook_events_filter?: string[];
+}
+
+/** The part of a model's `openapi_schema` the tests read: its input schema. */
+export interface OpenApiSchemaJson {
+  components: { schemas: { Input: { required: string[]; properties: Record<string, unknown> } } };
+}
+
 /** Short timings so lifecycles finish in tens of milliseconds. */
 export const FAST: EmulatorOptions = { timings: { '*': { startMs: 5, predictMs: 20 } } };
 
@@ -43,16 +72,16 @@ export async function createFlux(
   emu: Emulator,
   input: Record<string, unknown> = { prompt: 'a red fox' },
   headers: Record<string, string> = {},
-): Promise<Record<string, any>> {
+): Promise<PredictionJson> {
   const res = await api(emu, '/models/black-forest-labs/flux-schnell/predictions', { json: { input }, headers });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as PredictionJson;
 }
 
-export async function getPrediction(emu: Emulator, id: string): Promise<Record<string, any>> {
+export async function getPrediction(emu: Emulator, id: string): Promise<PredictionJson> {
   const res = await api(emu, `/predictions/${id}`);
   if (res.status !== 200) throw new Error(`get failed: ${res.status}`);
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as PredictionJson;
 }
 
 // --- OpenAPI validation ---------------------------------------------------------------------

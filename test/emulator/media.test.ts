@@ -83,7 +83,7 @@ describe('renderImage', () => {
       const options = { ...base, width, height };
       const bytes = renderImage({ ...options, format: 'webp' });
       const text = new TextDecoder().decode(bytes.subarray(0, 16));
-      expect(text).toBe('RIFF' + text.slice(4, 8) + 'WEBPVP8L');
+      expect(text).toBe(`RIFF${text.slice(4, 8)}WEBPVP8L`);
       expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(bytes.length - 8);
       // webp-wasm reads `buffer.buffer` whole, so hand it an ArrayBuffer of exactly the file.
       const exact = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;

@@ -106,7 +106,12 @@ describe('files API edge cases', () => {
     form.append('metadata', JSON.stringify({ ref: 7 }));
     const res = await upload(emu, form);
     expect(res.status).toBe(201);
-    const file = (await res.json()) as Record<string, any>;
+    const file = (await res.json()) as {
+      id: string;
+      created_at: string;
+      expires_at: string;
+      checksums: { sha256: string };
+    };
     expect(file).toMatchObject({ content_type: 'application/zip', size: 3, metadata: { ref: 7 } });
     expect(file.checksums.sha256).toBe('039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81');
     expect(Date.parse(file.expires_at) - Date.parse(file.created_at)).toBe(24 * 3_600_000);

@@ -71,14 +71,14 @@ Examples:
   replicate-media batch prompts.txt --out shots --concurrency 16 --emulator --json`,
 
   async run(ctx, { values, positionals }) {
-    if (positionals.length !== 1) {
+    const [file] = positionals;
+    if (file === undefined || positionals.length !== 1) {
       throw new UsageError(
         positionals.length === 0
           ? 'Missing PROMPTS_FILE: run `replicate-media batch prompts.txt --out DIR` (see --help).'
           : `Unexpected argument "${positionals[1]}": batch takes one prompts file (see --help).`,
       );
     }
-    const file = positionals[0]!;
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -104,6 +104,12 @@ Examples:
       `Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`,
     );
     const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
+    // Results come back in prompt order, one per prompt; a missing one is a bug in generateImages.
+    const promptAt = (index: number): string => {
+      const prompt = prompts[index];
+      if (prompt === undefined) throw new Error(`internal: batch result ${index} has no prompt`);
+      return prompt;
+    };
     let last: BatchProgress | null = null;
     const results = await client.generateImages(prompts, {
       model,
@@ -124,24 +130,28 @@ Examples:
         if (result.success) {
           const cost = costOfResult(result);
           ctx.progress.log(
-            `${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
+            `${where} ✓ ${result.predictionId} ${quote(promptAt(index))}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
           );
         } else {
           ctx.progress.log(
-            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`,
+            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(promptAt(index))}: ${result.error}${counts}`,
           );
         }
       },
     });
     ctx.progress.stop();
 
-    const entries: GalleryEntry[] = results.map((result, index) => ({
-      prompt: prompts[index]!,
-      predictionId: result.predictionId,
-      costUsd: costOfResult(result),
-      files: (result.success ? result.files : undefined) ?? [],
-      error: result.success ? null : result.error,
-    }));
+    const rows = results.map((result, index) => {
+      const entry: GalleryEntry = {
+        prompt: promptAt(index),
+        predictionId: result.predictionId,
+        costUsd: costOfResult(result),
+        files: (result.success ? result.files : undefined) ?? [],
+        error: result.success ? null : result.error,
+      };
+      return { result, entry };
+    });
+    const entries = rows.map((row) => row.entry);
     const gallery = await writeGallery(outDir, entries, { title: `Batch: ${file}` });
     const final = last as BatchProgress | null;
     const failed = results.filter((r) => !r.success).length;
@@ -156,13 +166,13 @@ Examples:
       costUsd,
       elapsedMs: Math.round(elapsedMs),
       gallery,
-      results: results.map((result, index) => ({
+      results: rows.map(({ result, entry }, index) => ({
         index,
-        prompt: prompts[index]!,
+        prompt: entry.prompt,
         success: result.success,
         predictionId: result.predictionId,
-        files: entries[index]!.files,
-        costUsd: entries[index]!.costUsd,
+        files: entry.files,
+        costUsd: entry.costUsd,
         ...(result.success ? {} : { error: result.error, errorCode: result.errorCode }),
       })),
     };

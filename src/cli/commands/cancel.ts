@@ -1,7 +1,7 @@
 // `replicate-media cancel ID`: stop a running prediction (and its bill).
 import { isTerminalStatus, ReplicateError } from '../../index.js';
 import { apiError } from '../api-errors.js';
-import { requirePositionals } from '../args.js';
+import { requirePositional } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 
 export const cancelCommand: Command = {
@@ -15,8 +15,7 @@ Cancels prediction ID on the server. A prediction that already finished is left 
 ${GLOBAL_HELP}`,
 
   async run(ctx, { positionals }) {
-    const [id] = requirePositionals('cancel', positionals, ['ID']);
-    const predictionId = id!;
+    const predictionId = requirePositional('cancel', positionals, 'ID');
     const client = await ctx.createClient();
     let status: string;
     try {

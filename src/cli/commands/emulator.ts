@@ -43,7 +43,7 @@ ${GLOBAL_HELP}`,
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty.');
     const retentionSeconds = numberOption(values, 'retention-seconds', { min: 0 });
     const { startEmulator } = await import('../../emulator/index.js');
-    let emulator;
+    let emulator: Awaited<ReturnType<typeof startEmulator>>;
     try {
       emulator = await startEmulator({
         port,

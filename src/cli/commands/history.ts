@@ -27,7 +27,7 @@ ${GLOBAL_HELP}`,
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
     const path = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
-    let contents;
+    let contents: Awaited<ReturnType<typeof readJournal>>;
     try {
       contents = await readJournal(path);
     } catch (error) {

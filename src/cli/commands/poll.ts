@@ -3,7 +3,7 @@
 // started by this command); `replicate-media cancel ID` stops it.
 import { DEFAULT_TIMEOUT_MS } from '../../defaults.js';
 import { isTerminalStatus } from '../../index.js';
-import { booleanOption, requirePositionals, secondsOption } from '../args.js';
+import { booleanOption, requirePositional, secondsOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';
 import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
@@ -43,8 +43,7 @@ Options:
 ${GLOBAL_HELP}`,
 
   async run(ctx, { values, positionals }) {
-    const [id] = requirePositionals('poll', positionals, ['ID']);
-    const predictionId = id!;
+    const predictionId = requirePositional('poll', positionals, 'ID');
     const timeoutMs = secondsOption(values, 'timeout');
     const intervalMs = secondsOption(values, 'interval');
     const outDir = outDirOption(values);

@@ -86,8 +86,8 @@ Example:
         document,
       );
     }
-    if (failed.length > 0) {
-      const first = failed[0]!;
+    const [first] = failed;
+    if (first !== undefined) {
       const error: CliError = new FailedError(
         `${failed.length} of ${results.length} resumed prediction${results.length === 1 ? '' : 's'} did not finish with their files saved ` +
           `(first: ${first.predictionId}: ${first.error ?? first.status}). See \`replicate-media history --journal ${journal}\`.`,

@@ -143,6 +143,13 @@ function divisors(quant: Uint8Array): Float64Array {
 }
 
 /** In-place scaled 8-point DCT (AAN, 5 multiplies) on data[start], data[start + step], ... */
+/**
+ * cos(4π/16) to the nine digits of the AAN (Arai-Agui-Nakajima) fast DCT as libjpeg's jfdctflt.c writes it; kept
+ * at that precision (not Math.SQRT1_2) so the encoder's output bytes stay exactly what they were.
+ */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: the codec's published literal, see above
+const AAN_COS_4 = 0.707106781;
+
 function dct8(data: Float64Array, start: number, step: number): void {
   const i0 = start;
   const i1 = start + step;
@@ -176,7 +183,7 @@ function dct8(data: Float64Array, start: number, step: number): void {
   const tmp12 = tmp1 - tmp2;
   data[i0] = tmp10 + tmp11;
   data[i4] = tmp10 - tmp11;
-  const z1 = (tmp12 + tmp13) * 0.707106781;
+  const z1 = (tmp12 + tmp13) * AAN_COS_4;
   data[i2] = tmp13 + z1;
   data[i6] = tmp13 - z1;
 
@@ -187,7 +194,7 @@ function dct8(data: Float64Array, start: number, step: number): void {
   const z5 = (odd10 - odd12) * 0.382683433;
   const z2 = 0.5411961 * odd10 + z5;
   const z4 = 1.306562965 * odd12 + z5;
-  const z3 = odd11 * 0.707106781;
+  const z3 = odd11 * AAN_COS_4;
   const z11 = tmp7 + z3;
   const z13 = tmp7 - z3;
   data[i5] = z13 + z2;

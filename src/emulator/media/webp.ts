@@ -231,7 +231,7 @@ function subtractPixels(a: number, b: number): number {
 }
 
 function clamp255(value: number): number {
-  return value < 0 ? 0 : value > 255 ? 255 : value;
+  return Math.max(0, Math.min(255, value));
 }
 
 /** Predictor mode 12, ClampAddSubtractFull: clamp(L + T - TL) in each channel. */

@@ -1,7 +1,7 @@
 // Files API routes: multipart upload, list, get, delete, download.
 
 import { fileJson, MAX_FILE_BYTES, type StoredFile } from '../files.js';
-import { type Handler, json, type RequestContext } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext } from '../http.js';
 import { boundaryOf, parseMultipart } from '../multipart.js';
 import { fail } from '../problem.js';
 
@@ -10,7 +10,7 @@ export const createFile: Handler = async (ctx) => {
   const boundary = boundaryOf(ctx.req.headers['content-type']);
   if (!boundary) fail(415, 'POST /v1/files takes multipart/form-data with a `content` part');
   const body = await ctx.body(MAX_FILE_BYTES + 64 * 1024);
-  let parts;
+  let parts: ReturnType<typeof parseMultipart>;
   try {
     parts = parseMultipart(body, boundary);
   } catch (error) {
@@ -50,7 +50,7 @@ export const createFile: Handler = async (ctx) => {
 };
 
 function findFile(ctx: RequestContext): StoredFile {
-  const file = ctx.state.files.get(ctx.params.id!, ctx.state.now());
+  const file = ctx.state.files.get(pathParam(ctx, 'id'), ctx.state.now());
   if (!file) fail(404, `File ${ctx.params.id} not found`);
   return file;
 }
@@ -66,7 +66,7 @@ export const getFile: Handler = (ctx) => json(200, fileJson(findFile(ctx), ctx.s
 
 export const deleteFile: Handler = (ctx) => {
   findFile(ctx);
-  ctx.state.files.delete(ctx.params.id!, ctx.state.now());
+  ctx.state.files.delete(pathParam(ctx, 'id'), ctx.state.now());
   return { kind: 'body', status: 204 };
 };
 

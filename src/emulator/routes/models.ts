@@ -1,12 +1,12 @@
 // Model routes: the model object (with its latest version's `openapi_schema`) and its versions.
 
-import { type Handler, json, type RequestContext } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext } from '../http.js';
 import { type ModelSpec, modelName, VERSION_CREATED_AT, versionId } from '../models.js';
 import { fail } from '../problem.js';
 import { toOpenApiSchema } from '../schema.js';
 
 function findOr404(ctx: RequestContext): ModelSpec {
-  const model = ctx.state.models.find(ctx.params.owner!, ctx.params.name!);
+  const model = ctx.state.models.find(pathParam(ctx, 'owner'), pathParam(ctx, 'name'));
   if (!model) fail(404, `Model ${ctx.params.owner}/${ctx.params.name} not found`);
   return model;
 }

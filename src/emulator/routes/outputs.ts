@@ -1,7 +1,7 @@
 // Output files on the emulator's own origin: `/delivery/{id}/out-{i}.{ext}`, no auth. Rendered on
 // first GET and cached; 404 once the prediction's data is removed (after the retention).
 
-import type { Handler } from '../http.js';
+import { type Handler, pathParam } from '../http.js';
 import * as media from '../media/index.js';
 import { outputPath } from '../predictions.js';
 import { fail } from '../problem.js';
@@ -9,9 +9,10 @@ import { fail } from '../problem.js';
 export const getOutput: Handler = (ctx) => {
   const { state } = ctx;
   const path = ctx.url.pathname;
-  const record = state.predictions.get(ctx.params.id!);
+  const record = state.predictions.get(pathParam(ctx, 'id'));
   const index = Number(ctx.params.index);
-  if (!record || !record.plan.files[index] || outputPath(record, index) !== path) fail(404, 'Output file not found');
+  const file = record?.plan.files[index];
+  if (!record || !file || outputPath(record, index) !== path) fail(404, 'Output file not found');
   const view = state.view(record);
   if (view.dataRemoved) {
     state.renderedOutputs.delete(path);
@@ -20,7 +21,6 @@ export const getOutput: Handler = (ctx) => {
   if (view.status !== 'succeeded') fail(404, 'Output file not found: the prediction has not succeeded');
   let rendered = state.renderedOutputs.get(path);
   if (!rendered) {
-    const file = record.plan.files[index]!;
     const bytes =
       file.kind === 'image'
         ? media.renderImage({
