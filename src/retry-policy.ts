@@ -4,8 +4,6 @@
 import { DEFAULT_RETRY } from './defaults.js';
 import type { ReplicateError } from './errors.js';
 
-export { DEFAULT_RETRY };
-
 /** The retry schedule. Every field has a default, written next to it. */
 export interface RetryOptions {
   /** Waits between attempts; the last one repeats. Default `[5000, 15000, 45000]`. */
