@@ -8,58 +8,8 @@ import { canonical, inputMatches } from './internal/canonical.js';
 import { quoted } from './internal/printable.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
-import {
-  isPrediction,
-  type Prediction,
-  type PredictionPage,
-  type UploadedFile,
-  type WebhookEventType,
-} from './types/prediction.js';
-
-/** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
-export interface PredictionTarget {
-  /** `owner/name` for an official model, or `owner/name:version`. */
-  model?: string;
-  /** A version id (64 hex) or `owner/name:id`. */
-  version?: string;
-  /** A deployment, `owner/name`. */
-  deployment?: string;
-}
-
-/** Options of `createPrediction`. */
-export interface CreatePredictionOptions extends PredictionTarget {
-  /** The model's input. */
-  input: Record<string, unknown>;
-  /** HTTPS URL that receives webhook deliveries. */
-  webhook?: string;
-  /** Which events to deliver; Replicate's default is `output` and `completed`. */
-  webhookEventsFilter?: WebhookEventType[];
-  /** Ask the API to hold the answer until the prediction finishes: true (up to 60 s) or 1–60 seconds. */
-  wait?: boolean | number;
-  /** Server-side deadline, sent as `Cancel-After` (rounded up to whole seconds, at least 5). */
-  cancelAfterMs?: number;
-  /** Ask for a stream URL. */
-  stream?: boolean;
-  /** Aborts the request (and its retries). */
-  signal?: AbortSignal;
-  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
-  timeoutMs?: number;
-}
-
-/** Options shared by the other lower-layer calls. */
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
-  timeoutMs?: number;
-}
-
-/** Options of `listPredictions`. */
-export interface ListPredictionsOptions extends RequestOptions {
-  /** Only predictions created at or after this time. */
-  createdAfter?: Date | string;
-  /** Only predictions created before this time. */
-  createdBefore?: Date | string;
-}
+import type { CreatePredictionOptions, PredictionTarget } from './types/options.js';
+import { isPrediction, type Prediction, type PredictionPage, type UploadedFile } from './types/prediction.js';
 
 // Only recent predictions can be mistaken for a lost create's, so the ledger keeps the newest ids:
 // memory stays flat however many predictions a long-lived client makes.

@@ -1,6 +1,5 @@
 // The public API of `replicate-media`: exports only.
 
-export type { PredictionTarget } from './api.js';
 export { ReplicateClient } from './client.js';
 export {
   DEFAULT_IMAGE_MODEL,
@@ -65,6 +64,7 @@ export type {
   GenerateVideoOptions,
   ListPredictionsOptions,
   PollOptions,
+  PredictionTarget,
   ReplicateClientOptions,
   RequestOptions,
   ResumeOptions,

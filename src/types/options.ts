@@ -1,12 +1,11 @@
 // The options of every client call, each with its default (`@default` names the constant in src/defaults.ts).
 
-import type { CreatePredictionOptions, ListPredictionsOptions, RequestOptions } from '../api.js';
 import type { DownloadProgress } from '../downloads.js';
 import type { VideoInputAdapter } from '../models.js';
 import type { Price } from '../pricing.js';
 import type { RateLimitOptions } from '../rate-limiter.js';
 import type { RetryOptions } from '../retry-policy.js';
-import type { FetchFn, Logger, Prediction, SleepFn, StatusListener } from './prediction.js';
+import type { FetchFn, Logger, Prediction, SleepFn, StatusListener, WebhookEventType } from './prediction.js';
 import type { ImageResult, ResumedPrediction } from './results.js';
 
 /** Options of {@link ReplicateClient}. Every one has a default. */
@@ -214,4 +213,53 @@ export interface GenerateImagesOptions extends GenerateImageOptions {
   onResult?: (result: ImageResult, index: number) => void;
 }
 
-export type { CreatePredictionOptions, ListPredictionsOptions, RequestOptions };
+/** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
+export interface PredictionTarget {
+  /** `owner/name` for an official model, or `owner/name:version`. */
+  model?: string;
+  /** A version id (64 hex) or `owner/name:id`. */
+  version?: string;
+  /** A deployment, `owner/name`. */
+  deployment?: string;
+}
+
+/** Options of `createPrediction`. */
+export interface CreatePredictionOptions extends PredictionTarget {
+  /** The model's input. */
+  input: Record<string, unknown>;
+  /** HTTPS URL that receives webhook deliveries. */
+  webhook?: string;
+  /** Which events to deliver; Replicate's default is `output` and `completed`. */
+  webhookEventsFilter?: WebhookEventType[];
+  /** Ask the API to hold the answer until the prediction finishes: true (up to 60 s) or 1–60 seconds. */
+  wait?: boolean | number;
+  /** Server-side deadline, sent as `Cancel-After` (rounded up to whole seconds, at least 5). */
+  cancelAfterMs?: number;
+  /** Ask for a stream URL. */
+  stream?: boolean;
+  /** Aborts the request (and its retries). */
+  signal?: AbortSignal;
+  /**
+   * Deadline for the request and its retries, from now. Default 120 000 ms.
+   * @default DEFAULT_CALL_TIMEOUT_MS
+   */
+  timeoutMs?: number;
+}
+
+/** Options shared by the other lower-layer calls. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /**
+   * Deadline for the request and its retries, from now. Default 120 000 ms.
+   * @default DEFAULT_CALL_TIMEOUT_MS
+   */
+  timeoutMs?: number;
+}
+
+/** Options of `listPredictions`. */
+export interface ListPredictionsOptions extends RequestOptions {
+  /** Only predictions created at or after this time. */
+  createdAfter?: Date | string;
+  /** Only predictions created before this time. */
+  createdBefore?: Date | string;
+}
