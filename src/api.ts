@@ -2,61 +2,14 @@
 // Creates are made safe against double billing here: after an ambiguous failure the prediction the
 // lost request may have created is looked up and adopted instead of creating another.
 
+import { LIVE_ADOPTION_SKEW_MS } from './defaults.js';
 import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
+import { canonical, inputMatches } from './internal/canonical.js';
+import { quoted } from './internal/printable.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
-import {
-  isPrediction,
-  type Prediction,
-  type PredictionPage,
-  type UploadedFile,
-  type WebhookEventType,
-} from './types.js';
-
-/** What to run: a model (`owner/name`, optionally `:version`), a version id, or a deployment. */
-export interface PredictionTarget {
-  /** `owner/name` for an official model, or `owner/name:version`. */
-  model?: string;
-  /** A version id (64 hex) or `owner/name:id`. */
-  version?: string;
-  /** A deployment, `owner/name`. */
-  deployment?: string;
-}
-
-/** Options of `createPrediction`. */
-export interface CreatePredictionOptions extends PredictionTarget {
-  /** The model's input. */
-  input: Record<string, unknown>;
-  /** HTTPS URL that receives webhook deliveries. */
-  webhook?: string;
-  /** Which events to deliver; Replicate's default is `output` and `completed`. */
-  webhookEventsFilter?: WebhookEventType[];
-  /** Ask the API to hold the answer until the prediction finishes: true (up to 60 s) or 1–60 seconds. */
-  wait?: boolean | number;
-  /** Server-side deadline, sent as `Cancel-After` (rounded up to whole seconds, at least 5). */
-  cancelAfterMs?: number;
-  /** Ask for a stream URL. */
-  stream?: boolean;
-  /** Aborts the request (and its retries). */
-  signal?: AbortSignal;
-  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
-  timeoutMs?: number;
-}
-
-/** Options shared by the other lower-layer calls. */
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Deadline for the request and its retries, from now. Default 120 000 ms. */
-  timeoutMs?: number;
-}
-
-/** Options of `listPredictions`. */
-export interface ListPredictionsOptions extends RequestOptions {
-  /** Only predictions created at or after this time. */
-  createdAfter?: Date | string;
-  /** Only predictions created before this time. */
-  createdBefore?: Date | string;
-}
+import type { CreatePredictionOptions, PredictionTarget } from './types/options.js';
+import { isPrediction, type Prediction, type PredictionPage, type UploadedFile } from './types/prediction.js';
 
 // Only recent predictions can be mistaken for a lost create's, so the ledger keeps the newest ids:
 // memory stays flat however many predictions a long-lived client makes.
@@ -113,9 +66,6 @@ export interface CreateContext {
   cleanup?: boolean;
 }
 
-// Clock skew tolerated between this process and the API when looking for a prediction a lost create made,
-// used only until an answer's `Date` header has told us the API's clock.
-const ADOPTION_SKEW_MS = 30_000;
 // Once the API's clock is known (to the second, from `Date`), how much earlier than the call's start (in
 // server time) a prediction may have been created and still be the call's: the header's one-second
 // resolution plus a round trip. Anything older was made by someone else (another process, same input).
@@ -130,13 +80,13 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   if (target.deployment !== undefined) {
     const ref = parseModelRef(target.deployment);
     if (!ref || ref.version)
-      throw new InvalidInputError(`Invalid deployment name: ${quote(target.deployment)} (expected owner/name)`);
+      throw new InvalidInputError(`Invalid deployment name: ${quoted(target.deployment)} (expected owner/name)`);
     return { path: `/deployments/${encodePath(ref.model)}/predictions`, model: null };
   }
   if (target.model !== undefined) {
     const ref = parseModelRef(target.model);
     if (!ref)
-      throw new InvalidInputError(`Invalid model: ${quote(target.model)} (expected owner/name or owner/name:version)`);
+      throw new InvalidInputError(`Invalid model: ${quoted(target.model)} (expected owner/name or owner/name:version)`);
     if (ref.version) return { path: '/predictions', version: ref.version, model: ref.model };
     return { path: `/models/${encodePath(ref.model)}/predictions`, model: ref.model };
   }
@@ -144,18 +94,7 @@ export function resolveTarget(target: PredictionTarget): { path: string; version
   const ref = parseModelRef(version);
   if (ref?.version) return { path: '/predictions', version: ref.version, model: ref.model };
   if (/^[A-Za-z0-9]+$/.test(version)) return { path: '/predictions', version, model: null };
-  throw new InvalidInputError(`Invalid version: ${quote(target.version)}`);
-}
-
-/** A short quoted form of a bad argument for messages (huge, odd or unserializable values included). */
-function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+  throw new InvalidInputError(`Invalid version: ${quoted(target.version)}`);
 }
 
 function encodePath(model: string): string {
@@ -258,7 +197,7 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   const { model, version = null } = resolveTarget(query.target);
   const earliest = (): number => {
     const serverStart = transport.serverTime(query.since);
-    return serverStart === null ? query.since - ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
+    return serverStart === null ? query.since - LIVE_ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
   };
   const response = await transport.request({
     method: 'GET',
@@ -285,23 +224,6 @@ export async function findCreatedPrediction(transport: Transport, query: Adoptio
   );
   if (newest) query.ledger.claim(newest.id);
   return newest;
-}
-
-/** True when every field we sent comes back with the same value (the server may add defaults). */
-function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
-  if (typeof echoed !== 'object' || echoed === null) return false;
-  const server = echoed as Record<string, unknown>;
-  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
-}
-
-function canonical(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'object' && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-    ) ?? 'undefined'
-  );
 }
 
 /** `GET /predictions/{id}`. */
@@ -402,7 +324,7 @@ export async function getWebhookSecret(
 function checkId(id: string): string {
   // Real ids are 26 characters; a longer "id" is a mistake (and would put a huge label in every message).
   if (typeof id !== 'string' || id.length > 200 || !/^[A-Za-z0-9_-]+$/.test(id)) {
-    throw new InvalidInputError(`Invalid prediction id: ${quote(id)}`);
+    throw new InvalidInputError(`Invalid prediction id: ${quoted(id)}`);
   }
   return id;
 }

@@ -14,11 +14,12 @@ import {
   type ReplicateError,
   TimeoutError,
 } from './errors.js';
+import { toUsd } from './internal/micros.js';
+import { outputUrls } from './internal/output-urls.js';
 import { Journal, type JournalKind } from './journal.js';
-import { outputUrls } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
-import { actualCostMicros, modelName, type Reservation, Spend, toUsd } from './spend.js';
-import { type FetchFn, isTerminalStatus, type Prediction } from './types.js';
+import { actualCostMicros, modelName, type Reservation, Spend } from './spend.js';
+import { type FetchFn, isTerminalStatus, type Prediction } from './types/prediction.js';
 
 /** What the books know about one run of a prediction. */
 export interface RunMeta {
@@ -328,7 +329,12 @@ export class Bookkeeper {
   }
 }
 
-/** The ReplicateError for a failed download, with the prediction id and what to do. */
+/**
+ * The error a result reports for a failed download: the prediction id, what to do, and the category a
+ * caller acts on (`truncated` is a `network` failure, `too_large`, `invalid_content` and
+ * `redirect_refused` are `http`), so result codes stay what they were before DownloadError joined the
+ * ReplicateError family.
+ */
 export function downloadFailure(caught: unknown, predictionId: string | null, url: string): ReplicateError {
   const of = predictionId ? ` of prediction ${predictionId}` : '';
   const details = { predictionId };

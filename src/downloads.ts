@@ -6,8 +6,11 @@
 // lazily inside `downloadOutput` because writing a file needs a filesystem (the rest of the library
 // runs on edge runtimes too).
 
-import { concatBytes } from './bytes.js';
-import { printable } from './printable.js';
+import { ReplicateError } from './errors.js';
+import { concatBytes } from './internal/bytes.js';
+import { EXTENSION_BY_MEDIA_TYPE } from './internal/media-types.js';
+import { printable } from './internal/printable.js';
+import { defaultSleep } from './internal/sleep.js';
 
 /** Why a download failed. Stable: programs branch on it. */
 export type DownloadErrorCode =
@@ -39,11 +42,9 @@ export type DownloadErrorCode =
  * final name when this is thrown (the temporary file is removed). Carries the URL (output URLs are
  * not secret: they are served without authentication) and the HTTP status when there was one.
  */
-export class DownloadError extends Error {
-  override readonly name = 'DownloadError';
-  readonly code: DownloadErrorCode;
+export class DownloadError extends ReplicateError {
+  declare readonly code: DownloadErrorCode;
   readonly url: string;
-  readonly status: number | null;
   /** How many attempts were made (1 = no retry). */
   readonly attempts: number;
 
@@ -51,11 +52,16 @@ export class DownloadError extends Error {
     message: string,
     details: { code: DownloadErrorCode; url: string; status?: number | null; attempts?: number; cause?: unknown },
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = details.code;
+    super(details.code, message, { status: details.status ?? null });
+    this.name = 'DownloadError';
+    if (details.cause !== undefined)
+      Object.defineProperty(this, 'cause', { value: details.cause, configurable: true, writable: true });
     this.url = details.url;
-    this.status = details.status ?? null;
     this.attempts = details.attempts ?? 1;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), url: this.url, attempts: this.attempts };
   }
 }
 
@@ -141,20 +147,6 @@ export function redirectAllowed(original: string, target: URL): boolean {
 /** The default retry schedule for downloads (ms before retry 1, 2, 3). */
 export const DOWNLOAD_RETRY_DELAYS_MS: readonly number[] = [500, 2_000, 5_000];
 
-/** File extensions for the media types outputs come in. */
-const EXTENSION_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/avif': 'avif',
-  'image/svg+xml': 'svg',
-  'video/mp4': 'mp4',
-  'video/webm': 'webm',
-  'video/quicktime': 'mov',
-};
-
 /** Statuses worth another try: the host may answer next time. */
 const RETRIED_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
@@ -233,21 +225,6 @@ function kindAccepts(expect: MediaKind, mediaType: string): boolean {
 
 function describeKind(expect: MediaKind): string {
   return expect === 'media' ? 'an image or a video' : expect === 'image' ? 'an image' : 'a video';
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A failure of one attempt, and whether another attempt may succeed. */
@@ -341,7 +318,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           ...(signal ? { signal } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
-        const extension = EXTENSION_BY_CONTENT_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
+        const extension = EXTENSION_BY_MEDIA_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
         const fileName =
           options.fileName ??
           (options.predictionId !== undefined

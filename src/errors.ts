@@ -16,6 +16,15 @@
  * - `data_removed`: an output file is gone (Replicate deletes API outputs an hour after the prediction).
  * - `budget_exceeded`: the operation's estimate would cross the client's `budgetUsd`; nothing was created.
  * - `journal_failed`: the journal could not be written, so nothing was created (see docs/durability.md).
+ *
+ * Raised by `downloadOutput` only (a `DownloadError`; the client's results report them as `network` or
+ * `http`, the category a caller acts on):
+ * - `invalid_content`: the file host answered 2xx but the body is not an image or a video.
+ * - `truncated`: fewer (or more) bytes arrived than the Content-Length announced, after every retry.
+ * - `too_large`: the file is larger than the download's `maxBytes`; nothing was saved.
+ * - `redirect_refused`: a redirect pointed somewhere a download must not go, or there were too many.
+ * - `permission_denied`: the runtime or the system refused the write (Deno without --allow-write, Node's
+ *   --permission, an unwritable folder); the client's results report it as `invalid_input` (configuration).
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -29,7 +38,12 @@ export type ErrorCode =
   | 'closed'
   | 'data_removed'
   | 'budget_exceeded'
-  | 'journal_failed';
+  | 'journal_failed'
+  | 'invalid_content'
+  | 'truncated'
+  | 'too_large'
+  | 'redirect_refused'
+  | 'permission_denied';
 
 /** Every error code, in a stable order (handy for exhaustive tests and tables). */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -45,6 +59,11 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'data_removed',
   'budget_exceeded',
   'journal_failed',
+  'invalid_content',
+  'truncated',
+  'too_large',
+  'redirect_refused',
+  'permission_denied',
 ];
 
 /** Extra facts an error can carry. */

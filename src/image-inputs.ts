@@ -1,13 +1,13 @@
 // Turning the images a caller gives `generateVideo` into URLs a model accepts: http(s) and data URLs
 // pass through; bytes become a data URL when small (≤ 256 KB) or are uploaded through the files API.
 
+import { DATA_URL_MAX_BYTES } from './defaults.js';
 import { InvalidInputError } from './errors.js';
+import { EXTENSION_BY_MEDIA_TYPE } from './internal/media-types.js';
+import { quoted } from './internal/printable.js';
 
 /** An image: an http(s) or data URL, or its bytes. */
 export type ImageInput = string | URL | Blob | Uint8Array | ArrayBuffer;
-
-/** Largest file sent inline as a data URL; larger ones are uploaded (Replicate's guidance). */
-export const DATA_URL_MAX_BYTES = 256 * 1024;
 
 /** Uploads bytes and returns the URL a model can read them from. */
 export type Uploader = (content: Blob, filename: string) => Promise<string>;
@@ -28,7 +28,7 @@ async function resolveImage(image: ImageInput, index: number, upload: Uploader):
   if (typeof image === 'string' || image instanceof URL) {
     const text = String(image);
     if (isAcceptedUrl(text)) return text;
-    throw new InvalidInputError(`Image ${index + 1} is not an http(s) or data URL: ${quote(text)}`);
+    throw new InvalidInputError(`Image ${index + 1} is not an http(s) or data URL: ${quoted(text)}`);
   }
   let blob: Blob;
   if (image instanceof Blob) blob = image;
@@ -43,7 +43,10 @@ async function resolveImage(image: ImageInput, index: number, upload: Uploader):
   if (blob.size <= DATA_URL_MAX_BYTES) {
     return `data:${type};base64,${toBase64(new Uint8Array(await blob.arrayBuffer()))}`;
   }
-  return upload(blob.type ? blob : new Blob([blob], { type }), `image-${index + 1}.${extensionOf(type)}`);
+  return upload(
+    blob.type ? blob : new Blob([blob], { type }),
+    `image-${index + 1}.${EXTENSION_BY_MEDIA_TYPE[type] ?? 'bin'}`,
+  );
 }
 
 /** True for `http:`/`https:` URLs with a host, and `data:` URLs. */
@@ -55,10 +58,6 @@ export function isAcceptedUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
 function describeType(value: unknown): string {
@@ -83,16 +82,6 @@ export function sniffImageType(bytes: Uint8Array): string {
   }
   if (at(0) === 0x47 && at(1) === 0x49 && at(2) === 0x46) return 'image/gif';
   return 'application/octet-stream';
-}
-
-function extensionOf(type: string): string {
-  const map: Record<string, string> = {
-    'image/png': 'png',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'image/gif': 'gif',
-  };
-  return map[type] ?? 'bin';
 }
 
 /** Base64 with web-standard APIs only (no Buffer), in chunks so large arrays do not overflow the stack. */

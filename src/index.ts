@@ -1,37 +1,14 @@
 // The public API of `replicate-media`: exports only.
 
-/** The package version. */
-export const VERSION = '0.1.0';
-
-export type { PredictionTarget } from './api.js';
-export { type BatchProgress, DEFAULT_BATCH_CONCURRENCY, type GenerateImagesOptions } from './batch.js';
+export { ReplicateClient } from './client.js';
 export {
-  type CreatePredictionOptions,
-  DEFAULT_BASE_URL,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type Downloadable,
-  type DownloadCallOptions,
-  type DownloadResult,
-  type DownloadTo,
-  type GenerateImageOptions,
-  type GenerateVideoOptions,
-  type ImageFailure,
-  type ImageResult,
-  type ImageSuccess,
-  type ListPredictionsOptions,
-  type PollOptions,
-  type PollResult,
-  type PollStatus,
-  ReplicateClient,
-  type ReplicateClientOptions,
-  type RequestOptions,
-  type ResumeOptions,
-  type VideoFailure,
-  type VideoResult,
-  type VideoSuccess,
-  type WaitOptions,
-} from './client.js';
+  DEFAULT_IMAGE_MODEL,
+  DEFAULT_PRICES,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RETRY,
+  DEFAULT_VIDEO_MODEL,
+  DEFAULTS,
+} from './defaults.js';
 export {
   DownloadError,
   type DownloadErrorCode,
@@ -61,49 +38,38 @@ export {
   TimeoutError,
 } from './errors.js';
 export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';
-export { DATA_URL_MAX_BYTES, type ImageInput } from './image-inputs.js';
+export type { ImageInput } from './image-inputs.js';
 export {
-  type CreatedRecord,
-  type DownloadFailedRecord,
-  type FileRecord,
-  type FinishedRecord,
-  foldJournal,
-  type IntentRecord,
-  JOURNAL_VERSION,
-  type JournalContents,
-  type JournalEntry,
-  type JournalKind,
-  type JournalRecord,
-  type JournalState,
-  type JournalTotals,
-  journalTotals,
-  type NotCreatedRecord,
-  needsResume,
-  parseJournal,
-  readJournal,
-  type StatusRecord,
-} from './journal.js';
-export {
-  DEFAULT_IMAGE_MODEL,
-  DEFAULT_INTERVAL_MS,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_VIDEO_MODEL,
-  DEFAULT_VIDEO_TIMEOUT_MS,
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
   type VideoRequest,
 } from './models.js';
 export {
-  DEFAULT_PRICES,
   type EstimateCostOptions,
   estimateCost,
   type Price,
   type PriceTable,
 } from './pricing.js';
-export { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limiter.js';
+export type { RateLimitOptions } from './rate-limiter.js';
 export { REDACTED } from './redact.js';
-export type { ResumedPrediction } from './resume.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export type { RetryOptions } from './retry-policy.js';
+export type {
+  BatchProgress,
+  CreatePredictionOptions,
+  Downloadable,
+  DownloadCallOptions,
+  DownloadTo,
+  GenerateImageOptions,
+  GenerateImagesOptions,
+  GenerateVideoOptions,
+  ListPredictionsOptions,
+  PollOptions,
+  PredictionTarget,
+  ReplicateClientOptions,
+  RequestOptions,
+  ResumeOptions,
+  WaitOptions,
+} from './types/options.js';
 export type {
   FetchFn,
   Logger,
@@ -116,13 +82,24 @@ export type {
   TerminalStatus,
   UploadedFile,
   WebhookEventType,
-} from './types.js';
-export { isTerminalStatus } from './types.js';
+} from './types/prediction.js';
+export { isTerminalStatus } from './types/prediction.js';
+export type {
+  DownloadResult,
+  ImageFailure,
+  ImageResult,
+  ImageSuccess,
+  PollResult,
+  PollStatus,
+  ResumedPrediction,
+  VideoFailure,
+  VideoResult,
+  VideoSuccess,
+} from './types/results.js';
+export { VERSION } from './version.js';
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
-  DEFAULT_WEBHOOK_IDS_REMEMBERED,
-  DEFAULT_WEBHOOK_MAX_BODY_BYTES,
   type NodeWebhookRequest,
   type NodeWebhookResponse,
   type WebhookDelivery,

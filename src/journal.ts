@@ -5,7 +5,7 @@
 // `node:fs/promises` is imported lazily, on the first write or read, so the library stays web-standard
 // at import time (Node, Bun and Deno all provide the module).
 
-import type { Prediction, TerminalStatus } from './types.js';
+import type { Prediction, TerminalStatus } from './types/prediction.js';
 
 /** The version of the record format, in every record as `v`. */
 export const JOURNAL_VERSION = 1;

@@ -1,20 +1,5 @@
-// Model defaults and the video input-adapter table: video models take their frames differently,
-// so each one gets a small adapter from our one request shape to its input. Callers can extend it.
-
-/** The image model used when none is given. */
-export const DEFAULT_IMAGE_MODEL = 'black-forest-labs/flux-schnell';
-
-/** The video model used when none is given. */
-export const DEFAULT_VIDEO_MODEL = 'fofr/skyreels-2';
-
-/** Default deadline of `generateImage` and `pollPrediction`: 10 minutes. */
-export const DEFAULT_TIMEOUT_MS = 600_000;
-
-/** Default deadline of `generateVideo`: 20 minutes. */
-export const DEFAULT_VIDEO_TIMEOUT_MS = 1_200_000;
-
-/** Default wait between polls: 5 seconds. */
-export const DEFAULT_INTERVAL_MS = 5_000;
+// The model table: parsing `owner/name[:version]`, finding output URLs, and the video input adapters:
+// video models take their frames differently, so each gets a small adapter from our one request shape. Callers can extend it.
 
 /** What `generateVideo` asks of any video model, before the model's adapter shapes it. */
 export interface VideoRequest {
@@ -68,14 +53,6 @@ export const VIDEO_INPUT_ADAPTERS: Readonly<Record<string, VideoInputAdapter>> =
     },
   },
 });
-
-/** Every URL-looking string in a model's output (a string, an array of them, or an object's values), in order. */
-export function outputUrls(output: unknown): string[] {
-  if (typeof output === 'string') return /^(https?|data):/i.test(output) ? [output] : [];
-  if (Array.isArray(output)) return output.flatMap(outputUrls);
-  if (typeof output === 'object' && output !== null) return Object.values(output).flatMap(outputUrls);
-  return [];
-}
 
 const MODEL_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 

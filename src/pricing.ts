@@ -1,8 +1,9 @@
 // The price table and cost estimates. Arithmetic is done in integer micro-dollars so that
 // estimates are exact to the cent and below: 10 images and 30 s of video cost exactly 3.03.
 
-import { DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL } from './models.js';
-import { printable } from './printable.js';
+import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from './defaults.js';
+import { toMicros, toUsd } from './internal/micros.js';
+import { printable } from './internal/printable.js';
 
 /** How a model is billed. */
 export type Price =
@@ -16,16 +17,6 @@ export type Price =
 /** Prices per model (`owner/name`). */
 export type PriceTable = Readonly<Record<string, Price>>;
 
-/**
- * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video.
- * `fofr/frames-to-video` is billed by hardware time and has no published per-run price, so it is absent:
- * pass a price through the client's `prices` option to estimate it.
- */
-export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  [DEFAULT_IMAGE_MODEL]: { unit: 'image', usd: 0.003 },
-  [DEFAULT_VIDEO_MODEL]: { unit: 'second', usd: 0.1 },
-});
-
 /** Options of {@link estimateCost}. */
 export interface EstimateCostOptions {
   /** The image model; default `black-forest-labs/flux-schnell`. */
@@ -34,13 +25,6 @@ export interface EstimateCostOptions {
   videoModel?: string;
   /** Overrides or additions to {@link DEFAULT_PRICES}, per model. */
   prices?: Record<string, Price>;
-}
-
-const MICROS_PER_USD = 1_000_000;
-
-/** A price in whole micro-dollars (prices are given in dollars with at most 6 decimals). */
-function toMicros(usd: number): number {
-  return Math.round(usd * MICROS_PER_USD);
 }
 
 /** Looks a model's price up, throwing a RangeError that says how to add one. */
@@ -92,5 +76,5 @@ export function estimateCost(numImages: number, videoDurationSeconds = 0, option
     micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
   // Past 2^53 micro-dollars (about $9 billion) the sum is no longer exact, and huge inputs overflow to Infinity.
   if (!Number.isSafeInteger(micros)) throw new RangeError('The estimate is too large to compute exactly');
-  return micros / MICROS_PER_USD;
+  return toUsd(micros);
 }

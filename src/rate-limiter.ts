@@ -3,6 +3,8 @@
 // limit allows and never sees a 429 in normal operation. The transport takes a token before every
 // attempt (retries included); every call of one client shares the same buckets.
 
+import { DEFAULT_RATE_LIMIT } from './defaults.js';
+
 /** Which limit a request counts against: Replicate limits prediction creates apart from the rest. */
 export type RateClass = 'create' | 'other';
 
@@ -21,9 +23,6 @@ export interface RateLimitOptions {
   /** Burst of the other requests. Default: a minute's worth less one second's (2950 at 3000/min). */
   otherBurst?: number;
 }
-
-/** Replicate's documented limits, per minute. */
-export const DEFAULT_RATE_LIMIT = Object.freeze({ createsPerMinute: 600, otherPerMinute: 3000 });
 
 /** The default burst for a rate: a minute's worth less one second's, and at least 1. */
 export function defaultBurst(perMinute: number): number {

@@ -1,6 +1,7 @@
 // Which failures are retried and after how long. Policy as data: the schedule is a table, the
 // header parsing names its odd cases, and the decision is a pure function the transport calls.
 
+import { DEFAULT_RETRY } from './defaults.js';
 import type { ReplicateError } from './errors.js';
 
 /** The retry schedule. Every field has a default, written next to it. */
@@ -15,13 +16,6 @@ export interface RetryOptions {
 
 /** The resolved schedule, every field present. */
 export type RetrySchedule = Required<RetryOptions>;
-
-/** The original design's schedule: 5 s, 15 s, then 45 s; three retries of transient failures. */
-export const DEFAULT_RETRY: RetrySchedule = Object.freeze({
-  delaysMs: Object.freeze([5_000, 15_000, 45_000]),
-  maxRetries: 3,
-  jitterRatio: 0.1,
-});
 
 /** Fills in the defaults and rejects nonsense (negative delays, a ratio outside 0..1). */
 export function resolveRetry(options: RetryOptions | undefined): RetrySchedule {

@@ -4,7 +4,7 @@
 
 import { type CatalogueEntry, catalogueEntry, type PriceTier } from './catalogue.js';
 import { InvalidInputError } from './errors.js';
-import { printable } from './printable.js';
+import { printable } from './internal/printable.js';
 
 export interface PlanTransitionsOptions {
   /** How many images the sequence has: a first-last-frame model makes `images - 1` transitions. */

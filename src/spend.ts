@@ -3,19 +3,11 @@
 // Amounts are kept in whole micro-dollars so totals are exact.
 
 import { BudgetExceededError, InvalidInputError } from './errors.js';
-import { outputUrls, parseModelRef } from './models.js';
+import { toMicros, toUsd } from './internal/micros.js';
+import { outputUrls } from './internal/output-urls.js';
+import { parseModelRef } from './models.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
-import type { Prediction } from './types.js';
-
-const MICROS_PER_USD = 1_000_000;
-
-export function toUsd(micros: number): number {
-  return micros / MICROS_PER_USD;
-}
-
-export function toMicros(usd: number): number {
-  return Math.round(usd * MICROS_PER_USD);
-}
+import type { Prediction } from './types/prediction.js';
 
 /** `owner/name` of a model reference (`owner/name:version` loses its version). */
 export function modelName(model: string): string {

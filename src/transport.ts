@@ -15,7 +15,7 @@ import {
 import { type RateLimiter, rateClassOf } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { decideRetry, failureKind, type RetrySchedule, serverRequestedDelayMs, withJitter } from './retry-policy.js';
-import type { FetchFn, Logger, SleepFn } from './types.js';
+import type { FetchFn, Logger, SleepFn } from './types/prediction.js';
 
 /** Everything the transport needs, resolved by the client. */
 export interface TransportConfig {

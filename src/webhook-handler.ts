@@ -3,8 +3,9 @@
 // a web-standard `(request: Request) => Promise<Response>` (Hono, Next.js route handlers, Workers, Deno,
 // Bun) and a `node:http`-style `(req, res)` adapter, typed structurally so nothing here imports `node:`.
 
-import { concatBytes } from './bytes.js';
-import { isPrediction, type Prediction } from './types.js';
+import { DEFAULT_WEBHOOK_IDS_REMEMBERED, DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './defaults.js';
+import { concatBytes } from './internal/bytes.js';
+import { isPrediction, type Prediction } from './types/prediction.js';
 import { verifyWebhook, type WebhookFailureReason } from './webhooks.js';
 
 /** What the handler tells your code about a delivery. */
@@ -29,18 +30,19 @@ export interface WebhookHandlerOptions {
   onPrediction: (prediction: Prediction, delivery: WebhookDelivery) => void | Promise<void>;
   /** Largest accepted distance between the delivery's timestamp and now. Default 300 s. */
   toleranceSeconds?: number;
-  /** How many recent delivery ids are remembered for de-duplication (oldest forgotten first). Default 10 000. */
+  /**
+   * How many recent delivery ids are remembered for de-duplication (oldest forgotten first). Default 10 000.
+   * @default DEFAULT_WEBHOOK_IDS_REMEMBERED
+   */
   rememberIds?: number;
-  /** Largest accepted body. Default 5 MB (a prediction object with its logs). */
+  /**
+   * Largest accepted body. Default 5 MB (a prediction object with its logs).
+   * @default DEFAULT_WEBHOOK_MAX_BODY_BYTES
+   */
   maxBodyBytes?: number;
   /** Clock in ms since the epoch. Default `Date.now`. */
   now?: () => number;
 }
-
-/** Default of {@link WebhookHandlerOptions.rememberIds}. */
-export const DEFAULT_WEBHOOK_IDS_REMEMBERED = 10_000;
-/** Default of {@link WebhookHandlerOptions.maxBodyBytes}. */
-export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** The answer to one delivery, before it is written in either shape. */
 interface Answer {

@@ -1,7 +1,7 @@
 // Verifying Replicate's webhook deliveries (the Standard Webhooks scheme) with Web Crypto: HMAC-SHA256
 // over `${id}.${timestamp}.${body}`, checked in constant time, several signatures allowed, replays refused.
 
-import { concatBytes } from './bytes.js';
+import { concatBytes } from './internal/bytes.js';
 
 /** Headers as a `Headers` object, or a plain record such as Node's `IncomingHttpHeaders`. */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;

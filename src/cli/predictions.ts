@@ -11,6 +11,8 @@ import {
   type ReplicateClient,
   type StatusUpdate,
 } from '../index.js';
+import { mediaTypeOfExtension } from '../internal/media-types.js';
+import { outputUrls as urlsIn } from '../internal/output-urls.js';
 import type { CommandContext } from './context.js';
 import { type CliError, FailedError, InterruptedError, UsageError } from './errors.js';
 import { formatBytes, formatUsd } from './output.js';
@@ -265,17 +267,6 @@ export interface SavedFile {
   contentType: string;
 }
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mov': 'video/quicktime',
-};
-
 /**
  * The files the client saved (`download: { dir }` on generate*, or `client.download`), for printing
  * and --json: absolute paths, sizes, and the type their extension says (the client checked the type
@@ -293,7 +284,7 @@ export async function describeFiles(paths: readonly string[], urls: readonly str
         path: absolute,
         url: urls[index] ?? '',
         bytes,
-        contentType: CONTENT_TYPES[extname(absolute).toLowerCase()] ?? 'application/octet-stream',
+        contentType: mediaTypeOfExtension(extname(absolute)) ?? 'application/octet-stream',
       };
     }),
   );
@@ -352,21 +343,8 @@ export function costOf(
   }
 }
 
-/** Every http(s) or data URL in a model's output, in order. */
-export function urlsIn(output: unknown): string[] {
-  const urls: string[] = [];
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      if (/^(https?:\/\/|data:)/i.test(value)) urls.push(value);
-    } else if (Array.isArray(value)) {
-      value.forEach(visit);
-    } else if (typeof value === 'object' && value !== null) {
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(output);
-  return urls;
-}
+/** Every http(s) or data URL in a model's output, in order: the library's one helper. */
+export { urlsIn };
 
 /** A saved file's path for people: relative to the working directory when it is inside it. */
 export function displayPath(path: string): string {

@@ -2,9 +2,10 @@
 // the bucket (checked by replaying it through the emulator's own bucket), and is no slower than it.
 
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_RATE_LIMIT } from '../../src/defaults.js';
 import { RateLimiter as EmulatorBucket } from '../../src/emulator/rate-limit.js';
 import { ConfigurationError, ReplicateClient } from '../../src/index.js';
-import { DEFAULT_RATE_LIMIT, defaultBurst, RateLimiter, rateClassOf } from '../../src/rate-limiter.js';
+import { defaultBurst, RateLimiter, rateClassOf } from '../../src/rate-limiter.js';
 import { virtualTime } from './virtual-time.js';
 
 /** True when sends at these times never exceed a bucket of `burst` refilled at `perMinute` (starting full). */

@@ -21,7 +21,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { DEFAULT_RATE_LIMIT, type ImageResult, ReplicateClient } from '../../src/index.js';
-import { defaultSleep } from '../../src/types.js';
+import { defaultSleep } from '../../src/internal/sleep.js';
 
 const API_KEY = 'r8_RateTestKey0123456789abcdefghijklmnop';
 const DILATION = 5;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { foldJournal, readJournal } from '../../src/index.js';
+import { foldJournal, readJournal } from '../../src/entries/journal.js';
 import { API_KEY, emulatorPredictions, mediaTypeOnDisk, scratch, startFast } from './helpers.js';
 
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));

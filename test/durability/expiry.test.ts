@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { foldJournal, readJournal } from '../../src/index.js';
+import { foldJournal, readJournal } from '../../src/entries/journal.js';
 import { clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 
 // Seconds, not an hour; long enough that a loaded machine still saves the files before they expire.

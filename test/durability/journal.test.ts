@@ -4,7 +4,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { foldJournal, journalTotals, parseJournal, readJournal } from '../../src/index.js';
+import { foldJournal, journalTotals, parseJournal, readJournal } from '../../src/entries/journal.js';
 import { Journal } from '../../src/journal.js';
 import { API_KEY, clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 

@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { ConfigurationError, foldJournal, readJournal, type StatusUpdate } from '../../src/index.js';
+import { foldJournal, readJournal } from '../../src/entries/journal.js';
+import { ConfigurationError, type StatusUpdate } from '../../src/index.js';
 import { Journal } from '../../src/journal.js';
 import { clientOf, mediaTypeOnDisk, POLL, scratch, startFast } from './helpers.js';
 

@@ -1,9 +1,9 @@
 // `replicate-media batch prompts.txt --out DIR`: one image per prompt line, as fast as the rate limit
 // allows, every image downloaded, and DIR/index.html, a gallery of them all.
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_BATCH_CONCURRENCY } from '../../defaults.js';
 import {
   type BatchProgress,
-  DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_IMAGE_MODEL,
   type GalleryEntry,
   type ImageResult,

@@ -1,5 +1,5 @@
 // `replicate-media history`: the journal as a table (one row per prediction) with totals.
-import { foldJournal, type JournalEntry, journalTotals, readJournal } from '../../index.js';
+import { foldJournal, type JournalEntry, journalTotals, readJournal } from '../../entries/journal.js';
 import { stringOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';

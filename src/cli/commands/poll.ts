@@ -1,7 +1,8 @@
 // `replicate-media poll ID`: wait for an existing prediction to finish, then save its outputs.
 // Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
 // started by this command); `replicate-media cancel ID` stops it.
-import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
+import { DEFAULT_TIMEOUT_MS } from '../../defaults.js';
+import { isTerminalStatus } from '../../index.js';
 import { booleanOption, requirePositional, secondsOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { FailedError, InterruptedError, UsageError } from '../errors.js';

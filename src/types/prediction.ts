@@ -99,16 +99,3 @@ export function isPrediction(value: unknown): value is Prediction {
   const v = value as Record<string, unknown>;
   return typeof v.id === 'string' && typeof v.status === 'string';
 }
-
-/** The default sleep: a timer that stops early when the signal aborts. */
-export const defaultSleep: SleepFn = (ms, signal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });

@@ -7,12 +7,12 @@ import {
   findCreatedPrediction,
   getPrediction,
   type PredictionLedger,
-  type PredictionTarget,
 } from './api.js';
 import { ReplicateError, TimeoutError } from './errors.js';
 import { waitForStreamDone } from './prediction-stream.js';
 import type { RetryInfo, Transport } from './transport.js';
-import { isTerminalStatus, type Prediction, type StatusListener, type StatusUpdate } from './types.js';
+import type { PredictionTarget } from './types/options.js';
+import { isTerminalStatus, type Prediction, type StatusListener, type StatusUpdate } from './types/prediction.js';
 
 /** How long clean-up work (canceling after a give-up) may take, on the client's clock. */
 export const CLEANUP_TIMEOUT_MS = 30_000;

@@ -2,8 +2,18 @@
 // never reached the journal (adopt them by model and input), wait for every prediction not yet terminal,
 // book its cost, and save the outputs that were asked for and are not on disk. Never creates anything.
 
-import type { Bookkeeper, RunMeta } from './bookkeeping.js';
-import { type ErrorCode, ReplicateError } from './errors.js';
+import * as api from '../api.js';
+import type { Bookkeeper, RunMeta } from '../bookkeeping.js';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_RESUME_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  RESUME_ADOPTION_SKEW_MS,
+} from '../defaults.js';
+import { ConfigurationError, InvalidInputError, ReplicateError } from '../errors.js';
+import { inputMatches } from '../internal/canonical.js';
+import { outputUrls } from '../internal/output-urls.js';
 import {
   foldJournal,
   type IntentRecord,
@@ -11,32 +21,14 @@ import {
   missingFiles,
   newJournalEntry,
   readJournal,
-} from './journal.js';
-import { outputUrls, parseModelRef } from './models.js';
-import type { Prediction } from './types.js';
-
-/** Clock skew tolerated between the process that wrote an intent and the API's `created_at`. */
-export const ADOPTION_SKEW_MS = 60_000;
-
-/** What became of one prediction `resume()` took up. */
-export interface ResumedPrediction {
-  predictionId: string;
-  model: string;
-  /** True when it succeeded and every output asked for is on disk. */
-  success: boolean;
-  /** Its final status; `timeout` or `error` when waiting for it failed (it may still be running). */
-  status: Prediction['status'] | 'timeout' | 'error';
-  outputUrls: string[];
-  /** Every saved file of the prediction (from before the crash and from now). */
-  files: string[];
-  /** Actual cost; null when unknown (no price, or it did not finish). */
-  costUsd: number | null;
-  error: string | null;
-  errorCode: ErrorCode | null;
-  /** True when the journal had no `created` record: its create's answer was lost and it was found by listing. */
-  adopted: boolean;
-  prediction: Prediction | null;
-}
+} from '../journal.js';
+import { parseModelRef } from '../models.js';
+import type { ResumeOptions, WaitOptions } from '../types/options.js';
+import type { Prediction } from '../types/prediction.js';
+import type { ResumedPrediction } from '../types/results.js';
+import { readOptions } from './checks.js';
+import { type ClientContext, throwIfClosed, withClose } from './context.js';
+import { type WaitContext, waitForExisting } from './wait-existing.js';
 
 /** What resume needs from the client. */
 export interface ResumeHost {
@@ -65,9 +57,11 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
   const candidates =
     state.openIntents.length === 0
       ? []
-      : (await host.listCreatedSince(since - ADOPTION_SKEW_MS)).filter((p) => !knownIds.has(p.id)).sort(byCreation);
+      : (await host.listCreatedSince(since - RESUME_ADOPTION_SKEW_MS))
+          .filter((p) => !knownIds.has(p.id))
+          .sort(byCreation);
   for (const intent of state.openIntents) {
-    const earliest = Date.parse(intent.at) - ADOPTION_SKEW_MS;
+    const earliest = Date.parse(intent.at) - RESUME_ADOPTION_SKEW_MS;
     const found =
       candidates.find((p) => !knownIds.has(p.id) && Date.parse(p.created_at) >= earliest && madeBy(intent, p)) ?? null;
     const meta = metaOfIntent(intent);
@@ -211,23 +205,6 @@ function madeBy(intent: IntentRecord, prediction: Prediction): boolean {
   return inputMatches(intent.input, prediction.input);
 }
 
-/** True when every field sent comes back with the same value (the server may add defaults). */
-function inputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
-  if (typeof echoed !== 'object' || echoed === null) return false;
-  const server = echoed as Record<string, unknown>;
-  return Object.entries(sent).every(([key, value]) => canonical(value) === canonical(server[key]));
-}
-
-function canonical(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'object' && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-    ) ?? 'undefined'
-  );
-}
-
 function metaOfIntent(intent: IntentRecord): RunMeta {
   return {
     requestId: intent.requestId,
@@ -252,5 +229,51 @@ function entryOf(meta: RunMeta, prediction: Prediction): JournalEntry {
     downloadDir: meta.downloadDir,
     durationSeconds: meta.durationSeconds,
     status: prediction.status,
+  });
+}
+
+/**
+ * `client.resume()`: checks its options, then finishes what the journal says is unfinished (see
+ * {@link resumeFromJournal}), waiting for each prediction the way `pollPrediction` does.
+ * @throws ConfigurationError without a journal; InvalidInputError for a bad `concurrency`.
+ */
+export async function resume(
+  ctx: WaitContext & Pick<ClientContext, 'books'>,
+  options: ResumeOptions,
+): Promise<ResumedPrediction[]> {
+  const opts = readOptions(options);
+  const journal = ctx.books.journal;
+  if (!journal)
+    throw new ConfigurationError('resume() needs a journal: new ReplicateClient({ journal: "path/to/journal.jsonl" })');
+  throwIfClosed(ctx);
+  const concurrency = opts.concurrency ?? DEFAULT_RESUME_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InvalidInputError('concurrency must be a whole number of at least 1');
+  const signal = opts.signal;
+  const waitOptions: WaitOptions = {
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  return resumeFromJournal({
+    books: ctx.books,
+    journalPath: journal.path,
+    signal: withClose(ctx, signal),
+    concurrency,
+    onResult: opts.onResult,
+    wait: (predictionId, kind) =>
+      waitForExisting(ctx, predictionId, waitOptions, kind === 'video' ? DEFAULT_VIDEO_TIMEOUT_MS : DEFAULT_TIMEOUT_MS),
+    listCreatedSince: async (sinceMs: number) => {
+      const found: Prediction[] = [];
+      const deadline = ctx.now() + DEFAULT_CALL_TIMEOUT_MS;
+      for await (const page of api.listPredictions(ctx.transport, {
+        createdAfter: new Date(sinceMs),
+        signal,
+        deadline,
+      })) {
+        found.push(...page);
+      }
+      return found;
+    },
   });
 }

@@ -11,3 +11,8 @@ export function printable(value: unknown, maxChars = 100): string {
   }
   return text.length > maxChars ? `${text.slice(0, maxChars - 3)}...` : text;
 }
+
+/** {@link printable} at most 80 characters, in double quotes (JSON), for naming a bad argument in a message. */
+export function quoted(value: unknown): string {
+  return JSON.stringify(printable(value, 80));
+}

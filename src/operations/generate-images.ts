@@ -3,43 +3,10 @@
 // once. Nothing per prompt is kept beyond its slot in the result array, so memory stays flat
 // however long the batch.
 
-import type { GenerateImageOptions, ImageResult } from './client.js';
-import { InvalidInputError } from './errors.js';
-
-/**
- * Default number of prompts generated at once. Reaching the rate limit takes rate × latency in flight
- * (Little's law): 600/min is 10/s, and a flux-schnell prediction takes about a second end to end.
- */
-export const DEFAULT_BATCH_CONCURRENCY = 16;
-
-/** Where a batch stands; sent when a prompt starts and when one finishes. */
-export interface BatchProgress {
-  /** Prompts finished, failures included. */
-  done: number;
-  /** Of those, the ones that failed. */
-  failed: number;
-  /** Prompts being generated now. */
-  running: number;
-  total: number;
-  /** Since the batch started, on the client's clock. */
-  elapsedMs: number;
-  /** What the images made so far cost, in USD (unpriced models count 0). */
-  costUsd: number;
-  /** Prompts finished per minute so far; 0 until the first finishes. */
-  ratePerMinute: number;
-  /** Time left at that rate; null until the first finishes. */
-  etaMs: number | null;
-}
-
-/** Options of `generateImages`: those of `generateImage` for every prompt, and the batch's own. */
-export interface GenerateImagesOptions extends GenerateImageOptions {
-  /** How many prompts are generated at once. Default 16. */
-  concurrency?: number;
-  /** Called as prompts start and finish; exceptions it throws are ignored. */
-  onProgress?: (progress: BatchProgress) => void;
-  /** Called with each result as it arrives (results also come back in input order at the end). */
-  onResult?: (result: ImageResult, index: number) => void;
-}
+import { DEFAULT_BATCH_CONCURRENCY } from '../defaults.js';
+import { InvalidInputError } from '../errors.js';
+import type { GenerateImageOptions, GenerateImagesOptions } from '../types/options.js';
+import type { ImageResult } from '../types/results.js';
 
 /** What a batch needs from the client. */
 export interface BatchRunner {

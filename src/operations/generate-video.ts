@@ -1,0 +1,114 @@
+// generateVideo: images (URLs, data URLs or bytes; large ones uploaded) in, a video URL (and the saved
+// file) out, through the model's input adapter; never throws for operational failures.
+
+import * as api from '../api.js';
+import type { RunMeta } from '../bookkeeping.js';
+import { DEFAULT_VIDEO_MODEL, DEFAULT_VIDEO_TIMEOUT_MS } from '../defaults.js';
+import { InvalidInputError, type ReplicateError } from '../errors.js';
+import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
+import { outputUrls } from '../internal/output-urls.js';
+import { printable } from '../internal/printable.js';
+import { parseModelRef } from '../models.js';
+import type { Reservation } from '../spend.js';
+import type { GenerateVideoOptions } from '../types/options.js';
+import type { VideoFailure, VideoResult } from '../types/results.js';
+import type { RunOutcome } from '../waiting.js';
+import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
+import { begin, type ClientContext } from './context.js';
+import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { type RunContext, runWithBooks, saveOutputs } from './run.js';
+
+export type GenerateVideoContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters'>;
+
+export async function generateVideo(
+  ctx: GenerateVideoContext,
+  imageUrls: readonly ImageInput[],
+  videoOptions: GenerateVideoOptions,
+): Promise<VideoResult> {
+  const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
+  const durationSeconds = videoOptions?.durationSeconds ?? count;
+  const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
+    ...failureFields(ctx.redact, error, outcome),
+    videoUrl: null,
+    durationSeconds,
+  });
+  let hold: Reservation | null = null;
+  try {
+    const options = readOptions(videoOptions);
+    if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
+    if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
+      throw new InvalidInputError(
+        `durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`,
+      );
+    }
+    if (options.fps !== undefined && (!Number.isFinite(options.fps) || options.fps <= 0)) {
+      throw new InvalidInputError(`fps must be a positive number, got ${printable(options.fps)}`);
+    }
+    if (options.prompt !== undefined && typeof options.prompt !== 'string')
+      throw new InvalidInputError('prompt must be a string');
+    const model = options.model ?? DEFAULT_VIDEO_MODEL;
+    const adapter = ctx.videoAdapters[parseModelRef(model)?.model ?? model];
+    if (!adapter) {
+      throw new InvalidInputError(
+        `No video input adapter for model ${JSON.stringify(printable(model))}: add one with the videoAdapters option (known: ${Object.keys(ctx.videoAdapters).join(', ')})`,
+      );
+    }
+    const extra = checkInput(options.input);
+    const downloadDir = checkDownload(options.download);
+    // The deadline starts now: uploads of large images count against it.
+    const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
+    const { operation } = started;
+    // Refused before the uploads: nothing is created when the budget would be crossed.
+    hold = ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    const images = await resolveImageInputs(imageUrls, async (content, filename) => {
+      const file = await api.uploadFile(ctx.transport, content, {
+        filename,
+        signal: operation.signal,
+        deadline: operation.deadline,
+        onRetry: operation.onRetry,
+      });
+      return file.urls.get;
+    });
+    const input = {
+      ...adapter.toInput({
+        images,
+        durationSeconds,
+        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+        ...(options.fps !== undefined ? { fps: options.fps } : {}),
+      }),
+      ...extra,
+    };
+    const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds };
+    const run = await runWithBooks(ctx, { model, input, started, keepRunning: options.keepRunning, meta, hold });
+    hold = null;
+    const { outcome, costUsd } = run;
+    const prediction = finished(outcome);
+    const videoUrl = adapter.videoUrl
+      ? adapter.videoUrl(prediction.output)
+      : (outputUrls(prediction.output)[0] ?? null);
+    if (!videoUrl) throw noOutput(prediction, 'video URL');
+    const files = await saveOutputs(ctx, {
+      prediction,
+      urls: [videoUrl],
+      dir: downloadDir,
+      expect: 'video',
+      operation,
+      outcome,
+      onProgress: progressListener(options.download),
+    });
+    return {
+      success: true,
+      videoUrl,
+      durationSeconds,
+      predictionId: prediction.id,
+      error: null,
+      prediction,
+      costUsd,
+      ...files,
+    };
+  } catch (error) {
+    // A failure before the run (an upload, say) releases the hold: nothing was created.
+    if (hold) ctx.books.spend.settle(hold, 0);
+    return fail(asReplicateError(error), outcomeOf(error));
+  }
+}
