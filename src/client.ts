@@ -73,6 +73,8 @@ export interface ReplicateClientOptions {
   retry?: RetryOptions;
   /** Per-request timeout. Default 30 000 ms. */
   requestTimeoutMs?: number;
+  /** Largest API answer read, in bytes; a larger one ends the call with `response_too_large`. Default 32 MiB. */
+  maxResponseBytes?: number;
   /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
   keepRunning?: boolean;
   /**
@@ -470,6 +472,7 @@ export class ReplicateClient implements AsyncDisposable {
       closeSignal: this.#close.signal,
       userAgent: `replicate-media/${VERSION}`,
       rateLimiter,
+      maxResponseBytes: options.maxResponseBytes,
     });
   }
 

@@ -16,6 +16,7 @@
  * - `data_removed`: an output file is gone (Replicate deletes API outputs an hour after the prediction).
  * - `budget_exceeded`: the operation's estimate would cross the client's `budgetUsd`; nothing was created.
  * - `journal_failed`: the journal could not be written, so nothing was created (see docs/durability.md).
+ * - `response_too_large`: an API answer was larger than the client's `maxResponseBytes`; its read was stopped.
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -29,7 +30,8 @@ export type ErrorCode =
   | 'closed'
   | 'data_removed'
   | 'budget_exceeded'
-  | 'journal_failed';
+  | 'journal_failed'
+  | 'response_too_large';
 
 /** Every error code, in a stable order (handy for exhaustive tests and tables). */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -45,6 +47,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'data_removed',
   'budget_exceeded',
   'journal_failed',
+  'response_too_large',
 ];
 
 /** Extra facts an error can carry. */
@@ -225,6 +228,14 @@ export class JournalError extends ReplicateError {
     super('journal_failed', message, details);
     this.name = 'JournalError';
     if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
+  }
+}
+
+/** An API answer was larger than `maxResponseBytes`: the read stopped there (the prediction, if any, is not lost: see `predictionId`). */
+export class ResponseTooLargeError extends ReplicateError {
+  constructor(message: string, details: ReplicateErrorDetails = {}) {
+    super('response_too_large', message, details);
+    this.name = 'ResponseTooLargeError';
   }
 }
 

@@ -36,3 +36,77 @@ export function redactValue(value: unknown, redact: Redactor): string {
     return redact(String(value));
   }
 }
+
+// A key this short (the emulator's `test`, say) cannot be told from an ordinary word: guarding or
+// rewriting answers on it would refuse the prompt "a test pattern" and mangle predictions that merely
+// contain the word. A real Replicate token is `r8_` + 37 characters; anything 16 characters or longer
+// is treated as a secret too (other issuers' tokens, proxies' keys).
+const SECRET_MIN_LENGTH = 16;
+const REPLICATE_TOKEN = /^r8_[A-Za-z0-9]{37}$/;
+
+/**
+ * Whether `key` is shaped like a secret (a Replicate token, or at least 16 characters): only such a key
+ * is guarded in request bodies and removed from API answers. A shorter key is not protected there,
+ * because it cannot be told from ordinary text; log lines and error messages still hide it.
+ */
+export function isSecretShaped(key: string | null | undefined): key is string {
+  return typeof key === 'string' && (REPLICATE_TOKEN.test(key) || key.length >= SECRET_MIN_LENGTH);
+}
+
+/**
+ * Whether `text` contains `key` as a whole token (not inside a longer word of letters, digits or `_`),
+ * and `key` is secret-shaped. The body guard's rule: a real key sent as data is refused; ordinary text
+ * that happens to contain a short key never is.
+ */
+export function containsSecret(text: string, key: string | null | undefined): boolean {
+  if (!isSecretShaped(key)) return false;
+  const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[A-Za-z0-9_]/.test(ch);
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    if (!isWordChar(text[at - 1]) && !isWordChar(text[at + key.length])) return true;
+  }
+  return false;
+}
+
+/**
+ * A copy of a parsed API answer (a prediction, a page of them, any JSON value) with a secret-shaped
+ * `key` removed from every string in it, keys of objects included, at any depth. Only the exact key:
+ * a prediction's input may legitimately contain text shaped like a token, and `resume()` matches
+ * inputs as the server holds them. Values without the key are returned as they are (same objects).
+ */
+export function redactSecretDeep<T>(value: T, key: string | null | undefined): T {
+  if (!isSecretShaped(key)) return value;
+  const scrubText = (v: unknown): unknown => {
+    try {
+      const text = JSON.stringify(v);
+      return text.includes(key) ? JSON.parse(text.split(key).join(REDACTED)) : v;
+    } catch {
+      return REDACTED; // too deep even for JSON.stringify: drop it rather than risk the key
+    }
+  };
+  const scrub = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return v.includes(key) ? v.split(key).join(REDACTED) : v;
+    if (typeof v !== 'object' || v === null) return v;
+    // Past this depth (a hostile answer nests to blow the stack) the JSON text is scrubbed instead: a
+    // stringified value spells every string out literally, so the key cannot hide behind escapes.
+    if (depth > 256) return scrubText(v);
+    if (Array.isArray(v)) {
+      let changed = false;
+      const out = v.map((item) => {
+        const next = scrub(item, depth + 1);
+        if (next !== item) changed = true;
+        return next;
+      });
+      return changed ? out : v;
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [name, item] of Object.entries(v as Record<string, unknown>)) {
+      const nextName = name.includes(key) ? name.split(key).join(REDACTED) : name;
+      const next = scrub(item, depth + 1);
+      if (next !== item || nextName !== name) changed = true;
+      out[nextName] = next;
+    }
+    return changed ? out : v;
+  };
+  return scrub(value, 0) as T;
+}
