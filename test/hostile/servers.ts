@@ -146,3 +146,151 @@ export function fakeClock(realMs = 1): {
     },
   };
 }
+
+/** One prediction held by {@link startAccount}. */
+export interface AccountPrediction extends Record<string, unknown> {
+  id: string;
+  model: string;
+  input: Record<string, unknown>;
+  status: string;
+  created_at: string;
+}
+
+/** What the account does with one create (1-based `n`); default `answer`. */
+export type CreateBehaviour =
+  /** Creates the prediction and answers. */
+  | 'answer'
+  /** Creates the prediction, then drops the connection: the answer is lost. */
+  | 'lose'
+  /** Drops the connection, and creates the prediction `lateMs` later (a queue that is slow to write). */
+  | { loseThenAppearAfterMs: number }
+  /** Creates the prediction and holds the answer until `release()` (then answers). */
+  | 'hold'
+  /** Creates the prediction and holds the answer until `release()`, then drops the connection (lost late). */
+  | 'holdThenLose';
+
+export interface AccountOptions {
+  /** Per create, 1-based. */
+  onCreate?: (n: number, body: Record<string, unknown>) => CreateBehaviour;
+  /** Called right after a prediction is stored (e.g. to push many newer ones ahead of it). */
+  afterStore?: (account: Account, stored: AccountPrediction) => void;
+  /** Reads of a prediction before it is `succeeded` (default 1). */
+  readsUntilDone?: number;
+  /** What a cancel answers: `canceled` (default) or `processing` (accepted; it then succeeds anyway). */
+  cancelAnswer?: 'canceled' | 'processing';
+  /** Output files stall after their headers (never send a body). */
+  stallFiles?: boolean;
+  /** Page size of `GET /v1/predictions` (Replicate: 100). */
+  pageSize?: number;
+}
+
+/** A small Replicate account on loopback: creates, reads, cancels, a paginated listing, output files. */
+export interface Account extends HostileServer {
+  predictions: AccountPrediction[];
+  /** Stores a prediction (newest first), as if another call or process had made it. */
+  store(input: Record<string, unknown>, over?: Partial<AccountPrediction>): AccountPrediction;
+  /** Answers (or drops, for `holdThenLose`) every held create, or only create number `n`. */
+  release(n?: number): void;
+  /** Ids of predictions that were never canceled and did not end failed: each one is billed. */
+  billed(): string[];
+}
+
+/** Starts a {@link Account}. */
+export async function startAccount(options: AccountOptions = {}): Promise<Account> {
+  let creates = 0;
+  let next = 1;
+  const reads = new Map<string, number>();
+  const held = new Map<number, () => void>();
+  const predictions: AccountPrediction[] = [];
+  const pageSize = options.pageSize ?? 100;
+  let account!: Account;
+  const store = (input: Record<string, unknown>, over: Partial<AccountPrediction> = {}): AccountPrediction => {
+    const id = `acct${String(next++).padStart(22, '0')}`;
+    const p = prediction(account.origin, {
+      id,
+      input,
+      status: 'processing',
+      created_at: new Date().toISOString(),
+      ...over,
+    }) as AccountPrediction;
+    predictions.unshift(p);
+    return p;
+  };
+  const view = (p: AccountPrediction): AccountPrediction => {
+    if (p.status === 'succeeded') return { ...p, output: [`${account.origin}/files/${p.id}/out-0.png`] };
+    return p;
+  };
+  const server = await startHostile((req, res, text, origin) => {
+    const url = new URL(req.url ?? '/', origin);
+    const path = url.pathname;
+    if (path.startsWith('/files/')) {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': TINY_PNG.length });
+      if (options.stallFiles) return; // headers, then nothing
+      return res.end(TINY_PNG);
+    }
+    if (req.method === 'POST' && /^\/v1\/(models\/.+\/)?predictions$/.test(path)) {
+      creates += 1;
+      const body = JSON.parse(text || '{}') as Record<string, unknown>;
+      const input = (body.input ?? {}) as Record<string, unknown>;
+      const model = path.startsWith('/v1/models/') ? path.slice('/v1/models/'.length, -'/predictions'.length) : 'x/y';
+      const n = creates;
+      const behaviour = options.onCreate?.(n, body) ?? 'answer';
+      const make = (): AccountPrediction => {
+        const p = store(input, { model });
+        options.afterStore?.(account, p);
+        return p;
+      };
+      if (typeof behaviour === 'object') {
+        setTimeout(make, behaviour.loseThenAppearAfterMs);
+        return res.socket?.destroy();
+      }
+      const p = make();
+      if (behaviour === 'lose') return res.socket?.destroy();
+      if (behaviour === 'hold') return held.set(n, () => sendJson(res, 201, view(p)));
+      if (behaviour === 'holdThenLose') return held.set(n, () => res.socket?.destroy());
+      return sendJson(res, 201, view(p));
+    }
+    if (req.method === 'GET' && path === '/v1/predictions') {
+      const cursor = Number(url.searchParams.get('cursor') ?? '0');
+      const page = predictions.slice(cursor, cursor + pageSize).map(view);
+      const more = cursor + pageSize < predictions.length;
+      return sendJson(res, 200, {
+        results: page,
+        next: more ? `${origin}/v1/predictions?cursor=${cursor + pageSize}` : null,
+        previous: null,
+      });
+    }
+    const match = /^\/v1\/predictions\/([^/]+)(\/cancel)?$/.exec(path);
+    const found = match ? predictions.find((p) => p.id === match[1]) : undefined;
+    if (!match || !found) return sendJson(res, 404, { detail: 'Not found' });
+    if (match[2]) {
+      if (found.status === 'processing' || found.status === 'starting') {
+        if ((options.cancelAnswer ?? 'canceled') === 'canceled') found.status = 'canceled';
+        else {
+          // Accepted, not done: the answer says `processing`, and the prediction then completes (billed).
+          sendJson(res, 200, view(found));
+          found.status = 'succeeded';
+          return;
+        }
+      }
+      return sendJson(res, 200, view(found));
+    }
+    const seen = (reads.get(found.id) ?? 0) + 1;
+    reads.set(found.id, seen);
+    if (found.status === 'processing' && seen >= (options.readsUntilDone ?? 1)) found.status = 'succeeded';
+    return sendJson(res, 200, view(found));
+  });
+  account = Object.assign(server, {
+    predictions,
+    store,
+    release: (n?: number) => {
+      for (const [k, answer] of [...held]) {
+        if (n !== undefined && k !== n) continue;
+        held.delete(k);
+        answer();
+      }
+    },
+    billed: () => predictions.filter((p) => p.status !== 'canceled' && p.status !== 'failed').map((p) => p.id),
+  });
+  return account;
+}
