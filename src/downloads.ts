@@ -274,7 +274,7 @@ async function placeExclusively(
     const path = join(fileName);
     try {
       await fs.link(tempPath, path);
-      await fs.rm(tempPath, { force: true });
+      await fs.rm(tempPath, { force: true }).catch(() => undefined); // the caller's clean-up tries again
       return { path, fileName };
     } catch (error) {
       const code = (error as { code?: unknown }).code;

@@ -39,32 +39,26 @@ export function redactValue(value: unknown, redact: Redactor): string {
 
 // A key this short (the emulator's `test`, say) cannot be told from an ordinary word: guarding or
 // rewriting answers on it would refuse the prompt "a test pattern" and mangle predictions that merely
-// contain the word. A real Replicate token is `r8_` + 37 characters; anything 16 characters or longer
-// is treated as a secret too (other issuers' tokens, proxies' keys).
+// contain the word. A real Replicate token is `r8_` + 37 characters (40); any key of 16 characters or
+// more is treated as a secret (other issuers' tokens, proxies' keys): no ordinary text contains one by chance.
 const SECRET_MIN_LENGTH = 16;
-const REPLICATE_TOKEN = /^r8_[A-Za-z0-9]{37}$/;
 
 /**
- * Whether `key` is shaped like a secret (a Replicate token, or at least 16 characters): only such a key
- * is guarded in request bodies and removed from API answers. A shorter key is not protected there,
- * because it cannot be told from ordinary text; log lines and error messages still hide it.
+ * Whether `key` is shaped like a secret (16 characters or more, which every Replicate token is): only
+ * such a key is guarded in request bodies and removed from API answers. A shorter key is not protected
+ * there, because it cannot be told from ordinary text; log lines and error messages still hide it.
  */
 export function isSecretShaped(key: string | null | undefined): key is string {
-  return typeof key === 'string' && (REPLICATE_TOKEN.test(key) || key.length >= SECRET_MIN_LENGTH);
+  return typeof key === 'string' && key.length >= SECRET_MIN_LENGTH;
 }
 
 /**
- * Whether `text` contains `key` as a whole token (not inside a longer word of letters, digits or `_`),
- * and `key` is secret-shaped. The body guard's rule: a real key sent as data is refused; ordinary text
- * that happens to contain a short key never is.
+ * The body guard's rule: true when `key` is secret-shaped and appears in `text`, anywhere. Glued inside
+ * a longer word it is still the whole secret, stored and shown by the server as part of the input; and
+ * the same rule decides what is scrubbed from answers, so what is sent and what comes back agree.
  */
 export function containsSecret(text: string, key: string | null | undefined): boolean {
-  if (!isSecretShaped(key)) return false;
-  const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[A-Za-z0-9_]/.test(ch);
-  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
-    if (!isWordChar(text[at - 1]) && !isWordChar(text[at + key.length])) return true;
-  }
-  return false;
+  return isSecretShaped(key) && text.includes(key);
 }
 
 /**

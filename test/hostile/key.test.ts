@@ -90,8 +90,15 @@ describe('the key-in-body guard (item 10)', () => {
     expect(result).toMatchObject({ success: true });
   });
 
-  it('does not fire when a long key is only part of a longer word', async () => {
+  it('refuses a long key even glued inside a longer word (it is still the whole secret)', async () => {
+    const before = api.count('POST');
     const result = await client(PLAIN_LONG_KEY).generateImage(`x${PLAIN_LONG_KEY}x`);
+    expect(result).toMatchObject({ success: false, errorCode: 'invalid_input' });
+    expect(api.count('POST')).toBe(before);
+  });
+
+  it('does not fire on a 15-character key: too short to be told from text', async () => {
+    const result = await client('fifteen-chars-k').generateImage('a fifteen-chars-k logo');
     expect(result).toMatchObject({ success: true });
   });
 });
