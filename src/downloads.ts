@@ -21,7 +21,7 @@ export type DownloadErrorCode =
   | 'invalid_content'
   /** Fewer (or more) bytes arrived than the Content-Length announced, after every retry. */
   | 'truncated'
-  /** One attempt took longer than `attemptTimeoutMs`, after every retry. */
+  /** One attempt took longer than `attemptTimeoutMs` after every retry, or the whole download passed `timeoutMs`. */
   | 'timeout'
   /** The caller's `signal` aborted the download. */
   | 'canceled'
@@ -100,6 +100,11 @@ export interface DownloadOptions {
   retryDelaysMs?: readonly number[];
   /** Time limit for one attempt, headers and body. Default 300_000 (5 minutes). */
   attemptTimeoutMs?: number;
+  /**
+   * Time limit for the whole download, every attempt and retry wait included (a call's deadline): past it
+   * the download stops with `timeout`, whatever the host does (stalling after its headers, say). Default: none.
+   */
+  timeoutMs?: number;
   /** Injectable sleep for tests. Must reject (or resolve early) when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Largest file accepted, in bytes; a larger one is refused (`too_large`) and nothing is saved. Default 1 GiB. */
@@ -363,6 +368,12 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
       url: '',
     });
   }
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
+    throw new DownloadError(`timeoutMs must be a positive number of milliseconds, got ${quoted(options.timeoutMs)}.`, {
+      code: 'invalid_input',
+      url: typeof url === 'string' ? url : '',
+    });
+  }
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
     throw new DownloadError(`maxBytes must be a positive number of bytes, got ${quoted(maxBytes)}.`, {
       code: 'invalid_input',
@@ -395,11 +406,26 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const join = (name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`);
   const tempPath = join(`.download-${globalThis.crypto.randomUUID()}.part`);
 
+  // The caller's signal and the whole download's time limit stop attempts and waits alike; which one
+  // fired decides the code (`canceled` or `timeout`).
+  const overall = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const stop = signal && overall ? AbortSignal.any([signal, overall]) : (signal ?? overall);
+  const throwIfStopped = (attempts: number): void => {
+    throwIfAborted(signal, url, attempts);
+    if (overall?.aborted) {
+      throw new DownloadError(`Downloading ${url} took longer than the ${options.timeoutMs} ms allowed.`, {
+        code: 'timeout',
+        url,
+        attempts,
+      });
+    }
+  };
+
   let attempt = 0;
   try {
     for (;;) {
       attempt++;
-      throwIfAborted(signal, url, attempt);
+      throwIfStopped(attempt);
       try {
         const { contentType, bytes } = await attemptDownload({
           url,
@@ -410,7 +436,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           attemptTimeoutMs,
           attempt,
           maxBytes,
-          ...(signal ? { signal } : {}),
+          ...(stop ? { signal: stop } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
         const extension = EXTENSION_BY_CONTENT_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
@@ -422,7 +448,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
         const placed = await placeExclusively(fs, tempPath, join, fileName);
         return { url, path: placed.path, fileName: placed.fileName, bytes, contentType, attempts: attempt };
       } catch (error) {
-        if (signal?.aborted) throwIfAborted(signal, url, attempt);
+        if (stop?.aborted) throwIfStopped(attempt);
         const failure =
           error instanceof AttemptFailure
             ? error
@@ -446,9 +472,9 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           });
         }
         try {
-          await sleep(delayMs, signal);
+          await sleep(delayMs, stop);
         } catch {
-          throwIfAborted(signal, url, attempt);
+          throwIfStopped(attempt);
         }
       }
     }

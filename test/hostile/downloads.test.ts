@@ -15,6 +15,10 @@ beforeAll(async () => {
   // A file host that serves a different image under `/a/out-0.png` and `/b/out-0.png`, as Replicate names
   // every flux output `out-0.webp` under per-prediction paths.
   files = await startHostile((req, res) => {
+    if (req.url?.startsWith('/stall/')) {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': TINY_PNG.length });
+      return; // headers, then nothing: the body never comes
+    }
     const body = req.url?.startsWith('/b/') ? OTHER_PNG : TINY_PNG;
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': body.length });
     res.end(body);
@@ -85,5 +89,18 @@ describe('downloads against a hostile file host', () => {
       expect(file.fileName.startsWith('.')).toBe(false);
     }
     expect(await readdir(root)).toEqual(['out']);
+  });
+
+  it('a host that stalls after its headers cannot hold a download past its timeoutMs (item 11, the download half)', async () => {
+    await freshDir();
+    const outcome = await Promise.race([
+      downloadOutput(`${files.origin}/stall/out-0.png`, { dir, timeoutMs: 300, attemptTimeoutMs: 60_000 }).then(
+        () => 'saved',
+        (error: unknown) => error,
+      ),
+      new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+    ]);
+    expect(outcome).toMatchObject({ name: 'DownloadError', code: 'timeout' });
+    expect(await readdir(dir)).toEqual([]); // nothing under any name, the temporary file removed
   });
 });
