@@ -374,17 +374,18 @@ export class Transport {
       let text: string;
       try {
         const read = await readTextCapped(response, maxBytes);
-        if (read.tooLarge) {
+        const ok = response.status >= 200 && response.status < 300;
+        // An oversized error page is only read for its message: its start is enough, and its status decides.
+        if (read.tooLarge && !ok) text = read.head;
+        else if (read.tooLarge) {
           this.#learnClock(response.headers);
           // A create that answered 2xx made a prediction: its id leads the answer, so it is not lost.
-          const predictionId =
-            details.predictionId ?? (response.status < 300 ? predictionIdInHead(redact(read.head)) : null);
+          const predictionId = details.predictionId ?? predictionIdInHead(redact(read.head));
           throw new ResponseTooLargeError(
             `response_too_large: ${label} answered HTTP ${response.status} with more than ${maxBytes} bytes (maxResponseBytes); the read was stopped after ${read.receivedBytes} bytes${predictionId ? ` (prediction ${predictionId})` : ''}`,
             { predictionId, status: response.status },
           );
-        }
-        text = read.text;
+        } else text = read.text;
       } catch (cause) {
         if (cause instanceof ReplicateError) throw cause;
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
