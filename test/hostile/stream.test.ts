@@ -144,4 +144,33 @@ describe('a stream that never sends a newline (item 16)', () => {
     expect(await waitForStreamDone(t, `${server.origin}/stream`, signal, { maxLineBytes: 512 * 1024 })).toBe(true);
     expect(await waitForStreamDone(t, `${server.origin}/stream`, signal, { maxLineBytes: 100_000 })).toBe(false);
   });
+
+  it('CRLF line breaks split across chunks are read right: the done event arrives on the first connection', async () => {
+    const pieces = [
+      'id: 1\r',
+      '\nevent: output\r',
+      '\ndata: a\r',
+      '\n\r',
+      '\nevent: done\r',
+      '\ndata: {}\r',
+      '\n\r',
+      '\n',
+    ];
+    server = await startHostile(async (_req, res) => {
+      sse(res);
+      for (const piece of pieces) {
+        res.write(piece);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    });
+    const clock = fakeClock();
+    const done = await waitForStreamDone(
+      transportWith(clock, server.apiUrl),
+      `${server.origin}/s`,
+      new AbortController().signal,
+    );
+    expect(done).toBe(true);
+    expect(server.count('GET /s')).toBe(1);
+  });
 });
