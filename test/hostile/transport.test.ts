@@ -1,7 +1,10 @@
 // Items 13, 14 and 17 of issue 10: a URL fetch refuses ends the call at once; a server's Retry-After is
 // read on the server's clock and never drives a storm; an answer larger than the cap is not read whole.
 
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplicateClient } from '../../src/index.js';
 import {
@@ -163,19 +166,30 @@ describe('answers larger than maxResponseBytes (item 17)', () => {
     expect(sent[0]).toBeLessThan(maxResponseBytes + 32 * 1024 * 1024);
   });
 
-  it('a create answering 200 MB: the call fails with response_too_large and still names the prediction', async () => {
+  it('a create answering 200 MB: response_too_large, and the prediction is named in the result and the journal', async () => {
     const sent: number[] = [];
     server = await startHostile(async (req, res, _body, origin) => {
       if (req.method === 'POST' && !req.url?.endsWith('/cancel')) return hugeAnswer(res, 201, origin, sent);
       return sendJson(res, 200, prediction(origin, { status: 'canceled' }));
     });
-    const result = await clientOn(server.apiUrl, fakeClock(), { maxResponseBytes: 1024 * 1024 }).generateImage('a cat');
+    const dir = await mkdtemp(join(tmpdir(), 'hostile-journal-'));
+    const journal = join(dir, 'journal.jsonl');
+    const client = clientOn(server.apiUrl, fakeClock(), { maxResponseBytes: 1024 * 1024, journal });
+    const result = await client.generateImage('a cat');
     expect(result).toMatchObject({
       success: false,
       errorCode: 'response_too_large',
       predictionId: 'hostile0000000000000000001',
     });
     expect(server.count('POST /v1/models')).toBe(1); // not re-sent
+    const records = (await readFile(journal, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; predictionId?: string });
+    expect(records).toContainEqual(
+      expect.objectContaining({ event: 'created', predictionId: 'hostile0000000000000000001' }),
+    );
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses a nonsense maxResponseBytes at construction', () => {
