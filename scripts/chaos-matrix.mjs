@@ -13,7 +13,7 @@ import { join } from 'node:path';
 export const CHAOS_API_KEY = 'chaos-key-3f9a7c1e5b2d48e6a0c4f7d9b1e3a5c7';
 
 /** Client timings: short retry waits, fast polling, so a run takes milliseconds, not minutes. */
-export const CHAOS_RETRY = { delaysMs: [5, 10, 20], maxRetries: 3, jitterRatio: 0.1 };
+export const CHAOS_RETRY = { delaysMs: [5, 10, 20], maxRetries: 3, jitterRatio: 0.1, minDelayMs: 5 };
 const INTERVAL_MS = 10;
 const CALL_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 2_000;

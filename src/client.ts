@@ -95,6 +95,7 @@ export class ReplicateClient implements AsyncDisposable {
       closeSignal: this.#close.signal,
       userAgent: `replicate-media/${VERSION}`,
       rateLimiter,
+      maxResponseBytes: options.maxResponseBytes,
     });
     this.#ctx = {
       transport: this.#transport,

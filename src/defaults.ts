@@ -43,12 +43,21 @@ export const DEFAULT_RESUME_CONCURRENCY = 8;
 export const DEFAULT_RATE_LIMIT = Object.freeze({ createsPerMinute: 600, otherPerMinute: 3000 });
 
 /** The original design's schedule: 5 s, 15 s, then 45 s; three retries of transient failures. */
-export const DEFAULT_RETRY: Readonly<{ delaysMs: readonly number[]; maxRetries: number; jitterRatio: number }> =
-  Object.freeze({
-    delaysMs: Object.freeze([5_000, 15_000, 45_000]),
-    maxRetries: 3,
-    jitterRatio: 0.1,
-  });
+export const DEFAULT_RETRY: Readonly<{
+  delaysMs: readonly number[];
+  maxRetries: number;
+  jitterRatio: number;
+  minDelayMs: number;
+}> = Object.freeze({
+  delaysMs: Object.freeze([5_000, 15_000, 45_000]),
+  maxRetries: 3,
+  jitterRatio: 0.1,
+  // A floor under any wait the server asks for (Retry-After: 0, a date already past): a storm cannot hammer.
+  minDelayMs: 1_000,
+});
+
+/** Largest API answer read, in bytes (far above any real prediction; logs included). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video.
@@ -93,6 +102,7 @@ export const RESUME_ADOPTION_SKEW_MS = 60_000;
 export const DEFAULTS = Object.freeze({
   baseUrl: DEFAULT_BASE_URL,
   requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
   callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
   preferWaitSeconds: DEFAULT_PREFER_WAIT_SECONDS,
   imageModel: DEFAULT_IMAGE_MODEL,

@@ -24,7 +24,7 @@ export type DownloadErrorCode =
   | 'invalid_content'
   /** Fewer (or more) bytes arrived than the Content-Length announced, after every retry. */
   | 'truncated'
-  /** One attempt took longer than `attemptTimeoutMs`, after every retry. */
+  /** One attempt took longer than `attemptTimeoutMs` after every retry, or the whole download passed `timeoutMs`. */
   | 'timeout'
   /** The caller's `signal` aborted the download. */
   | 'canceled'
@@ -84,7 +84,8 @@ export interface DownloadOptions {
   /**
    * The file name to save as (no directories). Default: `{predictionId}-{index}.{ext}` when
    * `predictionId` is given, else the last segment of the URL; the extension comes from the
-   * Content-Type that was served (falling back to the URL's).
+   * Content-Type that was served (falling back to the URL's). An existing file is never overwritten: when
+   * the name is taken, `-1`, `-2`, ... is added before the extension (the result's `fileName` says which).
    */
   fileName?: string;
   /** Used to name the file `{predictionId}-{index}.{ext}`. */
@@ -107,6 +108,11 @@ export interface DownloadOptions {
   retryDelaysMs?: readonly number[];
   /** Time limit for one attempt, headers and body. Default 300_000 (5 minutes). */
   attemptTimeoutMs?: number;
+  /**
+   * Time limit for the whole download, every attempt and retry wait included (a call's deadline): past it
+   * the download stops with `timeout`, whatever the host does (stalling after its headers, say). Default: none.
+   */
+  timeoutMs?: number;
   /** Injectable sleep for tests. Must reject (or resolve early) when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Largest file accepted, in bytes; a larger one is refused (`too_large`) and nothing is saved. Default 1 GiB. */
@@ -181,9 +187,27 @@ function looksLikeTextError(head: Uint8Array): boolean {
   return first === 0x3c || first === 0x7b || first === 0x5b;
 }
 
-/** The file name for output `index` of a prediction, e.g. `p8x9...-0.webp`. */
+/**
+ * The file name for output `index` of a prediction, e.g. `p8x9...-0.webp`. The id comes from a server:
+ * anything but letters, digits, `.`, `_` and `-` becomes `_`, and leading dots too, so an id such as
+ * `../escaped` names a file inside the folder (`___escaped-0.png`), never a path out of it.
+ */
 export function outputFileName(predictionId: string, index: number, extension: string): string {
-  return `${predictionId}-${index}.${extension.replace(/^\./, '')}`;
+  const ext =
+    extension
+      .replace(/^\./, '')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 16) || 'bin';
+  return `${safeFileStem(predictionId)}-${index}.${ext}`;
+}
+
+/** `text` made usable as (the start of) a file name in one folder: no separators, `..`, control characters. */
+function safeFileStem(text: string): string {
+  const stem = text
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+    .slice(0, 200);
+  return stem === '' ? 'output' : stem;
 }
 
 function extensionFromUrl(url: string): string | null {
@@ -209,8 +233,67 @@ function baseNameFromUrl(url: string): string | null {
   }
 }
 
+// No directories, no `.`/`..`, no control characters (a name from a URL or a caller goes into a path as is).
 function isSafeFileName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
+    !/[/\\\u0000-\u001f\u007f]/.test(name) &&
+    name !== '.' &&
+    name !== '..'
+  );
+}
+
+/** `name` with `-{n}` before its extension: `out-0.png` -> `out-0-1.png`. */
+function numberedName(name: string, n: number): string {
+  if (n === 0) return name;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${name.slice(0, dot)}-${n}${name.slice(dot)}` : `${name}-${n}`;
+}
+
+/** Names tried before giving up on placing a file (`out-0.png`, `out-0-1.png`, ... `out-0-999.png`). */
+const MAX_NAME_SUFFIX = 1_000;
+
+/**
+ * Moves the finished temporary file to `name` in the folder, or to `name-1`, `name-2`, ... when that is
+ * taken: never over an existing file (another output of the same call with the same base name, or a
+ * file already there). A hard link is exclusive and atomic (it fails with EEXIST, and a reader never
+ * sees a partial file); where links are not supported, the name is reserved with an exclusive create
+ * and the file renamed over that reservation.
+ */
+async function placeExclusively(
+  fs: typeof import('node:fs/promises'),
+  tempPath: string,
+  join: (name: string) => string,
+  name: string,
+): Promise<{ path: string; fileName: string }> {
+  for (let n = 0; n < MAX_NAME_SUFFIX; n++) {
+    const fileName = numberedName(name, n);
+    const path = join(fileName);
+    try {
+      await fs.link(tempPath, path);
+      await fs.rm(tempPath, { force: true }).catch(() => undefined); // the caller's clean-up tries again
+      return { path, fileName };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw error;
+    }
+    try {
+      await (await fs.open(path, 'wx')).close();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'EEXIST') continue;
+      throw error;
+    }
+    await fs.rename(tempPath, path);
+    return { path, fileName };
+  }
+  throw new AttemptFailure(
+    `Cannot save ${name}: it and ${MAX_NAME_SUFFIX - 1} numbered variants already exist in the folder; nothing was overwritten.`,
+    'invalid_input',
+    false,
+  );
 }
 
 function mediaTypeOf(contentTypeHeader: string | null): string {
@@ -264,6 +347,12 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
       url: '',
     });
   }
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
+    throw new DownloadError(`timeoutMs must be a positive number of milliseconds, got ${quoted(options.timeoutMs)}.`, {
+      code: 'invalid_input',
+      url: typeof url === 'string' ? url : '',
+    });
+  }
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
     throw new DownloadError(`maxBytes must be a positive number of bytes, got ${quoted(maxBytes)}.`, {
       code: 'invalid_input',
@@ -300,11 +389,26 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
   const join = (name: string): string => (dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`);
   const tempPath = join(`.download-${globalThis.crypto.randomUUID()}.part`);
 
+  // The caller's signal and the whole download's time limit stop attempts and waits alike; which one
+  // fired decides the code (`canceled` or `timeout`).
+  const overall = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const stop = signal && overall ? AbortSignal.any([signal, overall]) : (signal ?? overall);
+  const throwIfStopped = (attempts: number): void => {
+    throwIfAborted(signal, url, attempts);
+    if (overall?.aborted) {
+      throw new DownloadError(`Downloading ${url} took longer than the ${options.timeoutMs} ms allowed.`, {
+        code: 'timeout',
+        url,
+        attempts,
+      });
+    }
+  };
+
   let attempt = 0;
   try {
     for (;;) {
       attempt++;
-      throwIfAborted(signal, url, attempt);
+      throwIfStopped(attempt);
       try {
         const { contentType, bytes } = await attemptDownload({
           url,
@@ -315,7 +419,7 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           attemptTimeoutMs,
           attempt,
           maxBytes,
-          ...(signal ? { signal } : {}),
+          ...(stop ? { signal: stop } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
         const extension = EXTENSION_BY_MEDIA_TYPE[contentType] ?? extensionFromUrl(url) ?? 'bin';
@@ -324,11 +428,10 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           (options.predictionId !== undefined
             ? outputFileName(options.predictionId, options.index ?? 0, extension)
             : (baseNameFromUrl(url) ?? `output-${options.index ?? 0}.${extension}`));
-        const finalPath = join(fileName);
-        await fs.rename(tempPath, finalPath);
-        return { url, path: finalPath, fileName, bytes, contentType, attempts: attempt };
+        const placed = await placeExclusively(fs, tempPath, join, fileName);
+        return { url, path: placed.path, fileName: placed.fileName, bytes, contentType, attempts: attempt };
       } catch (error) {
-        if (signal?.aborted) throwIfAborted(signal, url, attempt);
+        if (stop?.aborted) throwIfStopped(attempt);
         const refused = writeFailure(error, dir, url);
         if (refused) throw refused;
         const failure =
@@ -354,9 +457,9 @@ export async function downloadOutput(url: string, options: DownloadOptions): Pro
           });
         }
         try {
-          await sleep(delayMs, signal);
+          await sleep(delayMs, stop);
         } catch {
-          throwIfAborted(signal, url, attempt);
+          throwIfStopped(attempt);
         }
       }
     }

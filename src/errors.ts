@@ -25,6 +25,9 @@
  * - `redirect_refused`: a redirect pointed somewhere a download must not go, or there were too many.
  * - `permission_denied`: the runtime or the system refused the write (Deno without --allow-write, Node's
  *   --permission, an unwritable folder); the client's results report it as `invalid_input` (configuration).
+ *
+ * Raised by the transport:
+ * - `response_too_large`: an API answer was larger than the client's `maxResponseBytes`; its read was stopped.
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -43,7 +46,8 @@ export type ErrorCode =
   | 'truncated'
   | 'too_large'
   | 'redirect_refused'
-  | 'permission_denied';
+  | 'permission_denied'
+  | 'response_too_large';
 
 /** Every error code, in a stable order (handy for exhaustive tests and tables). */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -64,6 +68,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'too_large',
   'redirect_refused',
   'permission_denied',
+  'response_too_large',
 ];
 
 /** Extra facts an error can carry. */
@@ -244,6 +249,14 @@ export class JournalError extends ReplicateError {
     super('journal_failed', message, details);
     this.name = 'JournalError';
     if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
+  }
+}
+
+/** An API answer was larger than `maxResponseBytes`: the read stopped there (the prediction, if any, is not lost: see `predictionId`). */
+export class ResponseTooLargeError extends ReplicateError {
+  constructor(message: string, details: ReplicateErrorDetails = {}) {
+    super('response_too_large', message, details);
+    this.name = 'ResponseTooLargeError';
   }
 }
 

@@ -35,6 +35,7 @@ export {
   RateLimitError,
   ReplicateError,
   type ReplicateErrorDetails,
+  ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
 export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';

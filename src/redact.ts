@@ -36,3 +36,71 @@ export function redactValue(value: unknown, redact: Redactor): string {
     return redact(String(value));
   }
 }
+
+// A key this short (the emulator's `test`, say) cannot be told from an ordinary word: guarding or
+// rewriting answers on it would refuse the prompt "a test pattern" and mangle predictions that merely
+// contain the word. A real Replicate token is `r8_` + 37 characters (40); any key of 16 characters or
+// more is treated as a secret (other issuers' tokens, proxies' keys): no ordinary text contains one by chance.
+const SECRET_MIN_LENGTH = 16;
+
+/**
+ * Whether `key` is shaped like a secret (16 characters or more, which every Replicate token is): only
+ * such a key is guarded in request bodies and removed from API answers. A shorter key is not protected
+ * there, because it cannot be told from ordinary text; log lines and error messages still hide it.
+ */
+export function isSecretShaped(key: string | null | undefined): key is string {
+  return typeof key === 'string' && key.length >= SECRET_MIN_LENGTH;
+}
+
+/**
+ * The body guard's rule: true when `key` is secret-shaped and appears in `text`, anywhere. Glued inside
+ * a longer word it is still the whole secret, stored and shown by the server as part of the input; and
+ * the same rule decides what is scrubbed from answers, so what is sent and what comes back agree.
+ */
+export function containsSecret(text: string, key: string | null | undefined): boolean {
+  return isSecretShaped(key) && text.includes(key);
+}
+
+/**
+ * A copy of a parsed API answer (a prediction, a page of them, any JSON value) with a secret-shaped
+ * `key` removed from every string in it, keys of objects included, at any depth. Only the exact key:
+ * a prediction's input may legitimately contain text shaped like a token, and `resume()` matches
+ * inputs as the server holds them. Values without the key are returned as they are (same objects).
+ */
+export function redactSecretDeep<T>(value: T, key: string | null | undefined): T {
+  if (!isSecretShaped(key)) return value;
+  const scrubText = (v: unknown): unknown => {
+    try {
+      const text = JSON.stringify(v);
+      return text.includes(key) ? JSON.parse(text.split(key).join(REDACTED)) : v;
+    } catch {
+      return REDACTED; // too deep even for JSON.stringify: drop it rather than risk the key
+    }
+  };
+  const scrub = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return v.includes(key) ? v.split(key).join(REDACTED) : v;
+    if (typeof v !== 'object' || v === null) return v;
+    // Past this depth (a hostile answer nests to blow the stack) the JSON text is scrubbed instead: a
+    // stringified value spells every string out literally, so the key cannot hide behind escapes.
+    if (depth > 256) return scrubText(v);
+    if (Array.isArray(v)) {
+      let changed = false;
+      const out = v.map((item) => {
+        const next = scrub(item, depth + 1);
+        if (next !== item) changed = true;
+        return next;
+      });
+      return changed ? out : v;
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [name, item] of Object.entries(v as Record<string, unknown>)) {
+      const nextName = name.includes(key) ? name.split(key).join(REDACTED) : name;
+      const next = scrub(item, depth + 1);
+      if (next !== item || nextName !== name) changed = true;
+      out[nextName] = next;
+    }
+    return changed ? out : v;
+  };
+  return scrub(value, 0) as T;
+}

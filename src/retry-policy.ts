@@ -12,6 +12,11 @@ export interface RetryOptions {
   maxRetries?: number;
   /** Random spread of each wait, ±ratio (0 turns jitter off). Default 0.1. */
   jitterRatio?: number;
+  /**
+   * Floor of any wait the server asks for (`Retry-After: 0`, a date already past, `ratelimit-reset: 0`), so a
+   * server that keeps saying "now" cannot draw a storm of requests. Default 1000.
+   */
+  minDelayMs?: number;
 }
 
 /** The resolved schedule, every field present. */
@@ -22,6 +27,7 @@ export function resolveRetry(options: RetryOptions | undefined): RetrySchedule {
   const delaysMs = options?.delaysMs ?? DEFAULT_RETRY.delaysMs;
   const maxRetries = options?.maxRetries ?? DEFAULT_RETRY.maxRetries;
   const jitterRatio = options?.jitterRatio ?? DEFAULT_RETRY.jitterRatio;
+  const minDelayMs = options?.minDelayMs ?? DEFAULT_RETRY.minDelayMs;
   if (delaysMs.length === 0 || delaysMs.some((d) => !Number.isFinite(d) || d < 0)) {
     throw new RangeError('retry.delaysMs must be a non-empty list of non-negative numbers of milliseconds');
   }
@@ -31,27 +37,42 @@ export function resolveRetry(options: RetryOptions | undefined): RetrySchedule {
   if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
     throw new RangeError('retry.jitterRatio must be between 0 and 1');
   }
-  return { delaysMs: [...delaysMs], maxRetries, jitterRatio };
+  if (!Number.isFinite(minDelayMs) || minDelayMs < 0) {
+    throw new RangeError('retry.minDelayMs must be a non-negative number of milliseconds');
+  }
+  return { delaysMs: [...delaysMs], maxRetries, jitterRatio, minDelayMs };
 }
 
 /**
- * How long the server asked us to wait, in ms, or null when it did not say.
- * - `Retry-After` is authoritative: delta-seconds (`"30"`, `"1.5"`) or an HTTP date (relative to `nowMs`;
- *   a date in the past means "now").
+ * How long the server asked us to wait, in ms, or null when it did not say; never less than `minDelayMs`.
+ * - `Retry-After` is authoritative: delta-seconds (`"30"`, `"1.5"`) or an HTTP date. A date is the
+ *   SERVER's time, so it is measured against the server's clock: the same answer's `Date` header when it
+ *   has one, else `serverNowMs` (the client's clock corrected by the offset learned from earlier answers).
+ *   Measured against the local clock, a server 60 s behind would get "wait 0" forever.
  * - `ratelimit-reset` (seconds until the window resets) is the fallback; Replicate sends it on every answer.
  * - Garbage, negative numbers and missing headers yield null (use the schedule).
+ * - `0`, or a date already past, gives `minDelayMs`: a server that keeps saying "now" is not hammered.
  */
-export function serverRequestedDelayMs(headers: Headers, nowMs: number): number | null {
+export function serverRequestedDelayMs(headers: Headers, serverNowMs: number, minDelayMs = 0): number | null {
+  const floor = (ms: number): number => Math.max(minDelayMs, ms);
   const retryAfter = headers.get('retry-after')?.trim();
   if (retryAfter) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
-    // An HTTP date names its day and month; without this check Date.parse takes "-3" for a year.
-    const date = /[a-z]{3}/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
-    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return floor(Math.round(Number(retryAfter) * 1000));
+    const date = httpDate(retryAfter);
+    if (date !== null) {
+      const serverNow = httpDate(headers.get('date') ?? '') ?? serverNowMs;
+      return floor(Math.max(0, date - serverNow));
+    }
   }
   const reset = headers.get('ratelimit-reset')?.trim();
-  if (reset && /^\d+(\.\d+)?$/.test(reset)) return Math.round(Number(reset) * 1000);
+  if (reset && /^\d+(\.\d+)?$/.test(reset)) return floor(Math.round(Number(reset) * 1000));
   return null;
+}
+
+// An HTTP date names its day and month; without this check Date.parse takes "-3" for a year.
+function httpDate(text: string): number | null {
+  const date = /[a-z]{3}/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? null : date;
 }
 
 /** The kind of a failed attempt, as far as retrying is concerned. */

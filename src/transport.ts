@@ -1,19 +1,23 @@
 // The one request path. Every HTTP call the library makes to the API goes through `Transport.request`:
 // auth (only to the configured API origin), per-request timeout, abort, retries, logging.
 
+import { DEFAULT_MAX_RESPONSE_BYTES } from './defaults.js';
 import {
   CanceledError,
   ClosedError,
+  ConfigurationError,
   errorForStatus,
   HttpError,
   InvalidInputError,
   NetworkError,
   ReplicateError,
   type ReplicateErrorDetails,
+  ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
+import { predictionIdInHead, readTextCapped } from './internal/read-capped.js';
 import { type RateLimiter, rateClassOf } from './rate-limiter.js';
-import type { Redactor } from './redact.js';
+import { containsSecret, type Redactor, redactSecretDeep } from './redact.js';
 import { decideRetry, failureKind, type RetrySchedule, serverRequestedDelayMs, withJitter } from './retry-policy.js';
 import type { FetchFn, Logger, SleepFn } from './types/prediction.js';
 
@@ -36,7 +40,11 @@ export interface TransportConfig {
   userAgent: string;
   /** Client-side rate limits, shared by every call of the client; undefined: none. */
   rateLimiter?: RateLimiter | undefined;
+  /** Largest API answer read, in bytes; a larger one ends the request (`response_too_large`). Default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
+  maxResponseBytes?: number | undefined;
 }
+
+/** Default cap on an API answer: 32 MiB, hundreds of times a real prediction with long logs. */
 
 /** A retry about to happen. */
 export interface RetryInfo {
@@ -106,6 +114,10 @@ export class Transport {
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    const cap = config.maxResponseBytes;
+    if (cap !== undefined && !(typeof cap === 'number' && Number.isFinite(cap) && cap > 0)) {
+      throw new ConfigurationError(`maxResponseBytes must be a positive number of bytes, got ${String(cap)}`);
+    }
     const base = new URL(config.baseUrl);
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
@@ -114,6 +126,11 @@ export class Transport {
   /** The per-attempt timeout requests get by default. */
   get requestTimeoutMs(): number {
     return this.#config.requestTimeoutMs;
+  }
+
+  /** The client's clock (injected in tests). */
+  now(): number {
+    return this.#config.now();
   }
 
   /** The configured API base URL. */
@@ -144,11 +161,14 @@ export class Transport {
     const label = `${req.method} ${url.pathname}`;
     const idempotent = req.idempotent ?? req.method !== 'POST';
     const body = req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
-    if (typeof body === 'string' && body.includes(this.#config.apiKey)) {
-      // One official client serializes itself, token included, into prediction inputs: never send the key as data.
-      throw new InvalidInputError(`Refusing to send ${label}: its body contains the API key`, {
-        predictionId: req.predictionId ?? null,
-      });
+    if (typeof body === 'string' && containsSecret(body, this.#config.apiKey)) {
+      // One official client serializes itself, token included, into prediction inputs: never send the key
+      // as data. Only a secret-shaped key is guarded (see isSecretShaped): a short key such as `test` is
+      // an ordinary word, and refusing every prompt that contains it protects nothing.
+      throw new InvalidInputError(
+        `Refusing to send ${label}: its body contains the API key (remove the key from the input; it must never be sent as data)`,
+        { predictionId: req.predictionId ?? null },
+      );
     }
     let retries = 0;
     let transientRetries = 0;
@@ -184,7 +204,7 @@ export class Transport {
         kind,
         retries,
         transientRetries,
-        headers ? serverRequestedDelayMs(headers, now()) : null,
+        headers ? serverRequestedDelayMs(headers, this.serverTime(now()) ?? now(), retry.minDelayMs) : null,
       );
       if (!decision.retry) throw error;
       if (kind === 'ambiguous' && !idempotent) {
@@ -250,7 +270,9 @@ export class Transport {
     }
     this.log('debug', `← ${response.status} ${label}`);
     if (response.status < 200 || response.status >= 300) {
-      const text = await response.text().catch(() => '');
+      // An error page is read for its message only: 64 KiB of it is plenty.
+      const read = await readTextCapped(response, 65_536).catch(() => ({ tooLarge: false as const, text: '' }));
+      const text = read.tooLarge ? read.head : read.text;
       throw httpError(response.status, text, label, details, this.#config.redact);
     }
     return response;
@@ -346,12 +368,26 @@ export class Transport {
       try {
         response = await this.#config.fetch(url, { method: req.method, headers, body, signal, redirect: 'manual' });
       } catch (cause) {
-        throw stopped() ?? networkError(cause, label, details, redact);
+        throw stopped() ?? refusedUrl(cause, url, details, redact) ?? networkError(cause, label, details, redact);
       }
+      const maxBytes = this.#config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       let text: string;
       try {
-        text = await response.text();
+        const read = await readTextCapped(response, maxBytes);
+        const ok = response.status >= 200 && response.status < 300;
+        // An oversized error page is only read for its message: its start is enough, and its status decides.
+        if (read.tooLarge && !ok) text = read.head;
+        else if (read.tooLarge) {
+          this.#learnClock(response.headers);
+          // A create that answered 2xx made a prediction: its id leads the answer, so it is not lost.
+          const predictionId = details.predictionId ?? predictionIdInHead(redact(read.head));
+          throw new ResponseTooLargeError(
+            `response_too_large: ${label} answered HTTP ${response.status} with more than ${maxBytes} bytes (maxResponseBytes); the read was stopped after ${read.receivedBytes} bytes${predictionId ? ` (prediction ${predictionId})` : ''}`,
+            { predictionId, status: response.status },
+          );
+        } else text = read.text;
       } catch (cause) {
+        if (cause instanceof ReplicateError) throw cause;
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
       }
       this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
@@ -359,7 +395,10 @@ export class Transport {
       if (response.status >= 200 && response.status < 300) {
         if (text.trim() === '') return { status: response.status, headers: response.headers, body: null };
         try {
-          return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown };
+          // The one point where answers enter the library: the key a server echoes (in `logs`, `error`,
+          // any nested field) is removed here, so no result, error or journal line downstream holds it.
+          const parsed = redactSecretDeep(JSON.parse(text) as unknown, this.#config.apiKey);
+          return { status: response.status, headers: response.headers, body: parsed };
         } catch {
           throw new NetworkError(`network error: ${label} answered ${response.status} with a body that is not JSON`, {
             ...details,
@@ -406,6 +445,25 @@ function networkError(
     predictionId: details.predictionId,
     ambiguous: !notSent,
   });
+}
+
+/**
+ * The error for a URL fetch refuses outright, before any connection (a port on the fetch spec's "bad port"
+ * list such as 6000 or 10080, a scheme it does not speak): retrying cannot help, so the call ends at once
+ * with what to change. Null for any other failure.
+ */
+function refusedUrl(
+  cause: unknown,
+  url: URL,
+  details: { predictionId: string | null },
+  redact: Redactor,
+): ConfigurationError | null {
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
+  if (!(cause instanceof TypeError) || !/bad port/i.test(inner)) return null;
+  return new ConfigurationError(
+    `Cannot reach the API URL ${redact(url.origin)}: fetch refuses to connect to port ${url.port} ("bad port": it is on the fetch standard's list of blocked ports); use another port in baseUrl / REPLICATE_BASE_URL`,
+    { predictionId: details.predictionId, ambiguous: false },
+  );
 }
 
 function httpError(

@@ -29,6 +29,12 @@ export interface ReplicateClientOptions {
    * @default DEFAULT_REQUEST_TIMEOUT_MS
    */
   requestTimeoutMs?: number;
+  /**
+   * Largest API answer read, in bytes; a larger one ends the call with `response_too_large` (the
+   * prediction's id, when the answer was a create, is kept in the result and the journal).
+   * @default DEFAULT_MAX_RESPONSE_BYTES (32 MiB)
+   */
+  maxResponseBytes?: number;
   /** Leave predictions running on the server when a `generate*` call gives up. Default false (cancel them). */
   keepRunning?: boolean;
   /**

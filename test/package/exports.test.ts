@@ -32,6 +32,7 @@ const MAIN = [
   'RateLimitError',
   'ReplicateClient',
   'ReplicateError',
+  'ResponseTooLargeError',
   'TimeoutError',
   'VERSION',
   'VIDEO_INPUT_ADAPTERS',
