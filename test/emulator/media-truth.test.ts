@@ -2,6 +2,7 @@
 // can read back from the decoded pixels, and a video is made from its input images, in order, for
 // the duration asked. Everything is decoded by independent decoders (pngjs, h264decoder).
 
+import * as zlib from 'node:zlib';
 import { H264Decoder } from 'h264decoder';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
   PRINTABLE,
 } from '../../src/emulator/media/font.js';
 import { renderImage } from '../../src/emulator/media/index.js';
+import { decodePng } from '../../src/emulator/media/png-decode.js';
 import { api, createFlux, eventually, getPrediction, start } from './helpers.js';
 
 // --- reading text back from pixels ---------------------------------------------------------------
@@ -34,7 +36,7 @@ function decodePngFile(bytes: Uint8Array): Rgb {
   return { width: png.width, height: png.height, rgb };
 }
 
-/** The 35 font pixels of one character cell, read at the centre of each scaled font pixel: lit = white. */
+/** The 35 font pixels of one character cell, read at the centre of each scaled font pixel: lit = bright. */
 function readCell(image: Rgb, left: number, top: number, scale: number): number[] {
   const rows: number[] = [];
   for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
@@ -43,8 +45,10 @@ function readCell(image: Rgb, left: number, top: number, scale: number): number[
       const x = left + gx * scale + (scale >> 1);
       const y = top + gy * scale + (scale >> 1);
       const i = (y * image.width + x) * 3;
-      const lit =
-        (image.rgb[i] as number) > 200 && (image.rgb[i + 1] as number) > 200 && (image.rgb[i + 2] as number) > 200;
+      // Luma, not each channel: a video's 4:2:0 chroma blurs colour across letter edges, not brightness.
+      const luma =
+        0.299 * (image.rgb[i] as number) + 0.587 * (image.rgb[i + 1] as number) + 0.114 * (image.rgb[i + 2] as number);
+      const lit = luma > 160;
       bits = (bits << 1) | (lit ? 1 : 0);
     }
     rows.push(bits);
@@ -58,7 +62,7 @@ function recognise(cell: readonly number[]): string {
   return '\u0000';
 }
 
-/** OCR of the caption band: `lines` lines of `columns` cells from the layout's origin and scale. */
+/** OCR of the caption band: `lines` lines of up to `columns` cells (as many as the width holds) from the layout's origin and scale. */
 function readText(
   image: Rgb,
   layout: { left: number; top: number; scale: number },
@@ -68,7 +72,8 @@ function readText(
   const out: string[] = [];
   for (let line = 0; line < lines; line++) {
     let text = '';
-    for (let c = 0; c < columns; c++) {
+    const fit = Math.floor((image.width - layout.left + layout.scale) / (CELL_WIDTH * layout.scale));
+    for (let c = 0; c < Math.min(columns, fit); c++) {
       text += recognise(
         readCell(
           image,
@@ -318,6 +323,24 @@ describe('a video is made from its input images', () => {
     expect(lines.join(' ')).toBe('frame 1: example.com not fetched (the emulator stays offline)');
   });
 
+  it('shows a JPEG it served, passed back as a data: URL, as its picture (re-painted, not decoded)', async () => {
+    const images = await finished(
+      (await createFlux(emu, { prompt: 'a jpeg round trip', output_format: 'jpg', seed: 21 })).id,
+    );
+    const jpeg = await download((images.output as string[])[0] as string);
+    const created = await api(emu, '/models/fofr/skyreels-2/predictions', {
+      json: {
+        input: { images: [`data:image/jpeg;base64,${Buffer.from(jpeg).toString('base64')}`], fps: 8, duration: 1 },
+      },
+    });
+    const video = await finished(((await created.json()) as { id: string }).id);
+    const { width, height, frames } = decodeVideo(await download(video.output as string));
+    const painted = decodePngFile(renderImage({ prompt: 'a jpeg round trip', seed: 21, width, height, format: 'png' }));
+    expect(distance(thumbnail(frames[0]!, width, height), thumbnail(painted.rgb, width, height))).toBeLessThan(6);
+    const layout = captionLayout('a jpeg round trip', 'seed 21', width, height)!;
+    expect(readText({ width, height, rgb: frames[0]! }, layout, 2, 40)).toEqual(['a jpeg round trip', 'seed 21']);
+  });
+
   it('frames-to-video shows its frames_urls in order, one per 1/fps', async () => {
     const images = await finished(
       (await createFlux(emu, { prompt: 'stills', num_outputs: 3, output_format: 'png', seed: 8 })).id,
@@ -356,3 +379,114 @@ function letterbox(image: Rgb, width: number, height: number): Uint8Array {
   }
   return out;
 }
+
+// --- the PNG decoder behind data: URLs and uploads, against pngjs as the reference ---------------
+
+describe('decodePng (input frames)', () => {
+  /** RGB over black from pngjs's RGBA: what our decoder returns. */
+  function reference(png: Uint8Array): Uint8Array {
+    const decoded = PNG.sync.read(Buffer.from(png));
+    const rgb = new Uint8Array(decoded.width * decoded.height * 3);
+    for (let p = 0; p < decoded.width * decoded.height; p++) {
+      const alpha = decoded.data[p * 4 + 3] as number;
+      for (let k = 0; k < 3; k++)
+        rgb[p * 3 + k] = Math.floor(((decoded.data[p * 4 + k] as number) * alpha + 127) / 255);
+    }
+    return rgb;
+  }
+
+  function noise(length: number, seed: number): Uint8Array {
+    let state = seed;
+    return Uint8Array.from({ length }, () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state >>> 24;
+    });
+  }
+
+  /** A PNG by hand: any colour type and depth, optionally Adam7, every row with filter None. */
+  function handMadePng(options: {
+    width: number;
+    height: number;
+    colorType: number;
+    depth: number;
+    interlace?: boolean;
+    palette?: Uint8Array;
+  }): Uint8Array {
+    const { width, height, colorType, depth } = options;
+    const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType] as number;
+    const rowBytes = (w: number) => Math.ceil((w * channels * depth) / 8);
+    const passes = options.interlace
+      ? [
+          [0, 0, 8, 8],
+          [4, 0, 8, 8],
+          [0, 4, 4, 8],
+          [2, 0, 4, 4],
+          [0, 2, 2, 4],
+          [1, 0, 2, 2],
+          [0, 1, 1, 2],
+        ].map(([x0, y0, dx, dy]) => [Math.ceil((width - x0!) / dx!), Math.ceil((height - y0!) / dy!)] as const)
+      : [[width, height] as const];
+    const raw: number[] = [];
+    let seed = 1;
+    for (const [w, h] of passes) {
+      if (w <= 0 || h <= 0) continue;
+      for (let y = 0; y < h; y++) {
+        raw.push(0);
+        const row = noise(rowBytes(w), seed++);
+        if (colorType === 3)
+          for (let i = 0; i < row.length; i++) row[i] = (row[i] as number) & (depth === 8 ? 3 : 0xff);
+        raw.push(...row);
+      }
+    }
+    const chunk = (type: string, data: Uint8Array): Buffer => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length);
+      head.write(type, 4, 'latin1');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])));
+      return Buffer.concat([head, data, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(height, 4);
+    ihdr.set([depth, colorType, 0, 0, options.interlace ? 1 : 0], 8);
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      ...(options.palette ? [chunk('PLTE', options.palette)] : []),
+      chunk('IDAT', zlib.deflateSync(Uint8Array.from(raw))),
+      chunk('IEND', new Uint8Array(0)),
+    ]);
+  }
+
+  it.each([0, 2, 4, 6])('reads colour type %i at depth 8 with every row filter, as pngjs does', (colorType) => {
+    const png = new PNG({ width: 37, height: 23, colorType: colorType as 0 | 2 | 4 | 6, inputHasAlpha: true });
+    png.data.set(noise(37 * 23 * 4, colorType + 7));
+    const bytes = new Uint8Array(PNG.sync.write(png, { colorType: colorType as 0 | 2 | 4 | 6, filterType: -1 }));
+    expect(Buffer.from(decodePng(bytes).rgb).equals(Buffer.from(reference(bytes)))).toBe(true);
+  });
+
+  it.each([
+    { colorType: 0, depth: 1 },
+    { colorType: 0, depth: 4 },
+    { colorType: 0, depth: 16 },
+    { colorType: 2, depth: 16 },
+    { colorType: 6, depth: 16 },
+    { colorType: 3, depth: 2, palette: Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 250, 250, 250]) },
+    { colorType: 2, depth: 8, interlace: true },
+    { colorType: 3, depth: 4, interlace: true, palette: noise(48, 3) },
+  ])('reads %o as pngjs does', (options) => {
+    const bytes = handMadePng({ width: 19, height: 11, ...options });
+    expect(Buffer.from(decodePng(bytes).rgb).equals(Buffer.from(reference(bytes)))).toBe(true);
+  });
+
+  it('refuses what is not a PNG, a truncated one, and one too large to hold, with a stable code', () => {
+    const good = renderImage({ prompt: 'x', seed: 1, width: 16, height: 16, format: 'png' });
+    expect(() => decodePng(new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: 'png_decode_failed' }));
+    expect(() => decodePng(good.subarray(0, good.length - 40))).toThrow(/cut short|inflate/);
+    const huge = Buffer.from(good);
+    huge.writeUInt32BE(100_000, 16); // IHDR width
+    huge.writeUInt32BE(100_000, 20); // IHDR height
+    expect(() => decodePng(huge)).toThrow(/outside/);
+  });
+});

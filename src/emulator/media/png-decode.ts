@@ -109,7 +109,10 @@ export function decodePng(bytes: Uint8Array): RgbRaster {
       for (let px = 0; px < pass.w; px++) {
         const sample = (channel: number): number => {
           if (depth === 8) return row[px * channels + channel] as number;
-          if (depth === 16) return row[(px * channels + channel) * 2] as number; // the high byte
+          if (depth === 16) {
+            const at16 = (px * channels + channel) * 2;
+            return Math.floor(((((row[at16] as number) << 8) | (row[at16 + 1] as number)) * 255) / 65535 + 0.5);
+          }
           const bit = (px * channels + channel) * depth;
           const value = ((row[bit >> 3] as number) >> (8 - depth - (bit & 7))) & max;
           return colorType === 3 ? value : Math.round((value * 255) / max);
