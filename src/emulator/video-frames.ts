@@ -4,9 +4,7 @@
 // fetched from the network: any other URL, or an image that cannot be read, becomes a grey frame that
 // says so, so the video never pretends to show what it was not given.
 
-import { fitPicture, placeholderPicture } from './media/frames.js';
-import { paintPicture, type RgbRaster } from './media/painter.js';
-import { decodePng, isPng } from './media/png-decode.js';
+import { decodePng, fitPicture, isPng, paintPicture, placeholderPicture, type RgbRaster } from './media/index.js';
 import type { OutputFile } from './models.js';
 import type { EmulatorState } from './state.js';
 

@@ -9,6 +9,10 @@ import { paintPicture, type RgbRaster } from './painter.js';
 import { encodePng } from './png.js';
 import { encodeWebpLossless } from './webp.js';
 
+export { fitPicture, placeholderPicture } from './frames.js';
+export { paintPicture, type RgbRaster } from './painter.js';
+export { decodePng, isPng, PngDecodeError } from './png-decode.js';
+
 export type ImageFormat = 'png' | 'jpg' | 'webp';
 
 /** MIME type per output format, for the Content-Type of served files. */
