@@ -4,9 +4,11 @@
 
 import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Replicate from 'replicate';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -188,6 +190,59 @@ describe('startEmulator({ https: true })', () => {
       expect(stdout.trim()).toBe('200');
     }
   });
+});
+
+// Replicate's official Python client (1.0.7, kept in ../shared/clients, see its README): Debian's
+// python3 with httpx and pydantic runs it from source. Skipped, with the reason, where those are absent.
+const PYTHON_CLIENT = fileURLToPath(new URL('../../../shared/clients/replicate-python', import.meta.url));
+const pythonClientSkip = !existsSync(join(PYTHON_CLIENT, 'replicate'))
+  ? `the Python client is not at ${PYTHON_CLIENT}`
+  : spawnSync('/usr/bin/python3', ['-c', 'import httpx, pydantic']).status !== 0
+    ? '/usr/bin/python3 lacks httpx or pydantic (apt-get install python3-httpx python3-pydantic)'
+    : undefined;
+
+describe('the official Python client over HTTPS (SSL_CERT_FILE=caFile)', () => {
+  it.skipIf(pythonClientSkip !== undefined)(
+    `run() returns FileOutput objects whose read() is the image${pythonClientSkip ? ` (skipped: ${pythonClientSkip})` : ''}`,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'emu-https-py-'));
+      const caFile = join(dir, 'ca.pem');
+      const emu = await start({ https: true, caFile });
+      try {
+        // The client reads its version from package metadata, absent when run from source.
+        await mkdir(join(dir, 'replicate-1.0.7.dist-info'));
+        await writeFile(
+          join(dir, 'replicate-1.0.7.dist-info', 'METADATA'),
+          'Metadata-Version: 2.1\nName: replicate\nVersion: 1.0.7\n',
+        );
+        const script = [
+          'import sys, typing_extensions',
+          "if not hasattr(typing_extensions, 'deprecated'):",
+          '    typing_extensions.deprecated = lambda *a, **k: (lambda f: f)  # Debian 4.4.0 lacks it',
+          'import replicate',
+          "client = replicate.Client(api_token='test-token', base_url=sys.argv[1])",
+          "output = client.run('black-forest-labs/flux-schnell', input={'prompt': 'a python fox', 'output_format': 'png'})",
+          'data = output[0].read()',
+          'print(type(output[0]).__name__, output[0].url, data[:8].hex(), len(data))',
+        ].join('\n');
+        // The Python client's base URL is the origin: its paths start with /v1/.
+        const { stdout } = await run('/usr/bin/python3', ['-c', script, emu.url], {
+          env: { ...process.env, SSL_CERT_FILE: caFile, PYTHONPATH: `${dir}:${PYTHON_CLIENT}` },
+        });
+        const [kind, url, magic, length] = stdout.trim().split(' ');
+        expect(kind).toBe('FileOutput');
+        expect(url?.startsWith(`${emu.url}/delivery/`)).toBe(true);
+        expect(magic).toBe('89504e470d0a1a0a'); // PNG
+        const served = new Uint8Array(
+          await (await fetchTrusting(await readFile(caFile, 'utf8'))(url as string)).arrayBuffer(),
+        );
+        expect(Number(length)).toBe(served.length);
+      } finally {
+        await emu.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('startEmulator options', () => {
