@@ -4,8 +4,10 @@
 
 import * as zlib from 'node:zlib';
 import { H264Decoder } from 'h264decoder';
+import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as webp from 'webp-wasm';
 import type { Emulator } from '../../src/emulator/index.js';
 import { captionLayout } from '../../src/emulator/media/caption.js';
 import {
@@ -105,6 +107,40 @@ describe('an image shows its prompt', () => {
       // Read from the pixels alone (the layout gives only where the band starts and the letter size):
       expect(lines.slice(0, -1).join(' '), `${width}x${height}`).toBe(prompt);
       expect(lines.at(-1)).toBe('seed 42');
+    }
+  });
+
+  it('legibly in every output format: JPEG at the default quality 80 (jpeg-js) and WebP (libwebp) read back too', async () => {
+    const prompt = 'an owl reading a map, by candlelight';
+    for (const [width, height] of [
+      [256, 256],
+      [256, 145],
+    ] as const) {
+      const layout = captionLayout(prompt, 'seed 9', width, height)!;
+      const toRgb = (rgba: Uint8Array): Rgb => ({
+        width,
+        height,
+        rgb: Uint8Array.from({ length: width * height * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)] as number),
+      });
+      const jpg = renderImage({ prompt, seed: 9, width, height, format: 'jpg', quality: 80 });
+      const fromJpeg = toRgb(jpeg.decode(jpg, { useTArray: true, formatAsRGBA: true }).data);
+      const webpBytes = renderImage({ prompt, seed: 9, width, height, format: 'webp' });
+      const exact = webpBytes.buffer.slice(
+        webpBytes.byteOffset,
+        webpBytes.byteOffset + webpBytes.length,
+      ) as ArrayBuffer;
+      const decodedWebp = await webp.decode(exact);
+      const fromWebp = toRgb(
+        new Uint8Array(decodedWebp.data.buffer, decodedWebp.data.byteOffset, decodedWebp.data.length),
+      );
+      for (const [format, image] of [
+        ['jpg', fromJpeg],
+        ['webp', fromWebp],
+      ] as const) {
+        const lines = readText(image, layout, layout.lines.length, 64);
+        expect(lines.slice(0, -1).join(' '), `${format} ${width}x${height}`).toBe(prompt);
+        expect(lines.at(-1), `${format} ${width}x${height}`).toBe('seed 9');
+      }
     }
   });
 
