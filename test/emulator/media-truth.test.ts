@@ -18,7 +18,7 @@ import {
   glyphRows,
   PRINTABLE,
 } from '../../src/emulator/media/font.js';
-import { renderImage } from '../../src/emulator/media/index.js';
+import { renderImage, renderVideo } from '../../src/emulator/media/index.js';
 import { decodePng } from '../../src/emulator/media/png-decode.js';
 import { api, createFlux, eventually, getPrediction, start } from './helpers.js';
 
@@ -415,6 +415,37 @@ function letterbox(image: Rgb, width: number, height: number): Uint8Array {
   }
   return out;
 }
+
+describe('renderVideo from pictures', () => {
+  it('keeps the duration asked for and makes many pictures smaller rather than a huge file', () => {
+    const picture = (shade: number) => ({ width: 256, height: 256, rgb: new Uint8Array(256 * 256 * 3).fill(shade) });
+    // 300 keyframes at 256x256 would be 28 MiB: over the 24 MiB budget.
+    const pictures = Array.from({ length: 300 }, (_, i) => picture(i % 256));
+    const bytes = renderVideo({ prompt: 'p', seed: 1, frameCount: 300, fps: 24, durationSeconds: 12.5, pictures });
+    expect(bytes.length).toBeLessThan(25 * 1024 * 1024);
+    const { width, frames } = decodeVideo(bytes);
+    expect(frames).toHaveLength(300);
+    expect(width).toBeLessThan(256);
+    // Each frame is its own picture, in order: the grey level of frame i is picture i's.
+    for (const i of [0, 1, 100, 299]) expect(Math.abs((frames[i]![0] as number) - (i % 256))).toBeLessThanOrEqual(3);
+  });
+
+  it('holds each picture for its share when there are fewer pictures than frames', () => {
+    const picture = (shade: number) => ({ width: 64, height: 32, rgb: new Uint8Array(64 * 32 * 3).fill(shade) });
+    const bytes = renderVideo({
+      prompt: 'p',
+      seed: 1,
+      frameCount: 3,
+      fps: 10,
+      durationSeconds: 3,
+      pictures: [picture(30), picture(130), picture(230)],
+    });
+    const { width, height, frames } = decodeVideo(bytes);
+    expect([width, height, frames.length]).toEqual([64, 32, 30]);
+    const shades = frames.map((f) => Math.round((f[0] as number) / 100));
+    expect(shades).toEqual([...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(2)]);
+  });
+});
 
 // --- the PNG decoder behind data: URLs and uploads, against pngjs as the reference ---------------
 

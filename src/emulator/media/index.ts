@@ -104,7 +104,7 @@ export function renderVideo(options: RenderVideoOptions): Uint8Array {
   if (options.width !== undefined) requireNumber('width', options.width, 1);
   if (options.height !== undefined) requireNumber('height', options.height, 1);
   const pictures = options.pictures && options.pictures.length > 0 ? options.pictures : undefined;
-  const size = pictures ? picturesVideoSize(pictures[0] as RgbRaster, options) : options;
+  const size = pictures ? picturesVideoSize(pictures[0] as RgbRaster, pictures.length, options) : options;
   const even = (side: number | undefined): number => Math.max(2, Math.ceil((side ?? DEFAULT_VIDEO_SIDE) / 2) * 2);
   const width = even(size.width);
   const height = even(size.height);
@@ -151,14 +151,27 @@ export function renderVideo(options: RenderVideoOptions): Uint8Array {
   });
 }
 
-/** A video made from pictures takes the first one's shape, its longest side at most `maxSide`. */
+/**
+ * Every picture is one raw keyframe (1.5 bytes per pixel): past this many bytes in all, the video is
+ * made smaller instead (720 frames_urls at 256x256 would be 68 MiB; with the budget, 24 MiB at 152x152).
+ */
+const PICTURES_KEYFRAME_BUDGET_BYTES = 24 * 1024 * 1024;
+
+/**
+ * A video made from pictures takes the first one's shape, its longest side at most `maxSide`, and
+ * smaller still when its keyframes would pass the budget.
+ */
 function picturesVideoSize(
   first: RgbRaster,
+  count: number,
   options: Pick<RenderVideoOptions, 'width' | 'height' | 'maxSide'>,
 ): { width: number; height: number } {
   if (options.width !== undefined && options.height !== undefined)
     return { width: options.width, height: options.height };
   const maxSide = options.maxSide ?? DEFAULT_PICTURES_MAX_SIDE;
-  const scale = Math.min(1, maxSide / Math.max(first.width, first.height));
-  return { width: Math.round(first.width * scale), height: Math.round(first.height * scale) };
+  let scale = Math.min(1, maxSide / Math.max(first.width, first.height));
+  const keyframeBytes = count * first.width * scale * first.height * scale * 1.5;
+  if (keyframeBytes > PICTURES_KEYFRAME_BUDGET_BYTES)
+    scale *= Math.sqrt(PICTURES_KEYFRAME_BUDGET_BYTES / keyframeBytes);
+  return { width: Math.max(2, Math.floor(first.width * scale)), height: Math.max(2, Math.floor(first.height * scale)) };
 }
