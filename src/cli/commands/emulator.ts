@@ -1,6 +1,7 @@
 // `replicate-media emulator`: run the Replicate emulator in the foreground until SIGINT/SIGTERM.
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Emulator } from '../../emulator/index.js';
 import { numberOption, stringOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -56,7 +57,7 @@ ${GLOBAL_HELP}`,
     if (caFile !== undefined && !https) throw new UsageError('--ca-file is for HTTPS mode: add --https.');
     if (https) caFile = resolve(caFile ?? join(tmpdir(), `replicate-emulator-ca-${process.pid}.pem`));
     const { startEmulator } = await import('../../emulator/index.js');
-    let emulator;
+    let emulator: Emulator;
     try {
       emulator = await startEmulator({
         port,
