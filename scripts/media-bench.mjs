@@ -48,3 +48,23 @@ bench('renderVideo 256x256, 1 scene, 5 s at 24 fps', (i) =>
     height: 256,
   }),
 );
+
+// The caption's share of a picture, and a video made from input pictures (the demo's case: 16:9
+// images fitted to a 256x146 video, one keyframe per picture).
+const { paintPicture } = await import('../dist/emulator/media/painter.js');
+for (const caption of [false, true]) {
+  bench(`paintPicture 256x256, caption ${caption ? 'on' : 'off'}`, (i) => {
+    const picture = paintPicture({ prompt: prompts[i % prompts.length], seed: i, width: 256, height: 256, caption });
+    return picture.rgb;
+  });
+}
+bench('renderVideo from 4 pictures 256x145, 4 s at 24 fps', (i) =>
+  renderVideo({
+    prompt: 'frames',
+    seed: i,
+    frameCount: 4,
+    fps: 24,
+    durationSeconds: 4,
+    pictures: prompts.map((prompt, k) => paintPicture({ prompt, seed: i + k, width: 256, height: 145 })),
+  }),
+);

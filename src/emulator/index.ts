@@ -5,7 +5,9 @@
 //   ...
 //   await emu.close();
 
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { createLocalCertificates } from './certificate.js';
 import { EmulatorServer } from './server.js';
 import { EmulatorState } from './state.js';
 import type { Emulator, EmulatorOptions } from './types.js';
@@ -26,9 +28,14 @@ export { signWebhook } from './webhooks.js';
 
 /** Starts an emulator on `host:port` (default 127.0.0.1, a free port) and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const state = new EmulatorState(options);
-  const front = new EmulatorServer(state);
   const host = options.host ?? '127.0.0.1';
+  if (options.caFile !== undefined && options.https !== true)
+    throw new TypeError('caFile is only written in HTTPS mode: pass https: true with it');
+  const certificates = options.https === true ? createLocalCertificates([host]) : undefined;
+  // Written before listening: a path that cannot be written fails the start, not a client later.
+  if (certificates && options.caFile !== undefined) await writeFile(options.caFile, certificates.caCertificatePem);
+  const state = new EmulatorState(options);
+  const front = new EmulatorServer(state, certificates);
   await new Promise<void>((resolve, reject) => {
     front.server.once('error', reject);
     front.server.listen(options.port ?? 0, host, () => {
@@ -38,7 +45,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const { port } = front.server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  state.origin = `http://${urlHost}:${port}`;
+  state.origin = `${certificates ? 'https' : 'http'}://${urlHost}:${port}`;
   state.log(`Replicate emulator listening on ${state.origin}`);
 
   let closing: Promise<void> | undefined;
@@ -54,6 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url: state.origin,
     apiUrl: state.apiUrl,
+    caCertificatePem: certificates?.caCertificatePem,
     close,
     [Symbol.asyncDispose]: close,
     addFault: (rule) => state.faults.add(rule),

@@ -25,6 +25,8 @@ export type OutputFile =
       frameCount: number;
       fps: number;
       durationSeconds: number;
+      /** The input images, in order: the video is made from them (video-frames.ts). Unset: painted scenes. */
+      frames?: string[];
     };
 
 export interface OutputPlan {
@@ -197,7 +199,9 @@ export const MODELS: readonly ModelSpec[] = [
       return {
         // One scene per input image: the media encoder holds each picture with cheap skip frames,
         // so a 30 s video stays small (a frame per picture would be 18 MB of uncompressed keyframes).
-        files: [{ kind: 'video', ext: 'mp4', prompt, seed, fps, durationSeconds, frameCount: images.length }],
+        files: [
+          { kind: 'video', ext: 'mp4', prompt, seed, fps, durationSeconds, frameCount: images.length, frames: images },
+        ],
         shape: 'single',
         steps: 10,
       };
@@ -247,6 +251,7 @@ export const MODELS: readonly ModelSpec[] = [
             fps,
             frameCount: frames,
             durationSeconds: frames / fps,
+            ...(typeof input.frames_urls === 'string' ? { frames: frameUrls(input.frames_urls) } : {}),
           },
         ],
         shape: 'single',

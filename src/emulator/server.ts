@@ -1,9 +1,10 @@
 // The HTTP front: routing, then for each request faults → auth → rate limit → handler → reply.
 // Socket-level faults (resets, stalls) need the real node:http socket, so this is node:http code.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { bearerToken, isAuthorized } from './auth.js';
+import type { LocalCertificates } from './certificate.js';
 import { type Handler, JSON_BODY_LIMIT_BYTES, type Reply, type RequestContext, readBody } from './http.js';
 import { type Problem, ProblemError, problem, problemBody } from './problem.js';
 import type { RateClass } from './rate-limit.js';
@@ -15,6 +16,7 @@ import { cancelPrediction, createPrediction, getPrediction, listPredictions } fr
 import { webPage } from './routes/web.js';
 import { streamPrediction } from './sse.js';
 import type { EmulatorState } from './state.js';
+import { createFrontServer } from './tls.js';
 import type { FaultRule, RouteName } from './types.js';
 
 interface Route {
@@ -126,8 +128,12 @@ function faultStatusReply(rule: FaultRule): Reply {
 export class EmulatorServer {
   readonly server: Server;
 
-  constructor(private readonly state: EmulatorState) {
-    this.server = createServer((req, res) => {
+  /** With `certificates`, the server speaks HTTPS (tls.ts); otherwise plain HTTP. */
+  constructor(
+    private readonly state: EmulatorState,
+    certificates?: LocalCertificates,
+  ) {
+    this.server = createFrontServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (res.destroyed || (error && typeof error === 'object' && 'clientGone' in error)) return void res.destroy();
         state.log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -135,7 +141,7 @@ export class EmulatorServer {
           this.write(res, problemReply(problem(500, 'Internal emulator error')), undefined);
         else res.destroy();
       });
-    });
+    }, certificates);
     // Held requests (Prefer: wait up to 60 s, stalls) must not be cut by Node's own timeouts.
     this.server.requestTimeout = 0;
     this.server.keepAliveTimeout = 5_000;

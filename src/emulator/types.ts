@@ -123,6 +123,13 @@ export interface EmulatorOptions {
   models?: ModelSpec[];
   /** Receives one line per notable event (listening, requests, webhook failures). Default: silent. */
   logger?: (line: string) => void;
+  /**
+   * Serve HTTPS (API, files, outputs, streams) with a certificate for localhost, 127.0.0.1, ::1 and
+   * `host`, signed by a local CA made at startup; `url` is then `https://...`. Default false.
+   */
+  https?: boolean;
+  /** With `https`: write the CA certificate (PEM) here, for clients to trust (NODE_EXTRA_CA_CERTS=...). */
+  caFile?: string;
 }
 
 export interface EmulatorStats {
@@ -144,6 +151,8 @@ export interface Emulator extends AsyncDisposable {
   readonly url: string;
   /** `${url}/v1`: give this to clients as baseUrl. */
   readonly apiUrl: string;
+  /** With `https`: the PEM of the CA that signed the server's certificate (trust it in clients); else undefined. */
+  readonly caCertificatePem: string | undefined;
   close(): Promise<void>;
   addFault(rule: FaultRule): void;
   clearFaults(): void;

@@ -4,10 +4,10 @@
 
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY } from '../../src/defaults.js';
 import { ReplicateClient } from '../../src/index.js';
 import { waitForStreamDone } from '../../src/prediction-stream.js';
 import { createRedactor } from '../../src/redact.js';
-import { DEFAULT_RETRY } from '../../src/defaults.js';
 import { Transport } from '../../src/transport.js';
 import {
   fakeClock,

@@ -1,4 +1,7 @@
 // `replicate-media emulator`: run the Replicate emulator in the foreground until SIGINT/SIGTERM.
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Emulator } from '../../emulator/index.js';
 import { numberOption, stringOption } from '../args.js';
 import { type Command, GLOBAL_HELP } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -14,8 +17,11 @@ export const emulatorCommand: Command = {
     token: { type: 'string' },
     'retention-seconds': { type: 'string' },
     'no-rate-limits': { type: 'boolean' },
+    https: { type: 'boolean' },
+    'ca-file': { type: 'string' },
   },
   help: `Usage: replicate-media emulator [--port ${DEFAULT_EMULATOR_PORT}] [--host 127.0.0.1] [--token T] [--speed N]
+                                 [--https [--ca-file PATH]]
 
 Serves Replicate's HTTP API locally, then prints one line:
   Replicate emulator listening on http://HOST:PORT
@@ -29,6 +35,10 @@ Options:
       --speed N               divide model timings by N (default 1: about as slow as Replicate)
       --retention-seconds S   how long outputs stay downloadable (default 3600, like Replicate)
       --no-rate-limits        turn off the rate limits (600 creates and 3000 other requests a minute)
+      --https                 serve HTTPS with a certificate for 127.0.0.1 and localhost, signed by a
+                              CA made for this run (clients turn only https: outputs into file objects)
+      --ca-file PATH          with --https: write the CA certificate (PEM) here (default: a temporary
+                              file); trust it with NODE_EXTRA_CA_CERTS, SSL_CERT_FILE or REQUESTS_CA_BUNDLE
       --verbose               log every request to stderr
 
 ${GLOBAL_HELP}`,
@@ -42,8 +52,12 @@ ${GLOBAL_HELP}`,
     const token = stringOption(values, 'token');
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty.');
     const retentionSeconds = numberOption(values, 'retention-seconds', { min: 0 });
+    const https = values.https === true;
+    let caFile = stringOption(values, 'ca-file');
+    if (caFile !== undefined && !https) throw new UsageError('--ca-file is for HTTPS mode: add --https.');
+    if (https) caFile = resolve(caFile ?? join(tmpdir(), `replicate-emulator-ca-${process.pid}.pem`));
     const { startEmulator } = await import('../../emulator/index.js');
-    let emulator: Awaited<ReturnType<typeof startEmulator>>;
+    let emulator: Emulator;
     try {
       emulator = await startEmulator({
         port,
@@ -52,6 +66,7 @@ ${GLOBAL_HELP}`,
         ...(ctx.globals.speed !== undefined ? { speed: ctx.globals.speed } : {}),
         ...(retentionSeconds !== undefined ? { outputRetentionMs: Math.round(retentionSeconds * 1000) } : {}),
         ...(values['no-rate-limits'] === true ? { rateLimits: false as const } : {}),
+        ...(https ? { https, caFile } : {}),
         ...(ctx.globals.verbose ? { logger: (line: string) => ctx.stderr.write(`${line}\n`) } : {}),
       });
     } catch (error) {
@@ -62,6 +77,11 @@ ${GLOBAL_HELP}`,
           { cause: error },
         );
       }
+      if (caFile !== undefined && (error as NodeJS.ErrnoException).path === caFile) {
+        throw new UsageError(`Cannot write the CA certificate to ${caFile} (${code}): choose another --ca-file.`, {
+          cause: error,
+        });
+      }
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
         throw new UsageError(`Cannot listen on ${host}:${port} (${code}): choose another --host or --port.`, {
           cause: error,
@@ -70,8 +90,21 @@ ${GLOBAL_HELP}`,
       throw error;
     }
     ctx.onCleanup(() => emulator.close());
-    ctx.out.json({ success: true, command: 'emulator', url: emulator.url, apiUrl: emulator.apiUrl });
+    ctx.out.json({
+      success: true,
+      command: 'emulator',
+      url: emulator.url,
+      apiUrl: emulator.apiUrl,
+      ...(caFile !== undefined ? { caFile } : {}),
+    });
     ctx.out.line(`Replicate emulator listening on ${emulator.url}`);
+    if (caFile !== undefined) {
+      ctx.out.line(`CA certificate (made for this run) written to ${caFile}; trust it in the client:`);
+      ctx.out.line(`  Node:            NODE_EXTRA_CA_CERTS=${caFile}`);
+      ctx.out.line(`  Python (httpx):  SSL_CERT_FILE=${caFile}`);
+      ctx.out.line(`  Python requests: REQUESTS_CA_BUNDLE=${caFile}`);
+      ctx.out.line(`  curl:            --cacert ${caFile}`);
+    }
 
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();

@@ -1,12 +1,17 @@
 // Real media for the emulator's outputs: deterministic pictures from (prompt, seed), encoded by hand
 // as PNG, JPEG, WebP (lossless) and H.264 MP4 with no runtime dependencies beyond node:zlib.
 
+import { fitPicture } from './frames.js';
 import { createH264Stream, encodeIdrPicture, encodeSkippedPicture } from './h264.js';
 import { encodeJpeg } from './jpeg.js';
 import { muxMp4 } from './mp4.js';
-import { paintPicture } from './painter.js';
+import { paintPicture, type RgbRaster } from './painter.js';
 import { encodePng } from './png.js';
 import { encodeWebpLossless } from './webp.js';
+
+export { fitPicture, placeholderPicture } from './frames.js';
+export { paintPicture, type RgbRaster } from './painter.js';
+export { decodePng, isPng, PngDecodeError } from './png-decode.js';
 
 export type ImageFormat = 'png' | 'jpg' | 'webp';
 
@@ -65,13 +70,26 @@ export interface RenderVideoOptions {
   frameCount: number;
   fps: number;
   durationSeconds: number;
-  /** Default 128 x 128; odd sizes are rounded up to even (H.264 4:2:0). */
+  /**
+   * Default 128 x 128, or with `pictures` the first picture's size scaled to `maxSide`; odd sizes are
+   * rounded up to even (H.264 4:2:0).
+   */
   width?: number;
   height?: number;
+  /**
+   * The video's input frames, in order: the video shows each for an equal share of its
+   * `round(durationSeconds * fps)` frames (fitted to the video's size, letterboxed), instead of
+   * painting `frameCount` scenes from the prompt.
+   */
+  pictures?: readonly RgbRaster[];
+  /** With `pictures` and no width/height: the longest side at most this (default 256). */
+  maxSide?: number;
 }
 
 /** Default video size: small, since every scene is stored uncompressed (I_PCM, 1.5 bytes per pixel). */
 const DEFAULT_VIDEO_SIDE = 128;
+/** Default longest side of a video made from pictures: the emulator's default image size, so captions stay legible. */
+const DEFAULT_PICTURES_MAX_SIDE = 256;
 
 /**
  * Renders an H.264 MP4 of `max(frameCount, round(durationSeconds * fps))` frames at `fps`. Each scene
@@ -85,11 +103,17 @@ export function renderVideo(options: RenderVideoOptions): Uint8Array {
   requireNumber('durationSeconds', options.durationSeconds, 0);
   if (options.width !== undefined) requireNumber('width', options.width, 1);
   if (options.height !== undefined) requireNumber('height', options.height, 1);
+  const pictures = options.pictures && options.pictures.length > 0 ? options.pictures : undefined;
+  const size = pictures ? picturesVideoSize(pictures[0] as RgbRaster, pictures.length, options) : options;
   const even = (side: number | undefined): number => Math.max(2, Math.ceil((side ?? DEFAULT_VIDEO_SIDE) / 2) * 2);
-  const width = even(options.width);
-  const height = even(options.height);
-  const sceneCount = Math.max(1, Math.floor(options.frameCount)); // 0 still shows one picture
-  const totalFrames = Math.max(sceneCount, Math.round(options.durationSeconds * fps));
+  const width = even(size.width);
+  const height = even(size.height);
+  const sceneCount = pictures ? pictures.length : Math.max(1, Math.floor(options.frameCount)); // 0 still shows one picture
+  // From pictures, the duration asked for is kept exactly (a picture may get no frame when there are
+  // more pictures than frames); painted scenes each get at least one frame.
+  const totalFrames = pictures
+    ? Math.max(1, Math.round(options.durationSeconds * fps))
+    : Math.max(sceneCount, Math.round(options.durationSeconds * fps));
 
   const keyframesPerSecond = sceneCount / (totalFrames / fps);
   const stream = createH264Stream({ width, height, fps, keyframesPerSecond });
@@ -101,7 +125,9 @@ export function renderVideo(options: RenderVideoOptions): Uint8Array {
     if (frameScene !== scene) {
       scene = frameScene;
       frameNum = 0;
-      const picture = paintPicture({ prompt, seed, width, height, scene });
+      const picture = pictures
+        ? fitPicture(pictures[scene] as RgbRaster, width, height)
+        : paintPicture({ prompt, seed, width, height, scene });
       samples.push({ nalUnits: [encodeIdrPicture(stream, picture, scene)], keyframe: true });
     } else {
       frameNum++;
@@ -123,4 +149,29 @@ export function renderVideo(options: RenderVideoOptions): Uint8Array {
     pps: stream.pps,
     samples,
   });
+}
+
+/**
+ * Every picture is one raw keyframe (1.5 bytes per pixel): past this many bytes in all, the video is
+ * made smaller instead (720 frames_urls at 256x256 would be 68 MiB; with the budget, 24 MiB at 152x152).
+ */
+const PICTURES_KEYFRAME_BUDGET_BYTES = 24 * 1024 * 1024;
+
+/**
+ * A video made from pictures takes the first one's shape, its longest side at most `maxSide`, and
+ * smaller still when its keyframes would pass the budget.
+ */
+function picturesVideoSize(
+  first: RgbRaster,
+  count: number,
+  options: Pick<RenderVideoOptions, 'width' | 'height' | 'maxSide'>,
+): { width: number; height: number } {
+  if (options.width !== undefined && options.height !== undefined)
+    return { width: options.width, height: options.height };
+  const maxSide = options.maxSide ?? DEFAULT_PICTURES_MAX_SIDE;
+  let scale = Math.min(1, maxSide / Math.max(first.width, first.height));
+  const keyframeBytes = count * first.width * scale * first.height * scale * 1.5;
+  if (keyframeBytes > PICTURES_KEYFRAME_BUDGET_BYTES)
+    scale *= Math.sqrt(PICTURES_KEYFRAME_BUDGET_BYTES / keyframeBytes);
+  return { width: Math.max(2, Math.floor(first.width * scale)), height: Math.max(2, Math.floor(first.height * scale)) };
 }

@@ -1,6 +1,8 @@
 // The picture behind every rendered output: a deterministic RGB raster from (prompt, seed), so the
-// same request always yields the same bytes and different prompts look visibly different.
+// same request always yields the same bytes and different prompts look visibly different, with the
+// prompt and seed written on it (caption.ts) so the output says what was asked for.
 import { seededRandom } from '../random.js';
+import { captionLayout, drawCaption } from './caption.js';
 
 /** An 8-bit RGB raster, row-major, three bytes per pixel, no padding. */
 export interface RgbRaster {
@@ -16,6 +18,8 @@ export interface PaintOptions {
   height: number;
   /** Which scene of a video: scenes share the palette and differ in composition. Default 0. */
   scene?: number;
+  /** Write the prompt and `seed N` in a band along the bottom (when the picture is big enough). Default true. */
+  caption?: boolean;
 }
 
 /** FNV-1a over the UTF-8 bytes, then a murmur3 finalizer so nearby inputs spread over all 32 bits. */
@@ -162,5 +166,10 @@ export function paintPicture(options: PaintOptions): RgbRaster {
       }
     }
   }
-  return { width, height, rgb };
+  const picture = { width, height, rgb };
+  if (options.caption !== false) {
+    const layout = captionLayout(options.prompt, `seed ${options.seed}`, width, height);
+    if (layout) drawCaption(picture, layout);
+  }
+  return picture;
 }

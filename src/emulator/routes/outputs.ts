@@ -5,6 +5,7 @@ import { type Handler, pathParam } from '../http.js';
 import * as media from '../media/index.js';
 import { outputPath } from '../predictions.js';
 import { fail } from '../problem.js';
+import { videoPictures } from '../video-frames.js';
 
 export const getOutput: Handler = (ctx) => {
   const { state } = ctx;
@@ -37,6 +38,7 @@ export const getOutput: Handler = (ctx) => {
             frameCount: file.frameCount,
             fps: file.fps,
             durationSeconds: file.durationSeconds,
+            ...(file.frames ? { pictures: videoPictures(state, file.frames), maxSide: state.imageMaxSide } : {}),
           });
     rendered = { bytes, contentType: media.CONTENT_TYPE[file.ext] };
     state.renderedOutputs.set(path, rendered);
