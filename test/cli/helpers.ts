@@ -58,7 +58,9 @@ function startProgram(program: string, args: string[], options: { env?: NodeJS.P
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
-  const notify = (): void => waiters.splice(0).forEach((w) => w());
+  const notify = (): void => {
+    for (const waiter of waiters.splice(0)) waiter();
+  };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     notify();

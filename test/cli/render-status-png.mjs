@@ -9,18 +9,18 @@ const docs = new URL('../../docs/', import.meta.url);
 const text = await readFile(new URL('cli-status.txt', docs), 'utf8');
 const executablePath = process.argv[2] ?? '/usr/bin/chromium';
 
-const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const sections = text
   .split(/^---- /m)
   .slice(1)
   .map((part) => {
     const [title, ...lines] = part.split('\n');
-    const body = escape(lines.join('\n').trimEnd())
+    const body = escapeHtml(lines.join('\n').trimEnd())
       .replace(/^(✓.*)$/gm, '<span class="ok">$1</span>')
       .replace(/^((?:Error|Interrupted):.*)$/gm, '<span class="err">$1</span>')
       .replace(/^([⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] .*)$/gm, '<span class="live">$1</span>')
       .replace(/^(\$ .*)$/gm, '<span class="cmd">$1</span>');
-    return `<h2>${escape(title)}</h2><pre>${body}</pre>`;
+    return `<h2>${escapeHtml(title)}</h2><pre>${body}</pre>`;
   })
   .join('\n');
 

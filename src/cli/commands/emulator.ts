@@ -1,58 +1,105 @@
 // `replicate-media emulator`: run the Replicate emulator in the foreground until SIGINT/SIGTERM.
-import { numberOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import type { Emulator } from '../../emulator/index.js';
+import { numberOption, positiveOption, stringOption } from '../args.js';
+import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
+import { HELP_OPTION, JSON_OPTION } from '../options.js';
 
 export const DEFAULT_EMULATOR_PORT = 8787;
 
-export const emulatorCommand: Command = {
+export interface EmulatorCommandOptions {
+  port: number;
+  host: string;
+  token: string | undefined;
+  speed: number;
+  retentionSeconds: number | undefined;
+  rateLimits: boolean;
+  /** Log every request to stderr. */
+  logRequests: boolean;
+}
+
+export const emulatorCommand = defineCommand<EmulatorCommandOptions>({
   name: 'emulator',
   summary: 'run a local Replicate emulator (for your tests, or to try things offline)',
-  options: {
-    port: { type: 'string', short: 'p' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    'retention-seconds': { type: 'string' },
-    'no-rate-limits': { type: 'boolean' },
-  },
-  help: `Usage: replicate-media emulator [--port ${DEFAULT_EMULATOR_PORT}] [--host 127.0.0.1] [--token T] [--speed N]
-
-Serves Replicate's HTTP API locally, then prints one line:
+  usage: '[options]',
+  description: `Serves Replicate's HTTP API locally, then prints one line:
   Replicate emulator listening on http://HOST:PORT
 and runs until Ctrl-C (SIGINT) or SIGTERM. Point a client at it with
-REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token you chose).
+REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token you chose).`,
+  options: [
+    {
+      name: 'port',
+      type: 'string',
+      short: 'p',
+      value: 'N',
+      description: 'port; 0 picks a free one',
+      default: String(DEFAULT_EMULATOR_PORT),
+    },
+    { name: 'host', type: 'string', value: 'H', description: 'interface to listen on', default: '127.0.0.1' },
+    {
+      name: 'token',
+      type: 'string',
+      value: 'T',
+      description: 'accept only this API token',
+      whenAbsent: 'any non-empty token',
+    },
+    {
+      name: 'speed',
+      type: 'string',
+      value: 'N',
+      description: 'divide model timings by N; 1 is about as slow as Replicate',
+      default: '1',
+    },
+    {
+      name: 'retention-seconds',
+      type: 'string',
+      value: 'S',
+      description: 'how long outputs stay downloadable, like Replicate',
+      default: '3600',
+    },
+    {
+      name: 'no-rate-limits',
+      type: 'boolean',
+      description: 'turn off the rate limits (600 creates and 3000 other requests a minute)',
+    },
+    // The emulator's own meaning of --verbose (it replaces the global one here).
+    { name: 'verbose', type: 'boolean', description: 'log every request to stderr' },
+  ],
+  // It prints one line and no progress: nothing for --quiet to silence.
+  globals: [JSON_OPTION, HELP_OPTION],
+  refusals: {
+    emulator: 'it is the emulator; other commands reach it with --base-url http://HOST:PORT/v1',
+    'base-url': 'it serves an API rather than calling one',
+  },
 
-Options:
-  -p, --port N                port (default ${DEFAULT_EMULATOR_PORT}; 0 picks a free one)
-      --host H                interface to listen on (default 127.0.0.1)
-      --token T               accept only this API token (default: any non-empty token)
-      --speed N               divide model timings by N (default 1: about as slow as Replicate)
-      --retention-seconds S   how long outputs stay downloadable (default 3600, like Replicate)
-      --no-rate-limits        turn off the rate limits (600 creates and 3000 other requests a minute)
-      --verbose               log every request to stderr
-
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": see \`replicate-media emulator --help\`.`);
-    if (ctx.globals.emulator) throw new UsageError('The emulator command does not take --emulator.');
-    const port = numberOption(values, 'port', { integer: true, min: 0, max: 65_535 }) ?? DEFAULT_EMULATOR_PORT;
-    const host = stringOption(values, 'host') ?? '127.0.0.1';
     const token = stringOption(values, 'token');
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty.');
-    const retentionSeconds = numberOption(values, 'retention-seconds', { min: 0 });
+    return {
+      port: numberOption(values, 'port', { integer: true, min: 0, max: 65_535 }) ?? DEFAULT_EMULATOR_PORT,
+      host: stringOption(values, 'host') ?? '127.0.0.1',
+      token,
+      speed: positiveOption(values, 'speed') ?? 1,
+      retentionSeconds: numberOption(values, 'retention-seconds', { min: 0 }),
+      rateLimits: values['no-rate-limits'] !== true,
+      logRequests: values.verbose === true,
+    };
+  },
+
+  async run(ctx, { port, host, token, speed, retentionSeconds, rateLimits, logRequests }) {
     const { startEmulator } = await import('../../emulator/index.js');
-    let emulator;
+    let emulator: Emulator;
     try {
       emulator = await startEmulator({
         port,
         host,
         ...(token !== undefined ? { token } : {}),
-        ...(ctx.globals.speed !== undefined ? { speed: ctx.globals.speed } : {}),
+        speed,
         ...(retentionSeconds !== undefined ? { outputRetentionMs: Math.round(retentionSeconds * 1000) } : {}),
-        ...(values['no-rate-limits'] === true ? { rateLimits: false as const } : {}),
-        ...(ctx.globals.verbose ? { logger: (line: string) => ctx.stderr.write(`${line}\n`) } : {}),
+        ...(rateLimits ? {} : { rateLimits: false as const }),
+        ...(logRequests ? { logger: (line: string) => ctx.stderr.write(`${line}\n`) } : {}),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -79,4 +126,4 @@ ${GLOBAL_HELP}`,
     });
     await emulator.close();
   },
-};
+});

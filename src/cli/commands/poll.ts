@@ -2,53 +2,51 @@
 // Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
 // started by this command); `replicate-media cancel ID` stops it.
 import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
-import { booleanOption, requirePositionals, secondsOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
-import { FailedError, InterruptedError, UsageError } from '../errors.js';
-import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
+import { requirePositionals, secondsOption, stringOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
+import { DEFAULT_OUT_DIR, INTERVAL_OPTION, noDownloadOption, outOption, timeoutOption } from '../generation-options.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
-import {
-  ensureWritableDir,
-  newStatusSeen,
-  printSaved,
-  type SavedFile,
-  saveOutputs,
-  statusListener,
-  urlsIn,
-  withJson,
-} from '../predictions.js';
+import { urlsIn } from '../output-urls.js';
+import { ensureWritableDir, printSaved, type SavedFile, saveOutputs } from '../saved-files.js';
+import { newStatusSeen, statusListener } from '../status-listener.js';
 
-export const pollCommand: Command = {
+export interface PollOptions {
+  predictionId: string;
+  timeoutMs: number | undefined;
+  intervalMs: number | undefined;
+  outDir: string;
+  download: boolean;
+}
+
+export const pollCommand = defineCommand<PollOptions>({
   name: 'poll',
   summary: 'wait for a prediction to finish and download its outputs',
-  options: {
-    timeout: { type: 'string' },
-    interval: { type: 'string' },
-    ...OUT_OPTION,
-    'no-download': { type: 'boolean' },
-  },
-  help: `Usage: replicate-media poll ID [--timeout 600] [--interval 5] [--out DIR]
-
-Waits until prediction ID finishes (succeeded, failed, canceled or aborted), then downloads its
+  usage: 'ID [options]',
+  description: `Waits until prediction ID finishes (succeeded, failed, canceled or aborted), then downloads its
 output files into DIR. Exits 0 if it succeeded, 1 if it failed, was canceled or aborted, or the
-timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with \`cancel ID\`).
+timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with \`cancel ID\`).`,
+  options: [
+    timeoutOption('stop waiting after S seconds; the prediction is not canceled', DEFAULT_TIMEOUT_MS),
+    INTERVAL_OPTION,
+    outOption('the outputs'),
+    noDownloadOption('URLs'),
+    ...API_OPTIONS,
+  ],
 
-Options:
-      --timeout S     stop waiting after S seconds (default 600); the prediction is not canceled
-      --interval S    seconds between status checks (default 5)
-  -o, --out DIR       where to save the outputs (default ./${DEFAULT_OUT_DIR})
-      --no-download   print the output URLs instead of saving the files
-
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     const [id] = requirePositionals('poll', positionals, ['ID']);
-    const predictionId = id!;
-    const timeoutMs = secondsOption(values, 'timeout');
-    const intervalMs = secondsOption(values, 'interval');
-    const outDir = outDirOption(values);
-    const download = !booleanOption(values, 'no-download');
+    return {
+      predictionId: id!,
+      timeoutMs: secondsOption(values, 'timeout'),
+      intervalMs: secondsOption(values, 'interval'),
+      outDir: stringOption(values, 'out') ?? DEFAULT_OUT_DIR,
+      download: values['no-download'] !== true,
+    };
+  },
 
+  async run(ctx, { predictionId, timeoutMs, intervalMs, outDir, download }) {
     const client = await ctx.createClient();
     if (download) await ensureWritableDir(outDir);
     const seen = { ...newStatusSeen(), predictionId, status: 'starting' };
@@ -131,4 +129,4 @@ ${GLOBAL_HELP}`,
       for (const url of urls) ctx.out.line(`Output ${url}`);
     }
   },
-};
+});
