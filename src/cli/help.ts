@@ -1,7 +1,14 @@
 // Help pages, written from the commands' declarations: each page lists the command's own options
 // (each once, with the default the parser applies), then one line naming the global options.
 import { type Command, GLOBAL_OPTIONS, globalsOf } from './command.js';
-import { API_OPTIONS, type OptionDecl, optionDescription, optionSyntax } from './options.js';
+import {
+  API_OPTIONS,
+  BASE_URL_OPTION,
+  EMULATOR_OPTION,
+  type OptionDecl,
+  optionDescription,
+  optionSyntax,
+} from './options.js';
 
 /** The option column is at most this wide; a longer syntax puts its description on the next line. */
 const MAX_SYNTAX_WIDTH = 26;
@@ -59,7 +66,10 @@ export function commandHelp(command: Command): string {
 export function mainHelp(commands: readonly Command[], version: string): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
-  const apiCommands = commands.filter((c) => c.options.includes(API_OPTIONS[0]!)).map((c) => c.name);
+  const takes = (option: OptionDecl) => commands.filter((c) => c.options.includes(option)).map((c) => c.name);
+  const embedded = takes(EMULATOR_OPTION);
+  const elsewhere = takes(BASE_URL_OPTION).filter((name) => !embedded.includes(name));
+  const apiCommands = `${embedded.join(', ')}${elsewhere.length > 0 ? `; ${elsewhere.join(', ')}: --base-url` : ''}`;
   const version_: OptionDecl = { name: 'version', type: 'boolean', description: 'print the version' };
   return `replicate-media ${version}: generate images and videos with Replicate, from the terminal.
 
@@ -74,7 +84,7 @@ Run \`replicate-media COMMAND --help\` (or \`replicate-media help COMMAND\`) for
 Global options (each command's page names those it takes):
 ${optionRows([...GLOBAL_OPTIONS, version_])}
 
-Where to send requests (${apiCommands.join(', ')}):
+Where to send requests (${apiCommands}):
 ${optionRows(API_OPTIONS)}
 
 Environment:

@@ -75,7 +75,8 @@ export const QUIET_OPTION: OptionDecl = {
   description: 'no progress on stderr',
 };
 
-// The options of the commands that talk to an API (image, video, batch, poll, cancel, predictions, resume).
+// The options of the commands that talk to an API (image, video, batch, poll, cancel, predictions; resume
+// takes --base-url only, since an embedded emulator starts empty).
 
 /** Speed factor of the embedded emulator behind `--emulator` (flux-schnell ~0.1 s, SkyReels-2 ~4 s). */
 export const EMBEDDED_EMULATOR_SPEED = 10;

@@ -1,13 +1,14 @@
 // Help pages come from the options each command declares: every option it accepts is listed exactly
 // once, every default a page shows is the one the parser applies, and options a command does not
 // take are neither listed nor accepted.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../src/cli/args.js';
 import { acceptedOptions, globalsOf } from '../../src/cli/command.js';
-import { commandHelp, mainHelp } from '../../src/cli/help.js';
+import { commandHelp, mainHelp, optionRows } from '../../src/cli/help.js';
 import { COMMANDS } from '../../src/cli/run.js';
 
-const API_COMMANDS = ['image', 'video', 'batch', 'poll', 'cancel', 'predictions', 'resume'];
+const API_COMMANDS = ['image', 'video', 'batch', 'poll', 'cancel', 'predictions'];
 
 /**
  * The rows of a page that list an option (`  -o, --out DIR   ...` or `      --json   ...`, with the
@@ -58,7 +59,7 @@ describe.each(COMMANDS.map((c) => [c.name, c] as const))('%s --help', (name, com
   it(`${API_COMMANDS.includes(name) ? 'takes' : 'does not take'} --emulator and --base-url`, () => {
     const listed = optionLines(page).map((o) => o.name);
     expect(listed.includes('emulator')).toBe(API_COMMANDS.includes(name));
-    expect(listed.includes('base-url')).toBe(API_COMMANDS.includes(name));
+    expect(listed.includes('base-url')).toBe([...API_COMMANDS, 'resume'].includes(name));
   });
 });
 
@@ -94,6 +95,17 @@ describe('the top-level help', () => {
     for (const option of ['--json', '--quiet', '--verbose', '--help', '--version', '--emulator', '--base-url']) {
       expect(page.split('\n').filter((l) => new RegExp(`^ {2}(-[a-z], |    )${option}\\b`).test(l))).toHaveLength(1);
     }
-    expect(page).toContain(`(${API_COMMANDS.join(', ')})`);
+    expect(page).toContain(`Where to send requests (${API_COMMANDS.join(', ')}; resume: --base-url)`);
   });
+});
+
+describe('docs/cli.md', () => {
+  const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    "shows %s's options as its --help prints them",
+    (_name, command) => {
+      expect(doc).toContain(`${optionRows(command.options)}\n`);
+    },
+  );
 });

@@ -6,7 +6,7 @@ import { defineCommand } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
 import { type CliError, FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
 import { INTERVAL_OPTION } from '../generation-options.js';
-import { API_OPTIONS } from '../options.js';
+import { BASE_URL_OPTION } from '../options.js';
 import { formatUsd } from '../output.js';
 
 export interface ResumeOptions {
@@ -41,18 +41,19 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
       description: 'predictions waited for at once, 1-100',
       whenAbsent: '8',
     },
-    ...API_OPTIONS,
+    // Not --emulator (nor its --speed): an embedded emulator starts empty and cannot know the predictions.
+    BASE_URL_OPTION,
   ],
+  refusals: {
+    emulator:
+      'an embedded emulator starts empty, so resume needs the server the predictions were made on: use --base-url',
+    speed: 'it only applies to --emulator, which resume does not take',
+  },
   examples: ['replicate-media resume --journal ./replicate-output/journal.jsonl'],
 
-  parse({ values, positionals, globals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
-    if (globals.emulator) {
-      throw new UsageError(
-        'resume needs the server the predictions were made on: use --base-url (an embedded --emulator starts empty).',
-      );
-    }
     return {
       journal: stringOption(values, 'journal') ?? DEFAULT_JOURNAL,
       timeoutMs: secondsOption(values, 'timeout'),
