@@ -35,7 +35,7 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   historyCommand,
   emulatorCommand,
-] as readonly Command[];
+];
 
 const VALUE_OPTIONS = valueOptionSpellings(COMMANDS);
 

@@ -405,6 +405,20 @@ describe('poll, cancel and predictions', () => {
     expect(result.stderr).toMatch(new RegExp(`^Error: Prediction ${id} failed: .*nope`, 'm'));
   });
 
+  it('poll and cancel exit 2 for an id that does not exist, pointing at `predictions`', async () => {
+    for (const command of ['poll', 'cancel']) {
+      const result = await runCli(
+        [command, 'nosuchprediction', '--interval', '0.05', '--out', dir].slice(0, command === 'poll' ? 6 : 2),
+        {
+          env,
+          cwd: dir,
+        },
+      );
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(/nosuchprediction.*Check the id with `replicate-media predictions`/);
+    }
+  });
+
   it('cancel stops a running prediction', async () => {
     const id = await createPrediction('slow [emulator:predict_ms=60000]');
     const result = await runCli(['cancel', id], { env, cwd: dir });

@@ -4,7 +4,8 @@
 import { DEFAULT_TIMEOUT_MS, isTerminalStatus } from '../../index.js';
 import { requirePositionals, secondsOption, stringOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
+import { CliError, FailedError, InterruptedError, withJson } from '../errors.js';
+import { exitCodeForFailure } from '../exit-codes.js';
 import { DEFAULT_OUT_DIR, INTERVAL_OPTION, noDownloadOption, outOption, timeoutOption } from '../generation-options.js';
 import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
@@ -89,21 +90,19 @@ timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with
       ctx.progress.stop();
       const reason = result.error.replace(/\.$/, '');
       const details = { ...base, errorCode: result.errorCode, error: result.error };
-      if (result.errorCode === 'auth') {
-        throw withJson(
-          new UsageError(`Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`),
-          details,
-        );
-      }
-      if (result.prediction === null && result.errorCode === 'http') {
-        throw withJson(
-          new UsageError(
-            `Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`,
-          ),
-          details,
-        );
-      }
-      throw withJson(new FailedError(`Could not poll prediction ${predictionId}: ${reason}.`), details);
+      const exitCode = exitCodeForFailure({
+        errorCode: result.errorCode,
+        httpStatus: result.httpStatus,
+        predictionExists: result.prediction !== null,
+        interrupted: ctx.signal.aborted,
+      });
+      const message =
+        result.errorCode === 'auth'
+          ? `Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`
+          : result.prediction === null && result.httpStatus === 404
+            ? `Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`
+            : `Could not poll prediction ${predictionId}: ${reason}.`;
+      throw withJson(new CliError(message, exitCode), details);
     }
     if (result.status !== 'succeeded') {
       ctx.progress.stop();
