@@ -493,6 +493,18 @@ describe('--emulator --no-download', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('says the same for a video', async () => {
+    const images = await runCli(['image', 'a frame', '--emulator', '--format', 'png', '--out', dir, '--json'], {
+      env: cleanEnv(),
+      cwd: dir,
+    });
+    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
+    const result = await runCli(['video', frame!.path, '--emulator', '--no-download'], { env: cleanEnv(), cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/^Output |\/delivery\/|expire an hour/m);
+    expect(result.stdout).toMatch(/^The video was not saved \(--no-download\) and is gone: the embedded emulator/m);
+  });
+
   it('says so in the JSON document too', async () => {
     const result = await runCli(['image', 'a fox', '--emulator', '--no-download', '--json'], {
       env: cleanEnv(),
