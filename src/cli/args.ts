@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { acceptedOptions, type Command } from './command.js';
 import { UsageError } from './errors.js';
-import { type OptionDecl, type OptionSpec, parseArgsOptions, VERBOSE_OPTION } from './options.js';
+import { EMULATOR_OPTION, type OptionDecl, type OptionSpec, parseArgsOptions, VERBOSE_OPTION } from './options.js';
 import { closestName } from './suggest.js';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -80,16 +80,15 @@ export function parseCommandArgs(
   const spec = parseArgsOptions(accepted);
   const args = joinNegativeValues(argv, spec);
   refuseUnknownOptions(command, args, accepted, commands);
-  let parsed: { values: OptionValues; positionals: string[] };
+  let parsed: { values: OptionValues; positionals: string[]; tokens: Array<{ kind: string; name?: string }> };
   try {
-    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true }) as {
-      values: OptionValues;
-      positionals: string[];
-    };
+    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true, tokens: true }) as typeof parsed;
   } catch (error) {
     throw new UsageError(`${usageMessage(error)}; see \`replicate-media ${command.name} --help\`.`, { cause: error });
   }
   const { values } = parsed;
+  const given = new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name ? [t.name] : [])));
+  refuseContradictions(command, given);
   const globals: GlobalFlags = {
     help: values.help === true,
     json: values.json === true,
@@ -101,6 +100,19 @@ export function parseCommandArgs(
     speed: positiveOption(values, 'speed'),
   };
   return { values, positionals: parsed.positionals, globals };
+}
+
+/** Options that each mean something alone but not together: exit 2 before anything runs. */
+function refuseContradictions(command: Command, given: ReadonlySet<string>): void {
+  if (!command.options.includes(EMULATOR_OPTION)) return;
+  if (given.has('emulator') && given.has('base-url')) {
+    throw new UsageError('Use either --emulator or --base-url, not both.');
+  }
+  if (given.has('speed') && !given.has('emulator')) {
+    throw new UsageError(
+      `--speed sets the speed of the embedded emulator: add --emulator, or drop --speed (see \`replicate-media ${command.name} --help\`).`,
+    );
+  }
 }
 
 /** An option the command does not declare: exit 2, saying what it might have meant or who takes it. */

@@ -134,10 +134,8 @@ export class RunContext implements CommandContext {
   async createClient(options: ClientChoice = {}): Promise<ReplicateClient> {
     let apiKey: string;
     let baseUrl: string | undefined;
+    // --emulator with --base-url was refused when parsing (args.ts); the demo takes no --base-url.
     if (this.globals.emulator || options.embedded === true) {
-      if (this.globals.baseUrl !== undefined) {
-        throw new UsageError('Use either --emulator or --base-url, not both.');
-      }
       const embedded = await this.startEmbeddedEmulator(options.speed !== undefined ? { speed: options.speed } : {});
       apiKey = embedded.apiKey;
       baseUrl = embedded.emulator.apiUrl;

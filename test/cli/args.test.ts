@@ -103,6 +103,16 @@ describe('parseCommandArgs', () => {
     );
   });
 
+  it('refuses --speed without --emulator, and --emulator with --base-url', () => {
+    expect(usageError('image', ['x', '--speed', '4'])).toMatch(
+      /^--speed sets the speed of the embedded emulator: add --emulator/,
+    );
+    expect(usageError('image', ['x', '--emulator', '--base-url', 'http://h/v1'])).toBe(
+      'Use either --emulator or --base-url, not both.',
+    );
+    expect(parseCommandArgs(command('image'), ['x', '--emulator', '--speed', '4'], COMMANDS).globals.speed).toBe(4);
+  });
+
   it('names the commands that take an option this one does not', () => {
     expect(usageError('estimate', ['--journal', 'j'])).toBe(
       'estimate does not take --journal (resume, history do): see `replicate-media estimate --help`.',
@@ -114,7 +124,7 @@ describe('parseCommandArgs', () => {
     expect(() => secondsOption({ timeout: '0' }, 'timeout')).toThrow(
       '--timeout must be a positive number of seconds, not "0".',
     );
-    expect(() => parseCommandArgs(command('image'), ['--speed', 'fast'], COMMANDS)).toThrow(
+    expect(() => parseCommandArgs(command('image'), ['--emulator', '--speed', 'fast'], COMMANDS)).toThrow(
       '--speed must be a positive number, not "fast".',
     );
   });
