@@ -105,8 +105,10 @@ export function renderGallery(
   figcaption { padding: 10px 12px; }
   .prompt { margin: 0 0 6px; overflow-wrap: anywhere; }
   .meta { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; color: var(--muted); font-size: 12px; }
-  .meta code { overflow-wrap: anywhere; }
-  .meta span { white-space: nowrap; }
+  /* A prediction id is copied and searched for whole: one line, never broken mid-id; an id too long
+     for its card ends in an ellipsis (the full id is in its title). */
+  .meta .id { min-width: 0; white-space: nowrap; overflow-wrap: normal; word-break: normal; overflow: hidden; text-overflow: ellipsis; }
+  .meta span { flex: none; white-space: nowrap; }
   .bad { color: var(--bad); }
 </style>
 </head>
@@ -135,7 +137,7 @@ function card(entry: GalleryEntry, href: (file: string) => string): string {
       : `<div class="missing">${escapeHtml(entry.error ?? 'no image saved')}</div>`;
   const id = entry.predictionId === null ? 'no prediction' : escapeHtml(entry.predictionId);
   const cost = entry.costUsd === null ? '—' : usd(entry.costUsd);
-  return `<figure><div class="images">${images}</div><figcaption><p class="prompt">${prompt}</p><div class="meta"><code>${id}</code><span>${cost}</span></div></figcaption></figure>`;
+  return `<figure><div class="images">${images}</div><figcaption><p class="prompt">${prompt}</p><div class="meta"><code class="id" title="${id}">${id}</code><span>${cost}</span></div></figcaption></figure>`;
 }
 
 /** Escapes text for HTML content and double-quoted attributes. */

@@ -1,20 +1,12 @@
-// Argument parsing on `node:util` parseArgs (zero dependencies; see docs/cli.md for why).
-// Global options may come before or after the command; every command accepts them.
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+// Argument parsing on `node:util` parseArgs (zero dependencies; see docs/cli.md for why), from the
+// options a command declares: it accepts exactly those (its own and the global ones it takes),
+// applies their declared defaults, and refuses anything else with a suggestion when one is close.
+// Options may come before or after the command.
+import { parseArgs } from 'node:util';
+import { acceptedOptions, type Command } from './command.js';
 import { UsageError } from './errors.js';
-
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/** Options every command accepts. */
-export const GLOBAL_OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  emulator: { type: 'boolean' },
-  'base-url': { type: 'string' },
-  speed: { type: 'string' },
-} as const satisfies OptionSpec;
+import { EMULATOR_OPTION, type OptionDecl, type OptionSpec, parseArgsOptions, VERBOSE_OPTION } from './options.js';
+import { closestName } from './suggest.js';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -23,9 +15,11 @@ export interface GlobalFlags {
   json: boolean;
   verbose: boolean;
   quiet: boolean;
+  /** `--emulator` (commands that talk to an API only). */
   emulator: boolean;
+  /** `--base-url` (commands that talk to an API only). */
   baseUrl: string | undefined;
-  /** Emulator speed factor (embedded emulator and the `emulator` command). */
+  /** `--speed`: the emulator's speed factor, where the command takes it. */
   speed: number | undefined;
 }
 
@@ -36,21 +30,35 @@ export interface ParsedCommandLine {
   rest: string[];
 }
 
-/** Global options that take a value, so that `--base-url X image` finds `image` as the command. */
-const VALUE_GLOBALS = new Set(['--base-url', '--speed']);
-
-/** Finds the command: the first argument that is neither an option nor a global option's value. */
-export function splitCommand(argv: readonly string[]): ParsedCommandLine {
+/**
+ * Finds the command: the first argument that is neither an option nor the value of an option that
+ * takes one (`valueOptions`: `--base-url`, `-o`, ... of any command), so that `--base-url X image`
+ * finds `image`.
+ */
+export function splitCommand(argv: readonly string[], valueOptions: ReadonlySet<string>): ParsedCommandLine {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === undefined || arg === '--') break;
     if (arg.startsWith('-')) {
-      if (VALUE_GLOBALS.has(arg)) i++;
+      if (valueOptions.has(arg)) i++;
       continue;
     }
     return { command: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
   }
   return { command: undefined, rest: [...argv] };
+}
+
+/** `--out`, `-o`, ...: every spelling of an option that takes a value, across these commands. */
+export function valueOptionSpellings(commands: readonly Command[]): Set<string> {
+  const spellings = new Set<string>();
+  for (const command of commands) {
+    for (const option of acceptedOptions(command)) {
+      if (option.type !== 'string') continue;
+      spellings.add(`--${option.name}`);
+      if (option.short !== undefined) spellings.add(`-${option.short}`);
+    }
+  }
+  return spellings;
 }
 
 export interface ParsedArgs {
@@ -59,31 +67,92 @@ export interface ParsedArgs {
   globals: GlobalFlags;
 }
 
-/** Parses a command's arguments against its own options plus the global ones. */
-export function parseCommandArgs(command: string, argv: readonly string[], options: OptionSpec): ParsedArgs {
-  let parsed: { values: OptionValues; positionals: string[] };
-  const spec: OptionSpec = { ...GLOBAL_OPTIONS, ...options };
+/**
+ * Parses a command's arguments against the options it declares. `commands` (all of them) lets the
+ * error for an option this command does not take say which commands do.
+ */
+export function parseCommandArgs(
+  command: Command,
+  argv: readonly string[],
+  commands: readonly Command[] = [],
+): ParsedArgs {
+  const accepted = acceptedOptions(command);
+  const spec = parseArgsOptions(accepted);
+  const args = joinNegativeValues(argv, spec);
+  refuseUnknownOptions(command, args, accepted, commands);
+  let parsed: { values: OptionValues; positionals: string[]; tokens: Array<{ kind: string; name?: string }> };
   try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv, spec),
-      options: spec,
-      allowPositionals: true,
-      strict: true,
-    }) as { values: OptionValues; positionals: string[] };
+    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true, tokens: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(`${usageMessage(error)}; see \`replicate-media ${command} --help\`.`, { cause: error });
+    throw new UsageError(`${usageMessage(error)}; see \`replicate-media ${command.name} --help\`.`, { cause: error });
   }
   const { values } = parsed;
+  const given = new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name ? [t.name] : [])));
+  refuseContradictions(command, given);
   const globals: GlobalFlags = {
     help: values.help === true,
     json: values.json === true,
-    verbose: values.verbose === true,
+    // Stack traces only where --verbose is the global option (the emulator's logs requests instead).
+    verbose: values.verbose === true && accepted.includes(VERBOSE_OPTION),
     quiet: values.quiet === true,
     emulator: values.emulator === true,
     baseUrl: stringOption(values, 'base-url'),
     speed: positiveOption(values, 'speed'),
   };
   return { values, positionals: parsed.positionals, globals };
+}
+
+/** Options that each mean something alone but not together: exit 2 before anything runs. */
+function refuseContradictions(command: Command, given: ReadonlySet<string>): void {
+  if (!command.options.includes(EMULATOR_OPTION)) return;
+  if (given.has('emulator') && given.has('base-url')) {
+    throw new UsageError('Use either --emulator or --base-url, not both.');
+  }
+  if (given.has('speed') && !given.has('emulator')) {
+    throw new UsageError(
+      `--speed sets the speed of the embedded emulator: add --emulator, or drop --speed (see \`replicate-media ${command.name} --help\`).`,
+    );
+  }
+}
+
+/** An option the command does not declare: exit 2, saying what it might have meant or who takes it. */
+function refuseUnknownOptions(
+  command: Command,
+  args: readonly string[],
+  accepted: readonly OptionDecl[],
+  commands: readonly Command[],
+): void {
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: parseArgsOptions(accepted),
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const names = new Set(accepted.map((o) => o.name));
+  for (const token of tokens) {
+    if (token.kind !== 'option' || names.has(token.name)) continue;
+    const help = `see \`replicate-media ${command.name} --help\``;
+    const raw = token.rawName;
+    if (!raw.startsWith('--')) throw new UsageError(`Unknown option ${raw} for ${command.name}: ${help}.`);
+    const refusal = command.refusals?.[token.name];
+    if (refusal !== undefined) {
+      throw new UsageError(
+        `${command.name} does not take ${raw}: ${refusal}. See \`replicate-media ${command.name} --help\`.`,
+      );
+    }
+    const suggestion = closestName(token.name, [...names]);
+    if (suggestion !== undefined) {
+      throw new UsageError(`Unknown option ${raw} for ${command.name} (did you mean --${suggestion}?): ${help}.`);
+    }
+    const takers = commands.filter((c) => acceptedOptions(c).some((o) => o.name === token.name)).map((c) => c.name);
+    if (takers.length > 0) {
+      throw new UsageError(
+        `${command.name} does not take ${raw} (${takers.join(', ')} ${takers.length === 1 ? 'does' : 'do'}): ${help}.`,
+      );
+    }
+    throw new UsageError(`Unknown option ${raw} for ${command.name}: ${help}.`);
+  }
 }
 
 /**

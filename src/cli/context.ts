@@ -5,10 +5,8 @@ import type { Emulator } from '../emulator/index.js';
 import { ConfigurationError, ReplicateClient } from '../index.js';
 import type { GlobalFlags } from './args.js';
 import { NO_API_KEY_MESSAGE, UsageError } from './errors.js';
+import { EMBEDDED_EMULATOR_SPEED } from './options.js';
 import { Output, Progress, type TextSink } from './output.js';
-
-/** Speed factor of the embedded emulator behind `--emulator` (flux-schnell ~0.1 s, SkyReels-2 ~4 s). */
-export const EMBEDDED_EMULATOR_SPEED = 10;
 
 /**
  * How long a create may hold its answer (`Prefer: wait`) in the CLI. Short, so that a slow model's
@@ -62,6 +60,11 @@ export interface CommandContext {
   onCleanup(fn: () => Promise<void> | void): void;
   /** The API key in use, so error text can be scrubbed of it; never printed. */
   readonly secrets: string[];
+  /**
+   * Whether the client runs against an emulator inside this process: its output URLs die when the
+   * command ends.
+   */
+  readonly embeddedEmulator: boolean;
 }
 
 export interface ContextInit {
@@ -80,6 +83,7 @@ export class RunContext implements CommandContext {
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly secrets: string[] = [];
+  embeddedEmulator = false;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
 
   constructor(init: ContextInit) {
@@ -129,14 +133,13 @@ export class RunContext implements CommandContext {
   async createClient(options: ClientChoice = {}): Promise<ReplicateClient> {
     let apiKey: string;
     let baseUrl: string | undefined;
+    // --emulator with --base-url was refused when parsing (args.ts); the demo takes no --base-url.
     if (this.globals.emulator || options.embedded === true) {
-      if (this.globals.baseUrl !== undefined) {
-        throw new UsageError('Use either --emulator or --base-url, not both.');
-      }
       const embedded = await this.startEmbeddedEmulator(options.speed !== undefined ? { speed: options.speed } : {});
       apiKey = embedded.apiKey;
       baseUrl = embedded.emulator.apiUrl;
       const emulator = embedded.emulator;
+      this.embeddedEmulator = true;
       this.progress.log(`Using the embedded emulator at ${emulator.url} (no account, nothing is billed).`);
     } else {
       const key = nonEmpty(this.env.REPLICATE_API_KEY) ?? nonEmpty(this.env.REPLICATE_API_TOKEN);

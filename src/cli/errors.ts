@@ -1,11 +1,6 @@
-// The errors a command throws to end the process, each with the exit code it maps to.
-// Exit codes: 0 success, 1 the generation failed or timed out, 2 usage or configuration error,
-// 130 interrupted (Ctrl-C / SIGINT, the shell convention 128 + 2).
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+// The errors a command throws to end the process. Which exit code a failure gets is decided in
+// exit-codes.ts, the one place that maps failures to exit codes.
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './exit-codes.js';
 
 /**
  * An error the CLI reports as one sentence on stderr (no stack trace unless `--verbose`) before
@@ -46,6 +41,12 @@ export class InterruptedError extends CliError {
   constructor(message: string) {
     super(message, EXIT_INTERRUPTED);
   }
+}
+
+/** Attaches the fields the `--json` error document should carry. */
+export function withJson<E extends CliError>(error: E, details: Record<string, unknown>): E {
+  error.details = { ...error.details, ...details };
+  return error;
 }
 
 /** The message a user sees when no API key is configured. */

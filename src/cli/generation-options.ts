@@ -1,44 +1,70 @@
-// The options that the generating commands (image, video, batch, demo, poll) share: their specs,
-// their checks and the client that `--wait` asks for, written once so that they cannot drift apart.
-import type { DownloadTo, ReplicateClient, StatusUpdate } from '../index.js';
-import {
-  booleanOption,
-  numberOption,
-  type OptionSpec,
-  type OptionValues,
-  secondsOption,
-  stringOption,
-} from './args.js';
-import type { CommandContext } from './context.js';
+// The options that the generating commands (image, video, batch, demo, poll) share: their
+import { DEFAULT_INTERVAL_MS } from '../defaults.js';
+// declarations and their checks, written once so that they cannot drift apart.
+import type { DownloadTo, StatusUpdate } from '../index.js';
+import { numberOption, type OptionValues, secondsOption, stringOption } from './args.js';
+import { CLI_PREFER_WAIT_SECONDS, type CommandContext } from './context.js';
 import { UsageError } from './errors.js';
-import { type StatusSeen, savingTo, statusListener } from './predictions.js';
+import type { OptionDecl } from './options.js';
+import { type StatusSeen, savingTo, statusListener } from './status-listener.js';
 
 export const DEFAULT_OUT_DIR = 'replicate-output';
 
 export const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'];
 export const FORMATS: Record<string, string> = { webp: 'webp', jpg: 'jpg', jpeg: 'jpg', png: 'png' };
 
-/** `-m, --model M`. */
-export const MODEL_OPTION = { model: { type: 'string', short: 'm' } } as const satisfies OptionSpec;
-/** `-o, --out DIR`. */
-export const OUT_OPTION = { out: { type: 'string', short: 'o' } } as const satisfies OptionSpec;
-/** `--format F` and `--aspect-ratio R`, read by {@link formatInput} and {@link aspectRatioInput}. */
-export const IMAGE_FORMAT_OPTIONS = {
-  format: { type: 'string' },
-  'aspect-ratio': { type: 'string' },
-} as const satisfies OptionSpec;
-/** `-o, --out DIR`, `--timeout S`, `--interval S`, `--wait S` and `--no-download` of one generation. */
-export const SINGLE_GENERATION_OPTIONS = {
-  ...OUT_OPTION,
-  timeout: { type: 'string' },
-  interval: { type: 'string' },
-  wait: { type: 'string' },
-  'no-download': { type: 'boolean' },
-} as const satisfies OptionSpec;
+/** `-m, --model M`, defaulting to the command's model. */
+export function modelOption(defaultModel: string): OptionDecl {
+  return { name: 'model', type: 'string', short: 'm', value: 'M', description: 'model', default: defaultModel };
+}
 
-/** `--out`, or the default output directory. */
-export function outDirOption(values: OptionValues): string {
-  return stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
+/** `-o, --out DIR`. */
+export function outOption(what: string): OptionDecl {
+  return {
+    name: 'out',
+    type: 'string',
+    short: 'o',
+    value: 'DIR',
+    description: `where to save ${what}`,
+    default: DEFAULT_OUT_DIR,
+  };
+}
+
+export const FORMAT_OPTION: OptionDecl = {
+  name: 'format',
+  type: 'string',
+  value: 'F',
+  description: 'webp, jpg or png',
+  whenAbsent: "the model's default, webp",
+};
+export const ASPECT_RATIO_OPTION: OptionDecl = {
+  name: 'aspect-ratio',
+  type: 'string',
+  value: 'R',
+  description: ASPECT_RATIOS.join(' '),
+  whenAbsent: "the model's default, 1:1",
+};
+
+/** `--timeout S`: what it gives up on, and after how long by default (the client's default). */
+export function timeoutOption(description: string, defaultMs: number): OptionDecl {
+  return { name: 'timeout', type: 'string', value: 'S', description, default: String(defaultMs / 1000) };
+}
+export const INTERVAL_OPTION: OptionDecl = {
+  name: 'interval',
+  type: 'string',
+  value: 'S',
+  description: 'seconds between status checks',
+  default: String(DEFAULT_INTERVAL_MS / 1000),
+};
+export const WAIT_OPTION: OptionDecl = {
+  name: 'wait',
+  type: 'string',
+  value: 'S',
+  description: 'hold each create up to S seconds (0-60) for a fast answer; 0 polls at once',
+  default: String(CLI_PREFER_WAIT_SECONDS),
+};
+export function noDownloadOption(what: string): OptionDecl {
+  return { name: 'no-download', type: 'boolean', description: `print the output ${what} instead of saving` };
 }
 
 /** Checks `--aspect-ratio` and puts it into a model input. */
@@ -60,33 +86,34 @@ export function formatInput(values: OptionValues, input: Record<string, unknown>
   input.output_format = normalized;
 }
 
-/** The command's client, holding each create up to `--wait` seconds (0-60) when it is given. */
-export async function clientWithWait(ctx: CommandContext, values: OptionValues): Promise<ReplicateClient> {
-  const preferWaitSeconds = numberOption(values, 'wait', { integer: true, min: 0, max: 60 });
-  return ctx.createClient(preferWaitSeconds !== undefined ? { preferWaitSeconds } : {});
+/** `--wait`: how long a create may hold its answer, 0-60 s. */
+export function preferWaitOf(values: OptionValues): number {
+  return numberOption(values, 'wait', { integer: true, min: 0, max: 60 }) ?? CLI_PREFER_WAIT_SECONDS;
 }
 
-/** What {@link SINGLE_GENERATION_OPTIONS} asked for. */
+/** What `--out`, `--timeout`, `--interval`, `--wait` and `--no-download` asked of one generation. */
 export interface SingleGeneration {
   outDir: string;
   timeoutMs: number | undefined;
   intervalMs: number | undefined;
+  preferWaitSeconds: number;
   /** False with `--no-download`: the command prints the output URLs instead. */
   download: boolean;
 }
 
-/** Reads `--out`, `--timeout`, `--interval` and `--no-download`, in that order. */
+/** Reads `--out`, `--timeout`, `--interval`, `--wait` and `--no-download`, in that order. */
 export function singleGenerationOf(values: OptionValues): SingleGeneration {
-  const outDir = outDirOption(values);
+  const outDir = stringOption(values, 'out') ?? DEFAULT_OUT_DIR;
   const timeoutMs = secondsOption(values, 'timeout');
   const intervalMs = secondsOption(values, 'interval');
-  const download = !booleanOption(values, 'no-download');
-  return { outDir, timeoutMs, intervalMs, download };
+  const preferWaitSeconds = preferWaitOf(values);
+  const download = values['no-download'] !== true;
+  return { outDir, timeoutMs, intervalMs, preferWaitSeconds, download };
 }
 
 /**
  * The options of the client call that waits for one generation: Ctrl-C, the status line, the
- * deadline and polling interval when given, and saving into the output directory unless `--no-download`.
+ * deadline and polling interval, and saving into the output directory unless `--no-download`.
  */
 export function generationCallOptions(
   ctx: CommandContext,
@@ -110,4 +137,17 @@ export function generationCallOptions(
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(intervalMs !== undefined ? { intervalMs } : {}),
   };
+}
+
+/**
+ * What to print instead of output URLs that died with the embedded emulator (`--emulator
+ * --no-download`): they were served by an emulator inside this process, which has stopped.
+ */
+export function embeddedOutputsGone(what: string): string {
+  return (
+    `The ${what} ${what.endsWith('s') ? 'were' : 'was'} not saved (--no-download) and ${what.endsWith('s') ? 'are' : 'is'} gone: ` +
+    'the embedded emulator that served them lived only as long as this command. To keep outputs, drop --no-download ' +
+    '(they are saved into the output directory), or run `replicate-media emulator` in another terminal and pass ' +
+    '--base-url http://127.0.0.1:8787/v1 instead of --emulator.'
+  );
 }

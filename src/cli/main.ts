@@ -2,7 +2,7 @@
 // The `replicate-media` bin: wires signals and the process's streams to run(), then exits with its
 // code. The first Ctrl-C (SIGINT) or SIGTERM aborts the command's signal, which cancels the running
 // prediction on the server before the process exits; a second one exits at once.
-import { EXIT_INTERRUPTED } from './errors.js';
+import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { run } from './run.js';
 
 /** The process entry: wires signals, runs, exits. */

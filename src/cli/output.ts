@@ -1,6 +1,7 @@
 // What the CLI writes where. Results go to stdout (human lines, or exactly one JSON document with
 // --json); progress goes to stderr: a live status line redrawn in place (`\r` + clear line) when
 // stderr is a terminal, plain log lines when it is not (a pipe, a file, CI), nothing with --quiet.
+import { relative } from 'node:path';
 
 /** A writable text stream (process.stdout/stderr, or a fake in tests). */
 export interface TextSink {
@@ -331,4 +332,10 @@ export class Output {
   json(document: unknown): void {
     if (this.jsonMode) this.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   }
+}
+
+/** A saved file's path for people: relative to the working directory when it is inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith('/') ? rel : path;
 }

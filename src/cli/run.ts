@@ -1,10 +1,9 @@
-// Running one command line: find the command, parse its arguments, run it, and turn the outcome
-// into output and an exit code (0 success, 1 failed or timed out, 2 usage or configuration,
-// 130 interrupted). Independent of `process`, so it can be driven with fake streams and signals.
+// Running one command line: find the command, parse its arguments into its typed options, run it,
+// and turn the outcome into output and an exit code (see exit-codes.ts). Independent of `process`,
+// so it can be driven with fake streams and signals.
 import { readFileSync } from 'node:fs';
-import { type GlobalFlags, parseCommandArgs, splitCommand } from './args.js';
+import { type GlobalFlags, parseCommandArgs, splitCommand, valueOptionSpellings } from './args.js';
 import type { Command } from './command.js';
-import { GLOBAL_HELP } from './command.js';
 import { batchCommand } from './commands/batch.js';
 import { cancelCommand } from './commands/cancel.js';
 import { demoCommand } from './commands/demo.js';
@@ -17,9 +16,13 @@ import { predictionsCommand } from './commands/predictions.js';
 import { resumeCommand } from './commands/resume.js';
 import { videoCommand } from './commands/video.js';
 import { RunContext } from './context.js';
-import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeOf } from './exit-codes.js';
+import { commandHelp, mainHelp } from './help.js';
 import type { TextSink } from './output.js';
+import { closestName } from './suggest.js';
 
+/** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   imageCommand,
   videoCommand,
@@ -34,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   emulatorCommand,
 ];
 
+const VALUE_OPTIONS = valueOptionSpellings(COMMANDS);
+
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -45,25 +50,6 @@ function version(): string {
   }
 }
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
-  return `replicate-media ${version()}: generate images and videos with Replicate, from the terminal.
-
-Usage: replicate-media COMMAND [arguments] [options]
-
-Commands:
-${list}
-
-Try it without an account:  replicate-media demo
-Run \`replicate-media COMMAND --help\` for a command's options.
-
-${GLOBAL_HELP}
-
-Exit codes: 0 success, 1 the generation failed or timed out, 2 usage or configuration error,
-130 interrupted (Ctrl-C; the running prediction is canceled on the server first).`;
-}
-
 export interface RunOptions {
   argv: string[];
   env: NodeJS.ProcessEnv;
@@ -73,57 +59,57 @@ export interface RunOptions {
   signal: AbortSignal;
 }
 
+/** The command of that name, or a usage error with the closest name when one is close. */
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  const suggestion = closestName(name, [...COMMANDS.map((c) => c.name), 'help']);
+  throw new UsageError(
+    `Unknown command "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: run \`replicate-media --help\` for the list.`,
+  );
+}
+
 /** Runs one command line; resolves to the exit code. Never throws. */
 export async function run(options: RunOptions): Promise<number> {
   const { argv, env, stdout, stderr, signal } = options;
-  const { command: name, rest } = splitCommand(argv);
-  const fallbackGlobals = roughGlobals(argv);
-
-  if (name === undefined || name === 'help') {
-    const topic = name === 'help' ? splitCommand(rest).command : undefined;
-    const command = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
-    if (argv.includes('--version') || argv.includes('-v')) {
-      stdout.write(`${version()}\n`);
-      return EXIT_OK;
-    }
-    if (name === undefined && !fallbackGlobals.help) {
-      stderr.write(`${mainHelp()}\n`);
-      return EXIT_USAGE;
-    }
-    stdout.write(`${command ? command.help : mainHelp()}\n`);
-    return EXIT_OK;
-  }
-
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    const suggestion = COMMANDS.find((c) => c.name.startsWith(name.slice(0, 3)));
-    return report(
-      new UsageError(
-        `Unknown command "${name}"${suggestion ? ` (did you mean "${suggestion.name}"?)` : ''}: run \`replicate-media --help\` for the list.`,
-      ),
-      fallbackGlobals,
-      stdout,
-      stderr,
-      [],
-    );
-  }
-
-  let globals = fallbackGlobals;
+  const { command: name, rest } = splitCommand(argv, VALUE_OPTIONS);
+  let globals = roughGlobals(argv);
+  let command: Command | undefined;
   let ctx: RunContext | undefined;
   try {
-    const args = parseCommandArgs(command.name, rest, command.options);
-    globals = args.globals;
-    if (globals.help) {
-      stdout.write(`${command.help}\n`);
+    if (name === undefined) {
+      if (argv.includes('--version') || argv.includes('-v')) {
+        stdout.write(`${version()}\n`);
+        return EXIT_OK;
+      }
+      // No command: help on stdout when asked for, else on stderr as a usage error.
+      if (globals.help) {
+        stdout.write(`${mainHelp(COMMANDS, version())}\n`);
+        return EXIT_OK;
+      }
+      stderr.write(`${mainHelp(COMMANDS, version())}\n`);
+      return EXIT_USAGE;
+    }
+    if (name === 'help') {
+      const topic = splitCommand(rest, VALUE_OPTIONS).command;
+      stdout.write(`${topic === undefined ? mainHelp(COMMANDS, version()) : commandHelp(findCommand(topic))}\n`);
       return EXIT_OK;
     }
+    command = findCommand(name);
+    const args = parseCommandArgs(command, rest, COMMANDS);
+    globals = args.globals;
+    if (globals.help) {
+      stdout.write(`${commandHelp(command)}\n`);
+      return EXIT_OK;
+    }
+    const commandOptions = command.parse(args);
     ctx = new RunContext({ globals, stdout, stderr, env, signal });
-    await command.run(ctx, args);
+    await command.run(ctx, commandOptions);
     await ctx.cleanup();
     return EXIT_OK;
   } catch (error) {
     await ctx?.cleanup();
-    return report(error, globals, stdout, stderr, ctx?.secrets ?? [], command.name);
+    return report(error, globals, stdout, stderr, ctx?.secrets ?? [], command?.name);
   }
 }
 
@@ -138,7 +124,7 @@ function report(
 ): number {
   const scrub = (text: string): string =>
     secrets.reduce((t, s) => (s.length >= 4 ? t.split(s).join('[redacted]') : t), text);
-  const exitCode = error instanceof CliError ? error.exitCode : EXIT_FAILED;
+  const exitCode = exitCodeOf(error);
   const message =
     error instanceof CliError
       ? error.message
@@ -174,7 +160,7 @@ function roughGlobals(argv: readonly string[]): GlobalFlags {
     json: has('--json'),
     verbose: has('--verbose'),
     quiet: has('--quiet') || has('-q'),
-    emulator: has('--emulator'),
+    emulator: false,
     baseUrl: undefined,
     speed: undefined,
   };

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { type GalleryEntry, ReplicateClient, writeGallery } from '../../src/index.js';
+import { renderGallery } from '../../src/gallery.js';
+import { type GalleryEntry, type ImageResult, ReplicateClient, writeGallery } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -43,6 +44,25 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe('prediction ids in the gallery', () => {
+  const ID = 'kvqrcz3ifj4jeurkdecjvudqqg';
+  const html = renderGallery([{ prompt: 'a fox', predictionId: ID, costUsd: 0.003, files: [] }], (f) => f);
+
+  test('are one element each, carrying the full id in its title', () => {
+    expect(html).toContain(`<code class="id" title="${ID}">${ID}</code>`);
+  });
+
+  test('never wrap: one line, no break inside the id, an ellipsis when too long for the card', () => {
+    const rule = /\.meta \.id \{([^}]*)\}/.exec(html)?.[1] ?? '';
+    expect(rule).toMatch(/white-space: nowrap/);
+    expect(rule).toMatch(/overflow-wrap: normal/);
+    expect(rule).toMatch(/text-overflow: ellipsis/);
+    expect(rule).toMatch(/overflow: hidden/);
+    // No other rule lets the id break anywhere.
+    expect(html).not.toMatch(/\.meta code \{[^}]*overflow-wrap: anywhere/);
+  });
+});
+
 describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
   test('decodes every image (PNG, JPEG, WebP) and shows prompts as text, totals at the top', {
     timeout: 60_000,
@@ -68,7 +88,7 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         download: { dir: out },
         input: { output_format: format, aspect_ratio: aspect },
       });
-      for (const [i, result] of results.entries()) {
+      results.forEach((result: ImageResult, i) => {
         entries.push({
           prompt: prompts[i]!,
           predictionId: result.predictionId,
@@ -76,7 +96,7 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
           files: (result.success ? result.files : undefined) ?? [],
           error: result.success ? null : result.error,
         });
-      }
+      });
     }
     const files = entries.flatMap((e) => e.files);
     expect(files).toHaveLength(7);
@@ -109,13 +129,33 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         expect(image.height).toBeGreaterThan(0);
       }
       expect(new Set(images.map((i) => i.src!.split('.').pop()))).toEqual(new Set(['png', 'jpg', 'webp']));
-      // biome-ignore lint/performance/useDomNodeTextContent: the test asserts the text a reader sees (rendered, whitespace collapsed), which is innerText
       const text = await tab.evaluate(() => document.body.innerText);
       expect(text).toContain(NASTY);
       expect(text).toContain('8 prompts · 7 images · 1 failed · total cost $0.021');
       expect(text).toContain('the model refused');
       for (const entry of entries) expect(text).toContain(entry.predictionId!);
       expect(await tab.evaluate(() => document.scripts.length)).toBe(0);
+
+      // Each prediction id on one line, even in cards narrower than the id: its box is one line high.
+      for (const width of [1100, 260]) {
+        await tab.setViewportSize({ width, height: 900 });
+        const ids = await tab.$$eval('.meta .id', (elements) =>
+          elements.map((element) => {
+            const style = getComputedStyle(element);
+            return {
+              text: element.textContent,
+              height: element.getBoundingClientRect().height,
+              lineHeight: Number.parseFloat(style.lineHeight),
+            };
+          }),
+        );
+        expect(ids).toHaveLength(entries.length);
+        for (const id of ids) {
+          expect(id.text).toMatch(/^[a-z0-9]+$/);
+          expect(id.height, `${id.text} wraps at ${width}px`).toBeLessThanOrEqual(id.lineHeight + 0.5);
+        }
+      }
+      await tab.setViewportSize({ width: 1100, height: 900 });
 
       const shot = process.env.GALLERY_SCREENSHOT ? resolve(process.env.GALLERY_SCREENSHOT) : join(dir, 'gallery.png');
       await tab.screenshot({ path: shot, fullPage: true });

@@ -259,8 +259,8 @@ describe('image', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^\[ *\d+\.\ds\] image: creating the prediction\n/);
     expect(result.stderr).toMatch(/\] image \S+ succeeded in .*, cost \$0\.003\n/);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that no CR or ESC byte reaches a non-TTY stderr
-    expect(result.stderr).not.toMatch(/[\r\x1b]/);
+    expect(result.stderr).not.toContain('\r');
+    expect(result.stderr).not.toContain('\u001b');
   });
 
   it.skipIf(!existsSync('/usr/bin/script'))('draws a live status line in place on a terminal', async () => {
@@ -405,6 +405,20 @@ describe('poll, cancel and predictions', () => {
     expect(result.stderr).toMatch(new RegExp(`^Error: Prediction ${id} failed: .*nope`, 'm'));
   });
 
+  it('poll and cancel exit 2 for an id that does not exist, pointing at `predictions`', async () => {
+    for (const command of ['poll', 'cancel']) {
+      const result = await runCli(
+        [command, 'nosuchprediction', '--interval', '0.05', '--out', dir].slice(0, command === 'poll' ? 6 : 2),
+        {
+          env,
+          cwd: dir,
+        },
+      );
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(/nosuchprediction.*Check the id with `replicate-media predictions`/);
+    }
+  });
+
   it('cancel stops a running prediction', async () => {
     const id = await createPrediction('slow [emulator:predict_ms=60000]');
     const result = await runCli(['cancel', id], { env, cwd: dir });
@@ -466,7 +480,121 @@ describe('emulator', () => {
   });
 });
 
+describe('--emulator --no-download', () => {
+  it('says the outputs are gone with the embedded emulator, instead of printing dead URLs', async () => {
+    const result = await runCli(['image', 'a fox', '--emulator', '--no-download'], { env: cleanEnv(), cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    // No output URL (the emulator serving it stopped with the command) and no advice to use it.
+    expect(result.stdout).not.toMatch(/^Output |\/delivery\//m);
+    expect(result.stdout).not.toMatch(/within the hour|expire an hour/);
+    expect(result.stdout).toMatch(/embedded emulator that served them lived only as long as this command/);
+    expect(result.stdout).toMatch(/drop --no-download/);
+    expect(result.stdout).toMatch(/`replicate-media emulator` in another terminal and pass\s+--base-url/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('says the same for a video', async () => {
+    const images = await runCli(['image', 'a frame', '--emulator', '--format', 'png', '--out', dir, '--json'], {
+      env: cleanEnv(),
+      cwd: dir,
+    });
+    const [frame] = parseJson(images.stdout).files as Array<{ path: string }>;
+    const result = await runCli(['video', frame!.path, '--emulator', '--no-download'], { env: cleanEnv(), cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/^Output |\/delivery\/|expire an hour/m);
+    expect(result.stdout).toMatch(/^The video was not saved \(--no-download\) and is gone: the embedded emulator/m);
+  });
+
+  it('says so in the JSON document too', async () => {
+    const result = await runCli(['image', 'a fox', '--emulator', '--no-download', '--json'], {
+      env: cleanEnv(),
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseJson(result.stdout)).toMatchObject({ success: true, outputsGone: true });
+  });
+
+  it('still prints the URLs, valid for an hour, against a server that outlives the command', async () => {
+    const result = await runCli(['image', 'a fox', '--no-download'], { env, cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const [, url] = /^Output (\S+)$/m.exec(result.stdout) ?? [];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/delivery\//);
+    expect((await fetch(url!)).status).toBe(200);
+    expect(result.stdout).toMatch(/expire an hour after the prediction/);
+  });
+});
+
+describe('unknown commands and options: exit 2, with a suggestion when one is close', () => {
+  it.each([
+    ['imgae', 'image'],
+    ['vidoe', 'video'],
+    ['imag', 'image'],
+    ['predictons', 'predictions'],
+    ['histroy', 'history'],
+  ])('%s -> did you mean "%s"?', async (typed, meant) => {
+    const result = await runCli([typed, 'x'], { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `Error: Unknown command "${typed}" (did you mean "${meant}"?): run \`replicate-media --help\` for the list.\n`,
+    );
+  });
+
+  it('help with an unknown command is that error, not the top-level help', async () => {
+    const result = await runCli(['help', 'imgae'], { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Error: Unknown command "imgae" \(did you mean "image"\?\)/);
+  });
+
+  it('no suggestion when nothing is close, still exit 2', async () => {
+    const result = await runCli(['zzzzzz'], { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('Error: Unknown command "zzzzzz": run `replicate-media --help` for the list.\n');
+  });
+
+  it('an option prefix or typo gets the option meant', async () => {
+    const aspect = await runCli(['image', 'x', '--aspect', '16:9'], { env, cwd: dir });
+    expect(aspect.code).toBe(2);
+    expect(aspect.stderr).toMatch(/Unknown option --aspect for image \(did you mean --aspect-ratio\?\)/);
+    const json = await runCli(['image', 'x', '--josn'], { env, cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/\(did you mean --json\?\)/);
+  });
+
+  it.each([
+    ['estimate', '--emulator'],
+    ['estimate', '--base-url'],
+    ['history', '--emulator'],
+    ['emulator', '--emulator'],
+    ['demo', '--base-url'],
+  ])('%s refuses %s (exit 2) and says why', async (command, option) => {
+    const args = [command, option, ...(option === '--base-url' ? ['http://127.0.0.1:1/v1'] : [])];
+    const before = emu.stats().predictionsCreated;
+    const result = await runCli(args, { env, cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^Error: ${command} does not take ${option}: .+\\n$`));
+    expect(emu.stats().predictionsCreated).toBe(before);
+  });
+});
+
 describe('help', () => {
+  it("help COMMAND prints that command's page and exits 0", async () => {
+    const result = await runCli(['help', 'image']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: replicate-media image PROMPT/);
+  });
+
+  it('a page ends its options with one line of global options', async () => {
+    for (const command of ['image', 'estimate', 'emulator', 'demo']) {
+      const result = await runCli([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout.match(/^Global options: .*$/gm), command).toHaveLength(1);
+      expect(result.stdout).not.toContain('REPLICATE_API_KEY (or REPLICATE_API_TOKEN)');
+    }
+  });
+
   it('lists the commands and exits 0', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);

@@ -59,7 +59,7 @@ function startProgram(program: string, args: string[], options: { env?: NodeJS.P
   let stderr = '';
   const waiters: Array<() => void> = [];
   const notify = (): void => {
-    for (const w of waiters.splice(0)) w();
+    for (const waiter of waiters.splice(0)) waiter();
   };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;

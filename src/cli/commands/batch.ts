@@ -1,7 +1,8 @@
 // `replicate-media batch prompts.txt --out DIR`: one image per prompt line, as fast as the rate limit
+
 // allows, every image downloaded, and DIR/index.html, a gallery of them all.
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_BATCH_CONCURRENCY } from '../../defaults.js';
+import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_TIMEOUT_MS } from '../../defaults.js';
 import {
   type BatchProgress,
   DEFAULT_IMAGE_MODEL,
@@ -10,21 +11,22 @@ import {
   writeGallery,
 } from '../../index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
-import { FailedError, InterruptedError, UsageError } from '../errors.js';
+import { defineCommand } from '../command.js';
+import { FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
 import {
-  ASPECT_RATIOS,
+  ASPECT_RATIO_OPTION,
   aspectRatioInput,
-  clientWithWait,
   DEFAULT_OUT_DIR,
+  FORMAT_OPTION,
   formatInput,
-  IMAGE_FORMAT_OPTIONS,
-  MODEL_OPTION,
-  OUT_OPTION,
-  outDirOption,
+  modelOption,
+  outOption,
+  preferWaitOf,
+  timeoutOption,
+  WAIT_OPTION,
 } from '../generation-options.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration, formatUsd } from '../output.js';
-import { withJson } from '../predictions.js';
 
 const BAR_WIDTH = 24;
 
@@ -36,49 +38,71 @@ export function parsePromptLines(text: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-export const batchCommand: Command = {
+export interface BatchOptions {
+  file: string;
+  outDir: string;
+  concurrency: number;
+  model: string;
+  input: Record<string, unknown>;
+  timeoutMs: number | undefined;
+  preferWaitSeconds: number;
+}
+
+export const batchCommand = defineCommand<BatchOptions>({
   name: 'batch',
   summary: 'generate one image per line of a file, download them all, write a gallery',
-  options: {
-    ...OUT_OPTION,
-    concurrency: { type: 'string', short: 'c' },
-    ...MODEL_OPTION,
-    ...IMAGE_FORMAT_OPTIONS,
-    timeout: { type: 'string' },
-    wait: { type: 'string' },
-  },
-  help: `Usage: replicate-media batch PROMPTS_FILE [options]
-
-Generates one image for each line of PROMPTS_FILE (blank lines and lines starting with # are
+  usage: 'PROMPTS_FILE [options]',
+  description: `Generates one image for each line of PROMPTS_FILE (blank lines and lines starting with # are
 skipped), ${DEFAULT_BATCH_CONCURRENCY} at a time by default, paced to stay under Replicate's rate limit
 (600 creates a minute). Downloads every image into the output directory and writes
 DIR/index.html, a gallery of the images with their prompts, prediction ids and costs.
-Exits 1 if any prompt failed (the others are still saved).
+Exits 1 if any prompt failed (the others are still saved).`,
+  options: [
+    outOption('the images and the gallery'),
+    {
+      name: 'concurrency',
+      type: 'string',
+      short: 'c',
+      value: 'N',
+      description: 'prompts generated at once, 1-256',
+      default: String(DEFAULT_BATCH_CONCURRENCY),
+    },
+    modelOption(DEFAULT_IMAGE_MODEL),
+    FORMAT_OPTION,
+    ASPECT_RATIO_OPTION,
+    timeoutOption('give up on one prompt (and cancel its prediction) after S seconds', DEFAULT_TIMEOUT_MS),
+    WAIT_OPTION,
+    ...API_OPTIONS,
+  ],
+  examples: [
+    'replicate-media batch prompts.txt --out shots',
+    'replicate-media batch prompts.txt --out shots --concurrency 16 --emulator --json',
+  ],
 
-Options:
-  -o, --out DIR          where to save the images and the gallery (default ./${DEFAULT_OUT_DIR})
-  -c, --concurrency N    prompts generated at once (default ${DEFAULT_BATCH_CONCURRENCY})
-  -m, --model M          model (default ${DEFAULT_IMAGE_MODEL})
-      --format F         webp, jpg or png (default webp)
-      --aspect-ratio R   ${ASPECT_RATIOS.join(' ')} (default 1:1)
-      --timeout S        give up on one prompt (and cancel its prediction) after S seconds (default 600)
-      --wait S           hold each create up to S seconds for a fast answer (0-60, default 5)
-
-${GLOBAL_HELP}
-
-Examples:
-  replicate-media batch prompts.txt --out shots
-  replicate-media batch prompts.txt --out shots --concurrency 16 --emulator --json`,
-
-  async run(ctx, { values, positionals }) {
-    const [file] = positionals;
-    if (file === undefined || positionals.length !== 1) {
+  parse({ values, positionals }) {
+    if (positionals.length !== 1) {
       throw new UsageError(
         positionals.length === 0
           ? 'Missing PROMPTS_FILE: run `replicate-media batch prompts.txt --out DIR` (see --help).'
           : `Unexpected argument "${positionals[1]}": batch takes one prompts file (see --help).`,
       );
     }
+    const input: Record<string, unknown> = {};
+    formatInput(values, input);
+    aspectRatioInput(values, input);
+    return {
+      file: positionals[0]!,
+      outDir: stringOption(values, 'out') ?? DEFAULT_OUT_DIR,
+      concurrency:
+        numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY,
+      model: stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL,
+      input,
+      timeoutMs: secondsOption(values, 'timeout'),
+      preferWaitSeconds: preferWaitOf(values),
+    };
+  },
+
+  async run(ctx, { file, outDir, concurrency, model, input, timeoutMs, preferWaitSeconds }) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -90,26 +114,12 @@ Examples:
     const prompts = parsePromptLines(text);
     if (prompts.length === 0)
       throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
-    const outDir = outDirOption(values);
-    const concurrency =
-      numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY;
-    const model = stringOption(values, 'model') ?? DEFAULT_IMAGE_MODEL;
-    const input: Record<string, unknown> = {};
-    formatInput(values, input);
-    aspectRatioInput(values, input);
-    const timeoutMs = secondsOption(values, 'timeout');
 
-    const client = await clientWithWait(ctx, values);
+    const client = await ctx.createClient({ preferWaitSeconds });
     ctx.progress.log(
       `Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`,
     );
     const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
-    // Results come back in prompt order, one per prompt; a missing one is a bug in generateImages.
-    const promptAt = (index: number): string => {
-      const prompt = prompts[index];
-      if (prompt === undefined) throw new Error(`internal: batch result ${index} has no prompt`);
-      return prompt;
-    };
     let last: BatchProgress | null = null;
     const results = await client.generateImages(prompts, {
       model,
@@ -130,28 +140,24 @@ Examples:
         if (result.success) {
           const cost = costOfResult(result);
           ctx.progress.log(
-            `${where} ✓ ${result.predictionId} ${quote(promptAt(index))}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
+            `${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
           );
         } else {
           ctx.progress.log(
-            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(promptAt(index))}: ${result.error}${counts}`,
+            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`,
           );
         }
       },
     });
     ctx.progress.stop();
 
-    const rows = results.map((result, index) => {
-      const entry: GalleryEntry = {
-        prompt: promptAt(index),
-        predictionId: result.predictionId,
-        costUsd: costOfResult(result),
-        files: (result.success ? result.files : undefined) ?? [],
-        error: result.success ? null : result.error,
-      };
-      return { result, entry };
-    });
-    const entries = rows.map((row) => row.entry);
+    const entries: GalleryEntry[] = results.map((result, index) => ({
+      prompt: prompts[index]!,
+      predictionId: result.predictionId,
+      costUsd: costOfResult(result),
+      files: (result.success ? result.files : undefined) ?? [],
+      error: result.success ? null : result.error,
+    }));
     const gallery = await writeGallery(outDir, entries, { title: `Batch: ${file}` });
     const final = last as BatchProgress | null;
     const failed = results.filter((r) => !r.success).length;
@@ -166,13 +172,13 @@ Examples:
       costUsd,
       elapsedMs: Math.round(elapsedMs),
       gallery,
-      results: rows.map(({ result, entry }, index) => ({
+      results: results.map((result, index) => ({
         index,
-        prompt: entry.prompt,
+        prompt: prompts[index]!,
         success: result.success,
         predictionId: result.predictionId,
-        files: entry.files,
-        costUsd: entry.costUsd,
+        files: entries[index]!.files,
+        costUsd: entries[index]!.costUsd,
         ...(result.success ? {} : { error: result.error, errorCode: result.errorCode }),
       })),
     };
@@ -193,7 +199,7 @@ Examples:
     ctx.out.json({ success: true, ...document });
     ctx.out.line(line);
   },
-};
+});
 
 /** `▕██████░░░░▏ 120/300 · 2 failed · 8 running · 95/min · $0.36 · ETA 1m 50s`. */
 export function progressBar(p: BatchProgress): string {

@@ -2,20 +2,26 @@
 import { isTerminalStatus, ReplicateError } from '../../index.js';
 import { apiError } from '../api-errors.js';
 import { requirePositional } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
+import { API_OPTIONS } from '../options.js';
 
-export const cancelCommand: Command = {
+export interface CancelOptions {
+  predictionId: string;
+}
+
+export const cancelCommand = defineCommand<CancelOptions>({
   name: 'cancel',
   summary: 'cancel a running prediction',
-  options: {},
-  help: `Usage: replicate-media cancel ID
+  usage: 'ID [options]',
+  description: 'Cancels prediction ID on the server. A prediction that already finished is left as it is.',
+  options: API_OPTIONS,
 
-Cancels prediction ID on the server. A prediction that already finished is left as it is.
+  parse({ positionals }) {
+    const id = requirePositional('cancel', positionals, 'ID');
+    return { predictionId: id };
+  },
 
-${GLOBAL_HELP}`,
-
-  async run(ctx, { positionals }) {
-    const predictionId = requirePositional('cancel', positionals, 'ID');
+  async run(ctx, { predictionId }) {
     const client = await ctx.createClient();
     let status: string;
     try {
@@ -33,4 +39,4 @@ ${GLOBAL_HELP}`,
     ctx.out.json({ success: true, command: 'cancel', predictionId, status, alreadyFinished: false });
     ctx.out.line(`Prediction ${predictionId} is ${status}.`);
   },
-};
+});

@@ -1,61 +1,73 @@
 // `replicate-media demo`: the whole job on an embedded emulator, no account and no network:
 // generate images, make a short video from them, download everything, and say what it would cost.
 import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from '../../index.js';
-import { numberOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { numberOption, positiveOption, stringOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { costOf } from '../cost-display.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
-import { formatBytes, formatDuration, formatUsd } from '../output.js';
-import {
-  costOf,
-  describeFiles,
-  displayPath,
-  ensureWritableDir,
-  failureError,
-  newStatusSeen,
-  noteSaved,
-  savingTo,
-  statusListener,
-} from '../predictions.js';
+import { failureError } from '../generation-failure.js';
+import { DEFAULT_OUT_DIR, outOption } from '../generation-options.js';
+import { displayPath, formatBytes, formatDuration, formatUsd } from '../output.js';
+import { describeFiles, ensureWritableDir, noteSaved } from '../saved-files.js';
+import { newStatusSeen, savingTo, statusListener } from '../status-listener.js';
 
 /** The demo's emulator runs 20x faster than Replicate: about 2 s for the whole job. */
 export const DEMO_SPEED = 20;
 const DEFAULT_PROMPT = 'a red sports car on a coastal road at sunset';
 
-export const demoCommand: Command = {
+export interface DemoOptions {
+  prompt: string;
+  frames: number;
+  outDir: string;
+  speed: number;
+}
+
+const WHY_NO_API = 'the demo always runs on its own embedded emulator (use `image` or `video` for another API)';
+
+export const demoCommand = defineCommand<DemoOptions>({
   name: 'demo',
   summary: 'generate images and a video on a built-in emulator (no account, no network)',
-  options: {
-    prompt: { type: 'string', short: 'p' },
-    frames: { type: 'string', short: 'n' },
-    ...OUT_OPTION,
-  },
-  help: `Usage: replicate-media demo [--prompt P] [--frames 3] [--out DIR]
-
-Starts a Replicate emulator inside this process, generates images with ${DEFAULT_IMAGE_MODEL},
+  usage: '[options]',
+  description: `Starts a Replicate emulator inside this process, generates images with ${DEFAULT_IMAGE_MODEL},
 makes a short video from them with ${DEFAULT_VIDEO_MODEL} (one second per frame), downloads
 everything into DIR, and prints a summary: the files, the prediction ids, the time taken and
-what the same job would have cost on Replicate. Nothing leaves your machine; nothing is billed.
+what the same job would have cost on Replicate. Nothing leaves your machine; nothing is billed.`,
+  options: [
+    { name: 'prompt', type: 'string', short: 'p', value: 'P', description: 'what to draw', default: DEFAULT_PROMPT },
+    {
+      name: 'frames',
+      type: 'string',
+      short: 'n',
+      value: 'N',
+      description: 'how many images to make and use as video frames, 1-4',
+      default: '3',
+    },
+    outOption('the files'),
+    {
+      name: 'speed',
+      type: 'string',
+      value: 'N',
+      description: "divide the emulator's model timings by N; 1 is as slow as Replicate",
+      default: String(DEMO_SPEED),
+    },
+  ],
+  refusals: { emulator: WHY_NO_API, 'base-url': WHY_NO_API },
 
-Options:
-  -p, --prompt P    what to draw (default "${DEFAULT_PROMPT}")
-  -n, --frames N    how many images to make and use as video frames, 1-4 (default 3)
-  -o, --out DIR     where to save the files (default ./${DEFAULT_OUT_DIR})
-      --speed N     emulator speed factor (default ${DEMO_SPEED}; 1 = as slow as Replicate)
-
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": use --prompt "..." to change the prompt.`);
-    if (ctx.globals.baseUrl !== undefined)
-      throw new UsageError('The demo always runs on its own embedded emulator: drop --base-url.');
-    const prompt = stringOption(values, 'prompt') ?? DEFAULT_PROMPT;
-    const frames = numberOption(values, 'frames', { integer: true, min: 1, max: 4 }) ?? 3;
-    const outDir = outDirOption(values);
+    return {
+      prompt: stringOption(values, 'prompt') ?? DEFAULT_PROMPT,
+      frames: numberOption(values, 'frames', { integer: true, min: 1, max: 4 }) ?? 3,
+      outDir: stringOption(values, 'out') ?? DEFAULT_OUT_DIR,
+      speed: positiveOption(values, 'speed') ?? DEMO_SPEED,
+    };
+  },
+
+  async run(ctx, { prompt, frames, outDir, speed }) {
     const startedAt = performance.now();
 
-    const client = await ctx.createClient({ embedded: true, speed: ctx.globals.speed ?? DEMO_SPEED });
+    const client = await ctx.createClient({ embedded: true, speed });
     await ensureWritableDir(outDir);
     const imageCost = costOf({ model: DEFAULT_IMAGE_MODEL, count: frames }, null);
     const imageSeen = newStatusSeen();
@@ -136,4 +148,4 @@ ${GLOBAL_HELP}`,
     out.line('Next: set REPLICATE_API_KEY and run `replicate-media image "your prompt"`,');
     out.line('      or keep trying offline with `replicate-media image "your prompt" --emulator`.');
   },
-};
+});

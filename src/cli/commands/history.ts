@@ -1,32 +1,39 @@
 // `replicate-media history`: the journal as a table (one row per prediction) with totals.
 import { foldJournal, type JournalEntry, journalTotals, readJournal } from '../../entries/journal.js';
 import { stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
 import { FailedError, UsageError } from '../errors.js';
+import { HELP_OPTION, JSON_OPTION, VERBOSE_OPTION } from '../options.js';
 import { formatBytes, formatTable, formatUsd } from '../output.js';
 
-export const historyCommand: Command = {
+export interface HistoryOptions {
+  journal: string;
+}
+
+const WHY_NO_API = 'it reads the journal file and talks to no API';
+
+export const historyCommand = defineCommand<HistoryOptions>({
   name: 'history',
   summary: 'show the journal: every prediction, its files and cost, with totals',
-  options: {
-    journal: { type: 'string' },
-  },
-  help: `Usage: replicate-media history [--journal FILE] [--json]
-
-Shows what the journal recorded: every prediction with its status, model, saved files and cost,
+  usage: '[--journal FILE] [--json]',
+  description: `Shows what the journal recorded: every prediction with its status, model, saved files and cost,
 then the totals (predictions, succeeded, failed, unfinished, files, cost). Unfinished predictions
-were still running when their process stopped: \`replicate-media resume\` finishes them.
+were still running when their process stopped: \`replicate-media resume\` finishes them.`,
+  options: [
+    { name: 'journal', type: 'string', value: 'FILE', description: 'the journal to read', default: DEFAULT_JOURNAL },
+  ],
+  // Nothing runs, so there is no progress to silence.
+  globals: [JSON_OPTION, VERBOSE_OPTION, HELP_OPTION],
+  refusals: { emulator: WHY_NO_API, 'base-url': WHY_NO_API, speed: WHY_NO_API },
 
-Options:
-  --journal FILE   the journal to read (default ./${DEFAULT_JOURNAL})
-
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
-    const path = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
+    return { journal: stringOption(values, 'journal') ?? DEFAULT_JOURNAL };
+  },
+
+  async run(ctx, { journal: path }) {
     let contents: Awaited<ReturnType<typeof readJournal>>;
     try {
       contents = await readJournal(path);
@@ -92,7 +99,7 @@ ${GLOBAL_HELP}`,
         `(${contents.skippedLines} unreadable line${contents.skippedLines === 1 ? '' : 's'} skipped: a torn write from a crash)`,
       );
   },
-};
+});
 
 function promptOf(entry: JournalEntry): string {
   const prompt = entry.input.prompt;

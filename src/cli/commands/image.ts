@@ -1,67 +1,73 @@
 // `replicate-media image PROMPT`: generate images, download every output, print where they went.
+import { DEFAULT_TIMEOUT_MS } from '../../defaults.js';
 import { DEFAULT_IMAGE_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
+import { costLine, costOf } from '../cost-display.js';
 import { UsageError } from '../errors.js';
+import { failureError } from '../generation-failure.js';
 import {
-  ASPECT_RATIOS,
+  ASPECT_RATIO_OPTION,
   aspectRatioInput,
-  clientWithWait,
-  DEFAULT_OUT_DIR,
+  embeddedOutputsGone,
+  FORMAT_OPTION,
   formatInput,
   generationCallOptions,
-  MODEL_OPTION,
-  SINGLE_GENERATION_OPTIONS,
+  INTERVAL_OPTION,
+  modelOption,
+  noDownloadOption,
+  outOption,
+  type SingleGeneration,
   singleGenerationOf,
+  timeoutOption,
+  WAIT_OPTION,
 } from '../generation-options.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
-import {
-  costLine,
-  costOf,
-  describeFiles,
-  ensureWritableDir,
-  failureError,
-  newStatusSeen,
-  noteSaved,
-  printSaved,
-  type SavedFile,
-} from '../predictions.js';
+import { describeFiles, ensureWritableDir, noteSaved, printSaved, type SavedFile } from '../saved-files.js';
+import { newStatusSeen } from '../status-listener.js';
 
-export const imageCommand: Command = {
+export interface ImageOptions {
+  prompt: string;
+  model: string;
+  /** The model input beside the prompt (num_outputs, aspect_ratio, output_format, seed). */
+  input: Record<string, unknown>;
+  numOutputs: number | undefined;
+  generation: SingleGeneration;
+}
+
+export const imageCommand = defineCommand<ImageOptions>({
   name: 'image',
   summary: 'generate images from a prompt and download them',
-  options: {
-    ...MODEL_OPTION,
-    'num-outputs': { type: 'string', short: 'n' },
-    'aspect-ratio': { type: 'string' },
-    format: { type: 'string' },
-    seed: { type: 'string' },
-    ...SINGLE_GENERATION_OPTIONS,
-  },
-  help: `Usage: replicate-media image PROMPT [options]
+  usage: 'PROMPT [options]',
+  description: `Generates images from PROMPT, downloads every output into the output directory and prints where
+each file went, the prediction id and the cost.`,
+  options: [
+    modelOption(DEFAULT_IMAGE_MODEL),
+    {
+      name: 'num-outputs',
+      type: 'string',
+      short: 'n',
+      value: 'N',
+      description: 'how many images, 1-4',
+      whenAbsent: "the model's default, 1",
+    },
+    ASPECT_RATIO_OPTION,
+    FORMAT_OPTION,
+    { name: 'seed', type: 'string', value: 'S', description: 'a whole number, for repeatable images' },
+    outOption('the files'),
+    timeoutOption('give up (and cancel the prediction) after S seconds', DEFAULT_TIMEOUT_MS),
+    INTERVAL_OPTION,
+    WAIT_OPTION,
+    noDownloadOption('URLs (valid for an hour; with --emulator, only while the command runs)'),
+    ...API_OPTIONS,
+  ],
+  examples: [
+    'replicate-media image "a red sports car" --aspect-ratio 16:9 --format png',
+    'replicate-media image "a lighthouse at dawn" -n 4 --emulator --json',
+  ],
 
-Generates images from PROMPT, downloads every output into the output directory and prints where
-each file went, the prediction id and the cost.
-
-Options:
-  -m, --model M          model (default ${DEFAULT_IMAGE_MODEL})
-  -n, --num-outputs N    how many images, 1-4 (default 1)
-      --aspect-ratio R   ${ASPECT_RATIOS.join(' ')} (default 1:1)
-      --format F         webp, jpg or png (default webp)
-      --seed S           a whole number, for repeatable images
-  -o, --out DIR          where to save the files (default ./${DEFAULT_OUT_DIR})
-      --timeout S        give up (and cancel the prediction) after S seconds (default 600)
-      --interval S       seconds between status checks (default 5)
-      --wait S           hold the create up to S seconds for a fast answer (0-60, default 5; 0 polls at once)
-      --no-download      print the output URLs (valid for an hour) instead of saving the files
-
-${GLOBAL_HELP}
-
-Examples:
-  replicate-media image "a red sports car" --aspect-ratio 16:9 --format png
-  replicate-media image "a lighthouse at dawn" -n 4 --emulator --json`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     const prompt = positionals.join(' ').trim();
     if (prompt === '')
       throw new UsageError('Missing PROMPT: run `replicate-media image "a red sports car"` (see --help).');
@@ -73,10 +79,12 @@ Examples:
     formatInput(values, input);
     const seed = numberOption(values, 'seed', { integer: true });
     if (seed !== undefined) input.seed = seed;
-    const generation = singleGenerationOf(values);
-    const { outDir, download } = generation;
+    return { prompt, model, input, numOutputs, generation: singleGenerationOf(values) };
+  },
 
-    const client = await clientWithWait(ctx, values);
+  async run(ctx, { prompt, model, input, numOutputs, generation }) {
+    const { outDir, download } = generation;
+    const client = await ctx.createClient({ preferWaitSeconds: generation.preferWaitSeconds });
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
     const seen = newStatusSeen();
@@ -96,6 +104,8 @@ Examples:
     noteSaved(ctx, files);
     ctx.progress.stop();
 
+    // Output URLs of the embedded emulator stop working when this command exits, a moment from now.
+    const urlsGone = !download && ctx.embeddedEmulator;
     ctx.out.json({
       success: true,
       command: 'image',
@@ -104,6 +114,7 @@ Examples:
       status: 'succeeded',
       prompt,
       imageUrls: result.imageUrls,
+      ...(urlsGone ? { outputsGone: true, note: embeddedOutputsGone('images') } : {}),
       files,
       costUsd: actualCost,
       elapsedMs: Math.round(elapsedMs),
@@ -111,10 +122,12 @@ Examples:
     ctx.out.line(`Prediction ${predictionId} succeeded in ${formatDuration(elapsedMs)} (${model}).`);
     if (download) {
       printSaved(ctx, files);
+    } else if (urlsGone) {
+      ctx.out.line(embeddedOutputsGone('images'));
     } else {
       for (const url of result.imageUrls) ctx.out.line(`Output ${url}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download them before then.');
     }
     ctx.out.line(costLine(model, actualCost));
   },
-};
+});

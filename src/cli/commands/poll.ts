@@ -1,54 +1,54 @@
 // `replicate-media poll ID`: wait for an existing prediction to finish, then save its outputs.
+import { DEFAULT_TIMEOUT_MS } from '../../defaults.js';
 // Polling only watches: Ctrl-C stops watching and leaves the prediction running (it was not
 // started by this command); `replicate-media cancel ID` stops it.
-import { DEFAULT_TIMEOUT_MS } from '../../defaults.js';
 import { isTerminalStatus } from '../../index.js';
-import { booleanOption, requirePositional, secondsOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
-import { FailedError, InterruptedError, UsageError } from '../errors.js';
-import { DEFAULT_OUT_DIR, OUT_OPTION, outDirOption } from '../generation-options.js';
+import { outputUrls } from '../../internal/output-urls.js';
+import { requirePositional, secondsOption, stringOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { CliError, FailedError, InterruptedError, withJson } from '../errors.js';
+import { exitCodeForFailure } from '../exit-codes.js';
+import { DEFAULT_OUT_DIR, INTERVAL_OPTION, noDownloadOption, outOption, timeoutOption } from '../generation-options.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
-import {
-  ensureWritableDir,
-  newStatusSeen,
-  printSaved,
-  type SavedFile,
-  saveOutputs,
-  statusListener,
-  urlsIn,
-  withJson,
-} from '../predictions.js';
+import { ensureWritableDir, printSaved, type SavedFile, saveOutputs } from '../saved-files.js';
+import { newStatusSeen, statusListener } from '../status-listener.js';
 
-export const pollCommand: Command = {
+export interface PollOptions {
+  predictionId: string;
+  timeoutMs: number | undefined;
+  intervalMs: number | undefined;
+  outDir: string;
+  download: boolean;
+}
+
+export const pollCommand = defineCommand<PollOptions>({
   name: 'poll',
   summary: 'wait for a prediction to finish and download its outputs',
-  options: {
-    timeout: { type: 'string' },
-    interval: { type: 'string' },
-    ...OUT_OPTION,
-    'no-download': { type: 'boolean' },
-  },
-  help: `Usage: replicate-media poll ID [--timeout 600] [--interval 5] [--out DIR]
-
-Waits until prediction ID finishes (succeeded, failed, canceled or aborted), then downloads its
+  usage: 'ID [options]',
+  description: `Waits until prediction ID finishes (succeeded, failed, canceled or aborted), then downloads its
 output files into DIR. Exits 0 if it succeeded, 1 if it failed, was canceled or aborted, or the
-timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with \`cancel ID\`).
+timeout passed. Ctrl-C stops waiting; the prediction keeps running (stop it with \`cancel ID\`).`,
+  options: [
+    timeoutOption('stop waiting after S seconds; the prediction is not canceled', DEFAULT_TIMEOUT_MS),
+    INTERVAL_OPTION,
+    outOption('the outputs'),
+    noDownloadOption('URLs'),
+    ...API_OPTIONS,
+  ],
 
-Options:
-      --timeout S     stop waiting after S seconds (default 600); the prediction is not canceled
-      --interval S    seconds between status checks (default 5)
-  -o, --out DIR       where to save the outputs (default ./${DEFAULT_OUT_DIR})
-      --no-download   print the output URLs instead of saving the files
+  parse({ values, positionals }) {
+    const id = requirePositional('poll', positionals, 'ID');
+    return {
+      predictionId: id,
+      timeoutMs: secondsOption(values, 'timeout'),
+      intervalMs: secondsOption(values, 'interval'),
+      outDir: stringOption(values, 'out') ?? DEFAULT_OUT_DIR,
+      download: values['no-download'] !== true,
+    };
+  },
 
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
-    const predictionId = requirePositional('poll', positionals, 'ID');
-    const timeoutMs = secondsOption(values, 'timeout');
-    const intervalMs = secondsOption(values, 'interval');
-    const outDir = outDirOption(values);
-    const download = !booleanOption(values, 'no-download');
-
+  async run(ctx, { predictionId, timeoutMs, intervalMs, outDir, download }) {
     const client = await ctx.createClient();
     if (download) await ensureWritableDir(outDir);
     const seen = { ...newStatusSeen(), predictionId, status: 'starting' };
@@ -91,21 +91,19 @@ ${GLOBAL_HELP}`,
       ctx.progress.stop();
       const reason = result.error.replace(/\.$/, '');
       const details = { ...base, errorCode: result.errorCode, error: result.error };
-      if (result.errorCode === 'auth') {
-        throw withJson(
-          new UsageError(`Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`),
-          details,
-        );
-      }
-      if (result.prediction === null && result.errorCode === 'http') {
-        throw withJson(
-          new UsageError(
-            `Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`,
-          ),
-          details,
-        );
-      }
-      throw withJson(new FailedError(`Could not poll prediction ${predictionId}: ${reason}.`), details);
+      const exitCode = exitCodeForFailure({
+        errorCode: result.errorCode,
+        httpStatus: result.httpStatus,
+        predictionExists: result.prediction !== null,
+        interrupted: ctx.signal.aborted,
+      });
+      const message =
+        result.errorCode === 'auth'
+          ? `Could not poll prediction ${predictionId}: ${reason}. Check REPLICATE_API_KEY.`
+          : result.prediction === null && result.httpStatus === 404
+            ? `Could not get prediction ${predictionId}: ${reason}. Check the id with \`replicate-media predictions\`.`
+            : `Could not poll prediction ${predictionId}: ${reason}.`;
+      throw withJson(new CliError(message, exitCode), details);
     }
     if (result.status !== 'succeeded') {
       ctx.progress.stop();
@@ -116,7 +114,7 @@ ${GLOBAL_HELP}`,
       });
     }
 
-    const urls = urlsIn(result.output);
+    const urls = outputUrls(result.output);
     let files: SavedFile[] = [];
     if (download && urls.length > 0)
       files = await saveOutputs(ctx, client, result, { dir: outDir, predictionId, urls });
@@ -131,4 +129,4 @@ ${GLOBAL_HELP}`,
       for (const url of urls) ctx.out.line(`Output ${url}`);
     }
   },
-};
+});

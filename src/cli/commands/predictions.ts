@@ -2,30 +2,33 @@
 import { type Prediction, ReplicateError } from '../../index.js';
 import { apiError } from '../api-errors.js';
 import { numberOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration, formatTable } from '../output.js';
 
-export const predictionsCommand: Command = {
+export interface PredictionsOptions {
+  limit: number;
+}
+
+export const predictionsCommand = defineCommand<PredictionsOptions>({
   name: 'predictions',
   summary: 'list recent predictions as a table',
-  options: {
-    limit: { type: 'string', short: 'n' },
-  },
-  help: `Usage: replicate-media predictions [--limit 20]
+  usage: '[--limit 20]',
+  description: `Lists your most recent predictions, newest first: id, status, model, when it was created and how
+long it ran.`,
+  options: [
+    { name: 'limit', type: 'string', short: 'n', value: 'N', description: 'how many to show', default: '20' },
+    ...API_OPTIONS,
+  ],
 
-Lists your most recent predictions, newest first: id, status, model, when it was created and how
-long it ran.
-
-Options:
-  -n, --limit N   how many to show (default 20)
-
-${GLOBAL_HELP}`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": predictions takes no arguments.`);
-    const limit = numberOption(values, 'limit', { integer: true, min: 1, max: 10_000 }) ?? 20;
+    return { limit: numberOption(values, 'limit', { integer: true, min: 1, max: 10_000 }) ?? 20 };
+  },
+
+  async run(ctx, { limit }) {
     const client = await ctx.createClient();
     const predictions: Prediction[] = [];
     try {
@@ -66,7 +69,7 @@ ${GLOBAL_HELP}`,
     ]);
     ctx.out.line(formatTable(['ID', 'STATUS', 'MODEL', 'CREATED', 'RUN TIME'], rows));
   },
-};
+});
 
 /** listPredictions yields pages; accept a page object or an array of predictions. */
 function pageItems(page: unknown): Prediction[] {

@@ -2,51 +2,67 @@
 // wait for the predictions still running, save their outputs, never create anything.
 import type { ResumedPrediction } from '../../index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
-import { type CliError, FailedError, InterruptedError, UsageError } from '../errors.js';
+import { type CliError, FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
+import { INTERVAL_OPTION } from '../generation-options.js';
+import { BASE_URL_OPTION } from '../options.js';
 import { formatUsd } from '../output.js';
-import { withJson } from '../predictions.js';
 
-export const resumeCommand: Command = {
+export interface ResumeOptions {
+  journal: string;
+  timeoutMs: number | undefined;
+  intervalMs: number | undefined;
+  concurrency: number | undefined;
+}
+
+export const resumeCommand = defineCommand<ResumeOptions>({
   name: 'resume',
   summary: 'finish the predictions a stopped run left in the journal (never creates new ones)',
-  options: {
-    journal: { type: 'string' },
-    timeout: { type: 'string' },
-    interval: { type: 'string' },
-    concurrency: { type: 'string' },
-  },
-  help: `Usage: replicate-media resume [--journal FILE]
-
-Reads the journal and finishes what a stopped run (a crash, a kill, a closed laptop) left behind:
+  usage: '[--journal FILE] [options]',
+  description: `Reads the journal and finishes what a stopped run (a crash, a kill, a closed laptop) left behind:
 creates whose answer never arrived are found on the server, every prediction still running is waited
 for, and outputs that were to be saved and are not on disk are downloaded into the directory the
-journal recorded. Nothing is created again, so nothing is paid twice.
+journal recorded. Nothing is created again, so nothing is paid twice.`,
+  options: [
+    { name: 'journal', type: 'string', value: 'FILE', description: 'the journal to resume', default: DEFAULT_JOURNAL },
+    {
+      name: 'timeout',
+      type: 'string',
+      value: 'S',
+      description: 'give up waiting for a prediction after S seconds',
+      whenAbsent: '600 for images, 1200 for videos',
+    },
+    INTERVAL_OPTION,
+    {
+      name: 'concurrency',
+      type: 'string',
+      value: 'N',
+      description: 'predictions waited for at once, 1-100',
+      whenAbsent: '8',
+    },
+    // Not --emulator (nor its --speed): an embedded emulator starts empty and cannot know the predictions.
+    BASE_URL_OPTION,
+  ],
+  refusals: {
+    emulator:
+      'an embedded emulator starts empty, so resume needs the server the predictions were made on: use --base-url',
+    speed: 'it only applies to --emulator, which resume does not take',
+  },
+  examples: ['replicate-media resume --journal ./replicate-output/journal.jsonl'],
 
-Options:
-  --journal FILE     the journal to resume (default ./${DEFAULT_JOURNAL})
-  --timeout S        give up waiting for a prediction after S seconds (default 600; 1200 for videos)
-  --interval S       seconds between status checks (default 5)
-  --concurrency N    predictions waited for at once (default 8)
-
-${GLOBAL_HELP}
-
-Example:
-  replicate-media resume --journal ./replicate-output/journal.jsonl`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
-    if (ctx.globals.emulator) {
-      throw new UsageError(
-        'resume needs the server the predictions were made on: use --base-url (an embedded --emulator starts empty).',
-      );
-    }
-    const journal = stringOption(values, 'journal') ?? DEFAULT_JOURNAL;
-    const timeoutMs = secondsOption(values, 'timeout');
-    const intervalMs = secondsOption(values, 'interval');
-    const concurrency = numberOption(values, 'concurrency', { integer: true, min: 1, max: 100 });
+    return {
+      journal: stringOption(values, 'journal') ?? DEFAULT_JOURNAL,
+      timeoutMs: secondsOption(values, 'timeout'),
+      intervalMs: secondsOption(values, 'interval'),
+      concurrency: numberOption(values, 'concurrency', { integer: true, min: 1, max: 100 }),
+    };
+  },
+
+  async run(ctx, { journal, timeoutMs, intervalMs, concurrency }) {
     const client = await ctx.createClient({ journal });
     ctx.progress.log(`Resuming from ${journal}...`);
     let results: ResumedPrediction[];
@@ -107,4 +123,4 @@ Example:
       `Resumed ${results.length} prediction${results.length === 1 ? '' : 's'}; cost of those that finished now: ${formatUsd(costUsd)}.`,
     );
   },
-};
+});

@@ -1,78 +1,98 @@
 // `replicate-media video FRAME...`: make a video from images (local files are uploaded by the
+
 // client, URLs passed through) and download the MP4.
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_VIDEO_TIMEOUT_MS } from '../../defaults.js';
 import { sniffMediaType } from '../../downloads.js';
 import { DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
-import { type Command, GLOBAL_HELP } from '../command.js';
+import { defineCommand } from '../command.js';
+import { costLine, costOf } from '../cost-display.js';
 import { UsageError } from '../errors.js';
+import { failureError } from '../generation-failure.js';
 import {
-  clientWithWait,
-  DEFAULT_OUT_DIR,
+  embeddedOutputsGone,
   generationCallOptions,
-  MODEL_OPTION,
-  SINGLE_GENERATION_OPTIONS,
+  INTERVAL_OPTION,
+  modelOption,
+  noDownloadOption,
+  outOption,
+  type SingleGeneration,
   singleGenerationOf,
+  timeoutOption,
+  WAIT_OPTION,
 } from '../generation-options.js';
+import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
-import {
-  costLine,
-  costOf,
-  describeFiles,
-  ensureWritableDir,
-  failureError,
-  newStatusSeen,
-  noteSaved,
-  printSaved,
-  type SavedFile,
-} from '../predictions.js';
+import { describeFiles, ensureWritableDir, noteSaved, printSaved, type SavedFile } from '../saved-files.js';
+import { newStatusSeen } from '../status-listener.js';
 
-export const videoCommand: Command = {
+export interface VideoOptions {
+  /** The FRAME arguments, as given. */
+  frameArgs: string[];
+  prompt: string | undefined;
+  durationSeconds: number | undefined;
+  fps: number | undefined;
+  model: string;
+  generation: SingleGeneration;
+}
+
+export const videoCommand = defineCommand<VideoOptions>({
   name: 'video',
   summary: 'make a video from images (files or URLs) and download it',
-  options: {
-    prompt: { type: 'string', short: 'p' },
-    duration: { type: 'string', short: 'd' },
-    fps: { type: 'string' },
-    ...MODEL_OPTION,
-    ...SINGLE_GENERATION_OPTIONS,
-  },
-  help: `Usage: replicate-media video FRAME... [options]
-
-Makes a video from the frames, in order, and downloads the MP4. A FRAME is a local image file
+  usage: 'FRAME... [options]',
+  description: `Makes a video from the frames, in order, and downloads the MP4. A FRAME is a local image file
 (PNG, JPEG, WebP or GIF; sent as a data URL when small, else through the files API) or an
-http(s) URL (passed through).
+http(s) URL (passed through).`,
+  options: [
+    { name: 'prompt', type: 'string', short: 'p', value: 'P', description: 'what the video shows' },
+    {
+      name: 'duration',
+      type: 'string',
+      short: 'd',
+      value: 'S',
+      description: 'length in whole seconds, 1-30; the cost is per second',
+      whenAbsent: 'one second per frame',
+    },
+    {
+      name: 'fps',
+      type: 'string',
+      value: 'N',
+      description: 'frames per second of the video',
+      whenAbsent: "the model's",
+    },
+    modelOption(DEFAULT_VIDEO_MODEL),
+    outOption('the MP4'),
+    timeoutOption('give up (and cancel the prediction) after S seconds', DEFAULT_VIDEO_TIMEOUT_MS),
+    INTERVAL_OPTION,
+    WAIT_OPTION,
+    noDownloadOption('URL (valid for an hour; with --emulator, only while the command runs)'),
+    ...API_OPTIONS,
+  ],
+  examples: [
+    'replicate-media video frame1.png frame2.jpg https://example.com/frame3.webp --prompt "a slow pan"',
+    'replicate-media video replicate-output/*.png --duration 4 --emulator',
+  ],
 
-Options:
-  -p, --prompt P       what the video shows
-  -d, --duration S     length in whole seconds, 1-30 (default one second per frame; the cost is per second)
-      --fps N          frames per second of the video
-  -m, --model M        model (default ${DEFAULT_VIDEO_MODEL})
-  -o, --out DIR        where to save the MP4 (default ./${DEFAULT_OUT_DIR})
-      --timeout S      give up (and cancel the prediction) after S seconds (default 1200)
-      --interval S     seconds between status checks (default 5)
-      --wait S         hold the create up to S seconds for a fast answer (0-60, default 5; 0 polls at once)
-      --no-download    print the output URL (valid for an hour) instead of saving the file
-
-${GLOBAL_HELP}
-
-Examples:
-  replicate-media video frame1.png frame2.jpg https://example.com/frame3.webp --prompt "a slow pan"
-  replicate-media video replicate-output/*.png --duration 4 --emulator`,
-
-  async run(ctx, { values, positionals }) {
+  parse({ values, positionals }) {
     if (positionals.length === 0) {
       throw new UsageError('Missing FRAME: give one or more image files or URLs (see `replicate-media video --help`).');
     }
-    const model = stringOption(values, 'model') ?? DEFAULT_VIDEO_MODEL;
-    const prompt = stringOption(values, 'prompt');
-    const durationSeconds = numberOption(values, 'duration', { integer: true, min: 1, max: 30 });
-    const fps = numberOption(values, 'fps', { min: 1, max: 60 });
-    const generation = singleGenerationOf(values);
-    const { outDir, download } = generation;
-    const frames = await Promise.all(positionals.map(readFrame));
+    return {
+      frameArgs: positionals,
+      model: stringOption(values, 'model') ?? DEFAULT_VIDEO_MODEL,
+      prompt: stringOption(values, 'prompt'),
+      durationSeconds: numberOption(values, 'duration', { integer: true, min: 1, max: 30 }),
+      fps: numberOption(values, 'fps', { min: 1, max: 60 }),
+      generation: singleGenerationOf(values),
+    };
+  },
 
-    const client = await clientWithWait(ctx, values);
+  async run(ctx, { frameArgs, model, prompt, durationSeconds, fps, generation }) {
+    const { outDir, download } = generation;
+    const frames = await Promise.all(frameArgs.map(readFrame));
+
+    const client = await ctx.createClient({ preferWaitSeconds: generation.preferWaitSeconds });
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
     const seen = newStatusSeen();
@@ -94,14 +114,17 @@ Examples:
     noteSaved(ctx, files);
     ctx.progress.stop();
 
+    // Output URLs of the embedded emulator stop working when this command exits, a moment from now.
+    const urlsGone = !download && ctx.embeddedEmulator;
     ctx.out.json({
       success: true,
       command: 'video',
       predictionId,
       model,
       status: 'succeeded',
-      frames: positionals,
+      frames: frameArgs,
       videoUrl: result.videoUrl,
+      ...(urlsGone ? { outputsGone: true, note: embeddedOutputsGone('video') } : {}),
       durationSeconds: result.durationSeconds,
       files,
       costUsd: actualCost,
@@ -112,13 +135,15 @@ Examples:
     );
     if (download) {
       printSaved(ctx, files);
+    } else if (urlsGone) {
+      ctx.out.line(embeddedOutputsGone('video'));
     } else {
       ctx.out.line(`Output ${result.videoUrl}`);
       ctx.out.line('Output URLs expire an hour after the prediction: download it before then.');
     }
     ctx.out.line(costLine(model, actualCost));
   },
-};
+});
 
 /** A frame argument as the client takes it: URLs as they are, files as Blobs with their type. */
 async function readFrame(frame: string): Promise<string | Blob> {
