@@ -4,6 +4,7 @@
 
 import { checkFaultRule } from './faults.js';
 import { type Handler, json, readJsonObject } from './http.js';
+import { PREDICTION_QUIRKS, type PredictionQuirk } from './predictions.js';
 import { fail } from './problem.js';
 import type { FaultRule, Scenario } from './types.js';
 
@@ -17,6 +18,8 @@ function checkScenario(value: Record<string, unknown>): string | undefined {
     if (value[key] !== undefined && (typeof value[key] !== 'number' || (value[key] as number) < 0))
       return `${key}: must be a non-negative number`;
   }
+  if (value.quirk !== undefined && !PREDICTION_QUIRKS.includes(value.quirk as PredictionQuirk))
+    return `quirk: must be one of ${PREDICTION_QUIRKS.join(', ')}`;
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { Clock, Scheduler } from './clock.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
-import { type PredictionRecord, PredictionStore, type PredictionView, viewAt } from './predictions.js';
+import { type PredictionRecord, PredictionStore, type PredictionView, predictionJson, viewAt } from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
@@ -15,7 +15,7 @@ import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, WebhookSender } fro
 
 export const DEFAULT_OUTPUT_RETENTION_MS = 3_600_000;
 export const DEFAULT_IMAGE_MAX_SIDE = 256;
-export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000 };
+export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000, getPredictionPerMinute: 60_000 };
 
 export class EmulatorState {
   readonly clock: Clock;
@@ -54,8 +54,9 @@ export class EmulatorState {
     this.faults = new FaultEngine(this.seed);
     for (const rule of options.faults ?? []) this.faults.add(rule);
     const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () =>
-      this.clock.now(),
+    this.rateLimiter = new RateLimiter(
+      limits && { create: limits.createPerMinute, other: limits.otherPerMinute, get: limits.getPredictionPerMinute },
+      () => this.clock.now(),
     );
     // Without a seed, ids and the secret differ per run, so ids never repeat across restarts
     // (journals and caches key on them); with one, a run repeats exactly.
@@ -66,7 +67,7 @@ export class EmulatorState {
     this.counters = emptyStats();
     this.webhooks = new WebhookSender({
       scheduler: this.scheduler,
-      now: () => this.clock.now(),
+      wallClock: Date.now,
       retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
       secret: () => this.webhookSecret,
       onAttempt: () => {
@@ -90,6 +91,11 @@ export class EmulatorState {
 
   view(record: PredictionRecord): PredictionView {
     return viewAt(record, this.clock.now(), this.retentionMs, this.origin);
+  }
+
+  /** The prediction as the API shows it now. */
+  predictionJson(record: PredictionRecord): Record<string, unknown> {
+    return predictionJson(record, this.view(record), this.apiUrl, this.origin, this.options.keepInputAndLogs === true);
   }
 
   countRequest(route: RouteName): void {

@@ -92,7 +92,8 @@ export const authenticate: Middleware = async (exchange, next) => {
 
 /** Token buckets per class and key; every answer the bucket counted says so, problems (404, 422, ...) included. */
 export const rateLimit: Middleware = async (exchange, next) => {
-  const rateClass: RateClass = exchange.route.name === 'predictions.create' ? 'create' : 'other';
+  const name = exchange.route.name;
+  const rateClass: RateClass = name === 'predictions.create' ? 'create' : name === 'predictions.get' ? 'get' : 'other';
   const decision = exchange.state.rateLimiter.take(rateClass, exchange.token);
   if (!decision) return next();
   const rateHeaders = {

@@ -46,7 +46,8 @@ export function checkWebhookUrl(value: unknown): string | undefined {
 
 export interface WebhookSenderOptions {
   scheduler: Scheduler;
-  now: () => number;
+  /** The real clock, for `webhook-timestamp`. */
+  wallClock: () => number;
   retryDelaysMs: readonly number[];
   secret: () => string;
   onAttempt: () => void;
@@ -67,7 +68,8 @@ export class WebhookSender {
 
   private attempt(url: string, event: WebhookEvent, body: string, messageId: string, attemptIndex: number): void {
     if (this.closed) return;
-    const timestamp = Math.floor(this.options.now() / 1000);
+    // Real time, even when the emulator's clock was advanced: receivers compare it with their own clock.
+    const timestamp = Math.floor(this.options.wallClock() / 1000);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 10_000);
     this.inFlight.add(controller);

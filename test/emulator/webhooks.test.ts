@@ -146,9 +146,9 @@ describe('retries', () => {
     expect(hook.deliveries.map((d) => d.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const ids = new Set(hook.deliveries.map((d) => d.headers['webhook-id']));
     expect(ids.size).toBe(1);
+    // Receivers check webhook-timestamp against their own clock: it is real time, not the advanced emulator clock.
     const timestamps = hook.deliveries.map((d) => Number(d.headers['webhook-timestamp']));
-    expect(timestamps[1]! - timestamps[0]!).toBe(1);
-    expect(timestamps[2]! - timestamps[1]!).toBe(5);
+    for (const timestamp of timestamps) expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
   });
 
   test('retries stop when the schedule runs out', async () => {

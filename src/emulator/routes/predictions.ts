@@ -5,13 +5,7 @@ import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
 import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
-import {
-  type PredictionRecord,
-  planLogLines,
-  predictionJson,
-  TERMINAL_STATUSES,
-  type WebhookEvent,
-} from '../predictions.js';
+import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
 import { fail } from '../problem.js';
 import { type InvalidField, validateInput, withDefaults } from '../schema.js';
 import { checkWebhookUrl, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks.js';
@@ -143,6 +137,7 @@ export const createPrediction: Handler = async (ctx) => {
   const startMs = pick('startMs');
   const predictMs = pick('predictMs');
   const failWith = scenario?.fail ?? directives.fail;
+  const quirk = scenario?.quirk ?? directives.quirk;
 
   const createdAtMs = state.now();
   const seed = typeof resolved.seed === 'number' ? resolved.seed : Math.floor(state.random() * 2 ** 31);
@@ -165,6 +160,7 @@ export const createPrediction: Handler = async (ctx) => {
     ...(deadlineMs !== undefined ? { deadlineAtMs: createdAtMs + deadlineMs } : {}),
     ...(webhook !== undefined ? { webhook, webhookEventsFilter: filter } : {}),
     logLines: planLogLines(timing),
+    ...(quirk !== undefined ? { quirk } : {}),
   });
   state.counters.predictionsCreated += 1;
   state.counters.predictionIds.push(record.id);
@@ -178,7 +174,14 @@ export const createPrediction: Handler = async (ctx) => {
     // Echo the preference as asked (RFC 7240): `wait`, or `wait=N`.
     headers['preference-applied'] = /wait\s*=/i.test(String(ctx.req.headers.prefer)) ? `wait=${waitSeconds}` : 'wait';
   }
-  return json(201, predictionJson(record, state.view(record), state.apiUrl, state.origin), headers);
+  const answer = state.predictionJson(record);
+  if (waitSeconds !== undefined && quirk === 'wait-processing-with-output' && answer.status === 'succeeded') {
+    // As recorded: the held answer left before the status flipped, so it says `processing` with the output in.
+    answer.status = 'processing';
+    delete answer.completed_at;
+    answer.metrics = {};
+  }
+  return json(201, answer, headers);
 };
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
@@ -189,7 +192,7 @@ function findPrediction(ctx: RequestContext): PredictionRecord {
 
 export const getPrediction: Handler = (ctx) => {
   const record = findPrediction(ctx);
-  return json(200, predictionJson(record, ctx.state.view(record), ctx.state.apiUrl, ctx.state.origin));
+  return json(200, ctx.state.predictionJson(record));
 };
 
 export const cancelPrediction: Handler = (ctx) => {
@@ -200,7 +203,7 @@ export const cancelPrediction: Handler = (ctx) => {
     state.log(`prediction ${record.id} canceled`);
     state.predictions.notify(record.id);
   }
-  return json(200, predictionJson(record, state.view(record), state.apiUrl, state.origin));
+  return json(200, state.predictionJson(record));
 };
 
 function parseDateParam(ctx: RequestContext, name: string): number | undefined {
@@ -260,6 +263,6 @@ export const listPredictions: Handler = (ctx) => {
   return json(200, {
     next,
     previous,
-    results: page.map((r) => predictionJson(r, state.view(r), state.apiUrl, state.origin)),
+    results: page.map((r) => state.predictionJson(r)),
   });
 };
