@@ -5,10 +5,32 @@ import { ADMIN_ROUTES } from './admin.js';
 import type { Handler } from './http.js';
 import { compose, type Exchange, handle, type Middleware } from './pipeline.js';
 import { getAccount, getWebhookSecret } from './routes/account.js';
+import { getCollection, listCollections, search } from './routes/collections.js';
+import {
+  createDeployment,
+  deleteDeployment,
+  getDeployment,
+  listDeployments,
+  updateDeployment,
+} from './routes/deployments.js';
 import { createFile, deleteFile, downloadFile, getFile, listFiles } from './routes/files.js';
-import { getModel, listHardware, listModels, listVersions } from './routes/models.js';
+import {
+  createModel,
+  deleteModel,
+  deleteVersion,
+  getModel,
+  getReadme,
+  getVersion,
+  listExamples,
+  listHardware,
+  listModels,
+  listVersions,
+  queryModels,
+  updateModel,
+} from './routes/models.js';
 import { getOutput } from './routes/outputs.js';
 import { cancelPrediction, createPrediction, getPrediction, listPredictions } from './routes/predictions.js';
+import { cancelTraining, createTraining, getTraining, listTrainings } from './routes/trainings.js';
 import { webPage } from './routes/web.js';
 import { streamPrediction } from './sse.js';
 import {
@@ -95,8 +117,40 @@ export const ROUTES: readonly Route[] = [
   apiRoute(['GET'], '/v1/predictions/:seg', 'predictions.get', getPrediction, ['id']),
   apiRoute(['POST'], '/v1/predictions/:seg/cancel', 'predictions.cancel', cancelPrediction, ['id']),
   apiRoute(['GET'], '/v1/models', 'models.list', listModels),
+  apiRoute(['POST'], '/v1/models', 'models.create', createModel),
+  apiRoute(['QUERY'], '/v1/models', 'models.search', queryModels),
   apiRoute(['GET'], '/v1/models/:seg/:seg', 'models.get', getModel, ['owner', 'name']),
+  apiRoute(['PATCH'], '/v1/models/:seg/:seg', 'models.update', updateModel, ['owner', 'name']),
+  apiRoute(['DELETE'], '/v1/models/:seg/:seg', 'models.delete', deleteModel, ['owner', 'name']),
+  apiRoute(['GET'], '/v1/models/:seg/:seg/examples', 'models.examples', listExamples, ['owner', 'name']),
+  apiRoute(['GET'], '/v1/models/:seg/:seg/readme', 'models.readme', getReadme, ['owner', 'name']),
   apiRoute(['GET'], '/v1/models/:seg/:seg/versions', 'models.versions', listVersions, ['owner', 'name']),
+  apiRoute(['GET'], '/v1/models/:seg/:seg/versions/:seg', 'models.versions.get', getVersion, [
+    'owner',
+    'name',
+    'version',
+  ]),
+  apiRoute(['DELETE'], '/v1/models/:seg/:seg/versions/:seg', 'models.versions.delete', deleteVersion, [
+    'owner',
+    'name',
+    'version',
+  ]),
+  apiRoute(['POST'], '/v1/models/:seg/:seg/versions/:seg/trainings', 'trainings.create', createTraining, [
+    'owner',
+    'name',
+    'version',
+  ]),
+  apiRoute(['GET'], '/v1/trainings', 'trainings.list', listTrainings),
+  apiRoute(['GET'], '/v1/trainings/:seg', 'trainings.get', getTraining, ['id']),
+  apiRoute(['POST'], '/v1/trainings/:seg/cancel', 'trainings.cancel', cancelTraining, ['id']),
+  apiRoute(['GET'], '/v1/deployments', 'deployments.list', listDeployments),
+  apiRoute(['POST'], '/v1/deployments', 'deployments.create', createDeployment),
+  apiRoute(['GET'], '/v1/deployments/:seg/:seg', 'deployments.get', getDeployment, ['owner', 'name']),
+  apiRoute(['PATCH'], '/v1/deployments/:seg/:seg', 'deployments.update', updateDeployment, ['owner', 'name']),
+  apiRoute(['DELETE'], '/v1/deployments/:seg/:seg', 'deployments.delete', deleteDeployment, ['owner', 'name']),
+  apiRoute(['GET'], '/v1/collections', 'collections.list', listCollections),
+  apiRoute(['GET'], '/v1/collections/:seg', 'collections.get', getCollection, ['slug']),
+  apiRoute(['GET'], '/v1/search', 'search', search),
   apiRoute(['POST'], '/v1/files', 'files.create', createFile),
   apiRoute(['GET'], '/v1/files', 'files.list', listFiles),
   apiRoute(['GET'], '/v1/files/:seg', 'files.get', getFile, ['id']),

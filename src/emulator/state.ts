@@ -3,6 +3,7 @@
 
 import { randomInt } from 'node:crypto';
 import { Clock, Scheduler } from './clock.js';
+import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
@@ -10,6 +11,7 @@ import { type PredictionRecord, PredictionStore, type PredictionView, prediction
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, WebhookSender } from './webhooks.js';
 
@@ -22,6 +24,8 @@ export class EmulatorState {
   readonly scheduler: Scheduler;
   readonly predictions = new PredictionStore();
   readonly files = new FileStore();
+  readonly deployments = new DeploymentStore();
+  readonly trainings = new TrainingStore();
   readonly scenarios = new ScenarioQueue();
   readonly models: ModelRegistry;
   readonly faults: FaultEngine;
@@ -117,6 +121,9 @@ export class EmulatorState {
     this.scheduler.clear();
     this.predictions.clear();
     this.files.clear();
+    this.deployments.clear();
+    this.trainings.clear();
+    this.models.clear();
     this.scenarios.clear();
     this.faults.clear();
     this.rateLimiter.clear();

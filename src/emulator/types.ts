@@ -13,6 +13,26 @@ export type RouteName =
   | 'models.get'
   | 'models.list'
   | 'models.versions'
+  | 'models.create'
+  | 'models.update'
+  | 'models.delete'
+  | 'models.search'
+  | 'models.examples'
+  | 'models.readme'
+  | 'models.versions.get'
+  | 'models.versions.delete'
+  | 'trainings.create'
+  | 'trainings.get'
+  | 'trainings.list'
+  | 'trainings.cancel'
+  | 'deployments.create'
+  | 'deployments.list'
+  | 'deployments.get'
+  | 'deployments.update'
+  | 'deployments.delete'
+  | 'collections.list'
+  | 'collections.get'
+  | 'search'
   | 'hardware.list'
   | 'files.create'
   | 'files.get'
@@ -32,6 +52,26 @@ export const ROUTE_NAMES: readonly RouteName[] = [
   'models.get',
   'models.list',
   'models.versions',
+  'models.create',
+  'models.update',
+  'models.delete',
+  'models.search',
+  'models.examples',
+  'models.readme',
+  'models.versions.get',
+  'models.versions.delete',
+  'trainings.create',
+  'trainings.get',
+  'trainings.list',
+  'trainings.cancel',
+  'deployments.create',
+  'deployments.list',
+  'deployments.get',
+  'deployments.update',
+  'deployments.delete',
+  'collections.list',
+  'collections.get',
+  'search',
   'hardware.list',
   'files.create',
   'files.get',

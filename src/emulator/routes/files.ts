@@ -11,7 +11,7 @@ export const createFile: Handler = async (ctx) => {
   const boundary = boundaryOf(ctx.req.headers['content-type']);
   if (!boundary) fail(415, 'POST /v1/files takes multipart/form-data with a `content` part');
   const body = await ctx.body(MAX_FILE_BYTES + 64 * 1024);
-  let parts;
+  let parts: ReturnType<typeof parseMultipart>;
   try {
     parts = parseMultipart(body, boundary);
   } catch (error) {
