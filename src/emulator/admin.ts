@@ -1,4 +1,5 @@
-// The control API, outside `/v1` and without auth: stats, faults, scenarios, clock, reset.
+// The control API, outside `/v1` and without auth: stats, faults, scenarios, clock, reset, and the
+// webhook deliveries the allow-list refused.
 // It is how tests in other processes (and the CLI) steer a running emulator. Its routes are rows
 // of the route table (router.ts), run with the admin steps.
 
@@ -72,6 +73,11 @@ export const ADMIN_ROUTES: ReadonlyArray<{ methods: string[]; path: string; hand
     },
   },
   { methods: ['POST'], path: `${ADMIN_PREFIX}/scenarios`, handler: addScenario },
+  {
+    methods: ['GET'],
+    path: `${ADMIN_PREFIX}/webhooks`,
+    handler: ({ state }) => json(200, { allow: state.options.webhookAllow ?? [], refused: state.refusedWebhooks }),
+  },
   { methods: ['GET'], path: `${ADMIN_PREFIX}/clock`, handler: clockJson },
   { methods: ['POST'], path: `${ADMIN_PREFIX}/clock`, handler: advanceClock },
   {

@@ -83,7 +83,7 @@ function checkField(path: string, schema: FieldSchema, value: unknown, out: Inva
         );
       if (schema.maxItems !== undefined && value.length > schema.maxItems)
         return void bad('max_items', `must have at most ${schema.maxItems} items (got ${value.length})`);
-      value.forEach((item, i) => checkField(`${path}[${i}]`, schema.items, item, out));
+      for (const [i, item] of value.entries()) checkField(`${path}[${i}]`, schema.items, item, out);
       return;
   }
 }

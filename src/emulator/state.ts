@@ -13,7 +13,10 @@ import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
-import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, WebhookSender } from './webhooks.js';
+import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
+
+/** Refused webhook deliveries kept for the admin API; older ones are dropped (the counter keeps counting). */
+const MAX_REFUSED_KEPT = 100;
 
 export const DEFAULT_OUTPUT_RETENTION_MS = 3_600_000;
 export const DEFAULT_IMAGE_MAX_SIDE = 256;
@@ -37,6 +40,8 @@ export class EmulatorState {
   readonly log: (line: string) => void;
   /** Rendered output files, by URL path; dropped when the prediction's data is removed. */
   readonly renderedOutputs = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  /** The latest deliveries the webhook allow-list stopped (the admin API shows them). */
+  readonly refusedWebhooks: RefusedDelivery[] = [];
   /** Connections held open (Prefer: wait, SSE, stalls), closed on shutdown. */
   readonly openHandles = new Set<() => void>();
 
@@ -78,6 +83,12 @@ export class EmulatorState {
         this.counters.webhookDeliveries += 1;
       },
       log: this.log,
+      allow: options.webhookAllow ?? [],
+      onRefused: (refused) => {
+        this.counters.webhooksRefused += 1;
+        this.refusedWebhooks.push(refused);
+        if (this.refusedWebhooks.length > MAX_REFUSED_KEPT) this.refusedWebhooks.shift();
+      },
     });
   }
 
@@ -128,6 +139,7 @@ export class EmulatorState {
     this.faults.clear();
     this.rateLimiter.clear();
     this.renderedOutputs.clear();
+    this.refusedWebhooks.length = 0;
     this.counters = emptyStats();
     // With a seed, ids restart with the run; without, they carry on (never reused).
     if (this.options.seed !== undefined) {
@@ -145,6 +157,7 @@ function emptyStats(): EmulatorStats {
     predictionsCreated: 0,
     predictionIds: [],
     webhookDeliveries: 0,
+    webhooksRefused: 0,
     authOnPublicRoutes: 0,
   };
 }

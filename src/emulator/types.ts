@@ -165,6 +165,12 @@ export interface EmulatorOptions {
   seed?: number;
   /** Initial fault rules. */
   faults?: FaultRule[];
+  /**
+   * Hosts beyond loopback that webhooks may be delivered to (`'*'`: any). Default none: an emulator
+   * listening on a shared port must not relay requests to hosts its callers name. A refused delivery
+   * is never sent; it is counted in `stats().webhooksRefused` and listed at `GET /_emulator/webhooks`.
+   */
+  webhookAllow?: string[];
   /** Completed-webhook retry schedule, in emulator-clock ms after each failed attempt. */
   webhookRetryDelaysMs?: number[];
   /** Rendered images are scaled so the longest side is at most this (default 256). */
@@ -187,6 +193,8 @@ export interface EmulatorStats {
   predictionIds: string[];
   /** Webhook delivery attempts (retries included). */
   webhookDeliveries: number;
+  /** Webhook deliveries refused because their host is not loopback nor in `webhookAllow` (never sent). */
+  webhooksRefused: number;
   /** Requests to the public routes (output files, streams, pages) that carried an Authorization header: a client leaking its key. */
   authOnPublicRoutes: number;
 }

@@ -56,7 +56,11 @@ describe('recorded shapes, by default', () => {
 describe('opt-in quirks seen in recordings', () => {
   test('wait-processing-with-output: the Prefer: wait answer says processing with the output in; a poll says succeeded', async () => {
     await using emu = await start();
-    const held = await createFlux(emu, { prompt: '[emulator:quirk=wait-processing-with-output] x' }, { prefer: 'wait' });
+    const held = await createFlux(
+      emu,
+      { prompt: '[emulator:quirk=wait-processing-with-output] x' },
+      { prefer: 'wait' },
+    );
     expect(held.status).toBe('processing');
     expect(held.output).toHaveLength(1);
     expect(held.completed_at).toBeUndefined();

@@ -180,3 +180,51 @@ describe('retries', () => {
     await eventually(() => expect(emu.stats().webhookDeliveries).toBe(3));
   });
 });
+
+describe('safe by default: webhooks go to loopback unless webhookAllow says more', () => {
+  // `.invalid` never resolves (RFC 2606): an allowed delivery there is attempted and fails, a refused one is never tried.
+  const outside = 'https://webhook-target.invalid/hook';
+  const refusedList = async (emu: Awaited<ReturnType<typeof start>>) =>
+    (await (await fetch(`${emu.url}/_emulator/webhooks`)).json()) as {
+      allow: string[];
+      refused: Array<{ url: string; event: string; id: string; reason: string }>;
+    };
+
+  test('a delivery to another host is refused: recorded in stats and the admin route, never sent', async () => {
+    const log: string[] = [];
+    await using emu = await start({ ...SLOW, logger: (line) => log.push(line) });
+    const created = await createWithHook(emu, outside, ['completed']);
+    emu.advanceClock(30_000);
+    expect(emu.stats().webhooksRefused).toBe(1);
+    expect(emu.stats().webhookDeliveries).toBe(0);
+    const { allow, refused } = await refusedList(emu);
+    expect(allow).toEqual([]);
+    expect(refused).toEqual([expect.objectContaining({ url: outside, event: 'completed', id: created.id })]);
+    expect(refused[0]!.reason).toContain('--webhook-allow');
+    expect(log.some((line) => line.includes('refused'))).toBe(true);
+  });
+
+  test('loopback receivers still get their deliveries by default', async () => {
+    await using emu = await start(SLOW);
+    const hook = await receiver();
+    await createWithHook(emu, hook.url, ['completed']);
+    emu.advanceClock(30_000);
+    await eventually(() => expect(hook.deliveries).toHaveLength(1));
+    expect(emu.stats().webhooksRefused).toBe(0);
+  });
+
+  test('webhookAllow naming the host, or *, lets the delivery be attempted; another name does not', async () => {
+    for (const [allow, attempted] of [
+      [['WEBHOOK-TARGET.invalid'], true],
+      [['*'], true],
+      [['other.invalid'], false],
+    ] as const) {
+      await using emu = await start({ ...SLOW, webhookAllow: [...allow], webhookRetryDelaysMs: [] });
+      await createWithHook(emu, outside, ['completed']);
+      emu.advanceClock(30_000);
+      expect(emu.stats().webhooksRefused, allow.join()).toBe(attempted ? 0 : 1);
+      expect(emu.stats().webhookDeliveries, allow.join()).toBe(attempted ? 1 : 0);
+      expect((await refusedList(emu)).allow).toEqual(allow);
+    }
+  });
+});

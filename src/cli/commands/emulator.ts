@@ -14,6 +14,7 @@ export const emulatorCommand: Command = {
     token: { type: 'string' },
     'retention-seconds': { type: 'string' },
     'no-rate-limits': { type: 'boolean' },
+    'webhook-allow': { type: 'string', multiple: true },
   },
   help: `Usage: replicate-media emulator [--port ${DEFAULT_EMULATOR_PORT}] [--host 127.0.0.1] [--token T] [--speed N]
 
@@ -29,6 +30,7 @@ Options:
       --speed N               divide model timings by N (default 1: about as slow as Replicate)
       --retention-seconds S   how long outputs stay downloadable (default 3600, like Replicate)
       --no-rate-limits        turn off the rate limits (600 creates and 3000 other requests a minute)
+      --webhook-allow HOST    also deliver webhooks to HOST (repeatable; * for any; default loopback only)
       --verbose               log every request to stderr
 
 ${GLOBAL_HELP}`,
@@ -52,6 +54,7 @@ ${GLOBAL_HELP}`,
         ...(ctx.globals.speed !== undefined ? { speed: ctx.globals.speed } : {}),
         ...(retentionSeconds !== undefined ? { outputRetentionMs: Math.round(retentionSeconds * 1000) } : {}),
         ...(values['no-rate-limits'] === true ? { rateLimits: false as const } : {}),
+        ...(Array.isArray(values['webhook-allow']) ? { webhookAllow: values['webhook-allow'].map(String) } : {}),
         ...(ctx.globals.verbose ? { logger: (line: string) => ctx.stderr.write(`${line}\n`) } : {}),
       });
     } catch (error) {
