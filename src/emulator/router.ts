@@ -61,8 +61,8 @@ export interface Route {
 export const API_STEPS: readonly Middleware[] = [countRequest, logRequest, injectFaults, authenticate, rateLimit];
 /** Output files and streams are public (their URLs are the secret), but faults still reach them. */
 export const PUBLIC_STEPS: readonly Middleware[] = [countRequest, noticeKeyOnPublicRoute, logRequest, injectFaults];
-/** The prediction's web page: no counting, no faults. */
-export const PAGE_STEPS: readonly Middleware[] = [logRequest];
+/** The prediction's web page: public too, but not counted per route and never faulted. */
+export const PAGE_STEPS: readonly Middleware[] = [noticeKeyOnPublicRoute, logRequest];
 /** The control API: no auth, not counted, no faults (a test must always be able to clear them). */
 export const ADMIN_STEPS: readonly Middleware[] = [uncounted];
 

@@ -41,6 +41,10 @@ describe('auth', () => {
     // A client that sends its key to the output host is counted: the key does not belong there.
     await fetch(p.output[0]!, { headers: { authorization: 'Bearer r8_secret' } });
     expect(emu.stats().authOnPublicRoutes).toBe(1);
+    // The web page (urls.web) is a public route too.
+    const web = (p as unknown as { urls: { web: string } }).urls.web;
+    expect((await fetch(web, { headers: { authorization: 'Bearer r8_secret' } })).status).toBe(200);
+    expect(emu.stats().authOnPublicRoutes).toBe(2);
   });
 });
 
