@@ -4,7 +4,7 @@
 // dependencies from apt (.ci/run installs them); skips, saying why, where they are absent.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,16 +139,20 @@ describe('the official Python client against the emulator over HTTPS', () => {
   test('run() turns https outputs into FileOutput objects whose read() gives the image', async (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
     // TLS mode is optional at this layer: where startEmulator has no `https` option, this skips.
-    const options = { ...FAST, https: true } as EmulatorOptions;
+    const written = join(workDir ?? tmpdir(), 'ca-written-by-emulator.pem');
+    const options = { ...FAST, https: true, caFile: written } as EmulatorOptions;
     const emu = await startEmulator(options);
     try {
       if (!emu.url.startsWith('https:'))
         return ctx.skip('startEmulator has no `https` option in this build: the HTTPS run is not available');
-      const handle = emu as Emulator & { caPem?: string; ca?: string; certificatePem?: string };
-      const pem = handle.caPem ?? handle.ca ?? handle.certificatePem;
-      if (typeof pem !== 'string') return ctx.skip('the HTTPS emulator exposes no CA certificate to trust');
+      // The certificate to trust: as PEM text on the handle, or as the path of a PEM file it wrote.
+      const handle = emu as Emulator & Record<string, unknown>;
+      const pem = ['caPem', 'ca', 'certificatePem', 'cert'].map((k) => handle[k]).find((v) => typeof v === 'string');
+      const path = [handle.caFile, handle.caPath, written].find((v) => typeof v === 'string' && existsSync(v));
       const caFile = join(workDir, 'emulator-ca.pem');
-      writeFileSync(caFile, pem);
+      if (typeof pem === 'string' && pem.includes('BEGIN CERTIFICATE')) writeFileSync(caFile, pem);
+      else if (typeof path === 'string' && existsSync(path)) writeFileSync(caFile, readFileSync(path));
+      else return ctx.skip('the HTTPS emulator exposes no CA certificate to trust (caPem or caFile)');
       const results = await runChecks(emu, {
         EMULATOR_HTTPS: '1',
         SSL_CERT_FILE: caFile,
