@@ -37,6 +37,7 @@ const CHECKS = [
   'files_create_get_list_delete',
   'stream_events',
   'webhooks_default_secret',
+  'webhooks_validate_a_delivery',
   'account_hardware_collections',
   'errors_carry_status_and_detail',
   'async_variants',

@@ -249,6 +249,48 @@ def webhooks_default_secret():
 
 
 @check
+def webhooks_validate_a_delivery():
+    import http.server
+    import threading
+
+    received = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server naming
+            body = self.rfile.read(int(self.headers["content-length"])).decode("utf-8")
+            received.append((dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        client.predictions.create(
+            model=FLUX, input={"prompt": "hooked"}, webhook=hook, webhook_events_filter=["completed"]
+        )
+        deadline = time.time() + 30
+        while not received and time.time() < deadline:
+            time.sleep(0.01)
+        expect(received, "the completed webhook arrived")
+        headers, body = received[0]
+        secret = client.webhooks.default.secret()
+        # A 5-minute tolerance: webhook-timestamp is real time, as receivers expect.
+        client.webhooks.validate(headers=headers, body=body, secret=secret, tolerance=300)  # raises when invalid
+        expect(json.loads(body)["status"] == "succeeded", "the delivery is the succeeded prediction")
+        try:
+            client.webhooks.validate(headers=headers, body=body.replace("succeeded", "failed"), secret=secret)
+        except Exception:  # noqa: BLE001 - InvalidSignatureError, whatever its module
+            return
+        raise AssertionError("a tampered body must not validate")
+    finally:
+        server.shutdown()
+
+
+@check
 def account_hardware_collections():
     expect(client.accounts.current().username, "the account has a username")
     expect(any(h.sku == "gpu-t4" for h in client.hardware.list()), "hardware lists gpu-t4")
