@@ -2,9 +2,10 @@
 // clock and a few fixed instants (created, start, complete, deadline, cancel), so reading it after
 // `advanceClock` is always right. Listeners are told when something may have changed.
 
+import { createHash } from 'node:crypto';
 import type { ModelSpec, OutputPlan } from './models.js';
 import { modelName } from './models.js';
-import { hashString, isoMicros as iso } from './random.js';
+import { isoMicros as iso } from './random.js';
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 
@@ -189,10 +190,9 @@ export function predictionJson(
   const internal = record.quirk === 'internal-model' && record.version === 'hidden';
   const json: Record<string, unknown> = {
     id: record.id,
-    model: internal ? `${modelName(record.model)}-internal-dp` : modelName(record.model),
-    version: internal
-      ? `dp-${(hashString(modelName(record.model)) >>> 0).toString(16).padStart(8, '0')}${record.id.slice(0, 24)}`
-      : record.version,
+    // As seen in the wild: `replicate-internal/<name>-<variant>` and `dp-` + 32 hex digits.
+    model: internal ? `replicate-internal/${record.model.name}-emulated` : modelName(record.model),
+    version: internal ? `dp-${createHash('md5').update(modelName(record.model)).digest('hex')}` : record.version,
     input: removed ? {} : record.input,
     // A canceled prediction answers `logs: null` (recorded), whatever it printed before.
     logs: view.status === 'canceled' || removed ? null : view.logs,

@@ -78,8 +78,8 @@ describe('opt-in quirks seen in recordings', () => {
     });
     expect(res.status).toBe(201);
     const odd = await createFlux(emu, { prompt: 'x' });
-    expect(odd.model).not.toBe('black-forest-labs/flux-schnell');
-    expect(odd.version).toMatch(/^dp-[0-9a-z]+$/);
+    expect(odd.model).toMatch(/^replicate-internal\/flux-schnell-/);
+    expect(odd.version).toMatch(/^dp-[0-9a-f]{32}$/);
     expect(validateAgainstOpenApi('POST', '/models/{model_owner}/{model_name}/predictions', 201, odd)).toEqual([]);
     const next = await createFlux(emu, { prompt: 'y' });
     expect(next.model).toBe('black-forest-labs/flux-schnell');
