@@ -45,7 +45,7 @@ ${GLOBAL_HELP}`,
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty.');
     const retentionSeconds = numberOption(values, 'retention-seconds', { min: 0 });
     const { startEmulator } = await import('../../emulator/index.js');
-    let emulator;
+    let emulator: import('../../emulator/index.js').Emulator;
     try {
       emulator = await startEmulator({
         port,
