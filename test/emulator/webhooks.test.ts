@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { signWebhook } from '../../src/emulator/index.js';
+import { assertBuilt, cleanEnv, startCli } from '../cli/helpers.js';
 import { api, eventually, SLOW, start } from './helpers.js';
 
 interface Delivery {
@@ -225,6 +226,23 @@ describe('safe by default: webhooks go to loopback unless webhookAllow says more
       expect(emu.stats().webhooksRefused, allow.join()).toBe(attempted ? 0 : 1);
       expect(emu.stats().webhookDeliveries, allow.join()).toBe(attempted ? 1 : 0);
       expect((await refusedList(emu)).allow).toEqual(allow);
+    }
+  });
+});
+
+describe('the CLI flag', () => {
+  test('replicate-media emulator --webhook-allow HOST (repeatable) opens those hosts', async () => {
+    assertBuilt();
+    const cli = startCli(['emulator', '--port', '0', '--webhook-allow', 'hooks.example.com', '--webhook-allow', '*'], {
+      env: cleanEnv(),
+    });
+    try {
+      const [, url] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/, 'stdout');
+      const { allow } = (await (await fetch(`${url}/_emulator/webhooks`)).json()) as { allow: string[] };
+      expect(allow).toEqual(['hooks.example.com', '*']);
+    } finally {
+      cli.child.kill('SIGINT');
+      await cli.done;
     }
   });
 });
