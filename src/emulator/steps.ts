@@ -24,7 +24,7 @@ export const noticeKeyOnPublicRoute: Middleware = async (exchange, next) => {
 /** One log line per answered request. */
 export const logRequest: Middleware = async (exchange, next) => {
   const { req, res, state } = exchange;
-  const path = exchange.url.pathname;
+  const path = exchange.url.pathname.length > 1 ? exchange.url.pathname.replace(/\/+$/, '') : exchange.url.pathname;
   res.once('finish', () => state.log(`${req.method} ${path} → ${res.statusCode}`));
   await next();
 };
