@@ -8,7 +8,7 @@ import { UsageError } from './errors.js';
 import { EMULATOR_OPTION, type OptionDecl, type OptionSpec, parseArgsOptions, VERBOSE_OPTION } from './options.js';
 import { closestName } from './suggest.js';
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface GlobalFlags {
   help: boolean;

@@ -12,6 +12,8 @@ export interface OptionDecl {
   readonly short?: string;
   /** The value's placeholder in help (`N`, `DIR`); string options only. */
   readonly value?: string;
+  /** May be given more than once (string options only); the values arrive as a list, in order. */
+  readonly multiple?: boolean;
   /** What it does, one line. */
   readonly description: string;
   /**
@@ -32,6 +34,7 @@ export function parseArgsOptions(decls: readonly OptionDecl[]): OptionSpec {
     spec[decl.name] = {
       type: decl.type,
       ...(decl.short !== undefined ? { short: decl.short } : {}),
+      ...(decl.multiple === true ? { multiple: true } : {}),
       ...(decl.default !== undefined ? { default: decl.default } : {}),
     };
   }

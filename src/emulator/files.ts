@@ -11,6 +11,7 @@ export interface StoredFile {
   contentType: string;
   data: Buffer;
   sha256: string;
+  md5: string;
   metadata: Record<string, unknown>;
   createdAtMs: number;
   expiresAtMs: number;
@@ -19,10 +20,11 @@ export interface StoredFile {
 export class FileStore {
   private readonly files = new Map<string, StoredFile>();
 
-  add(file: Omit<StoredFile, 'sha256' | 'expiresAtMs'>): StoredFile {
+  add(file: Omit<StoredFile, 'sha256' | 'md5' | 'expiresAtMs'>): StoredFile {
     const stored: StoredFile = {
       ...file,
       sha256: createHash('sha256').update(file.data).digest('hex'),
+      md5: createHash('md5').update(file.data).digest('hex'),
       expiresAtMs: file.createdAtMs + FILE_LIFETIME_MS,
     };
     this.files.set(stored.id, stored);
@@ -54,9 +56,13 @@ export class FileStore {
 export function fileJson(file: StoredFile, apiUrl: string): Record<string, unknown> {
   return {
     id: file.id,
+    // `name` and `etag` (the MD5) are not in the OpenAPI schema, but Replicate answers with them and
+    // the official Python client requires them.
+    name: file.filename,
     content_type: file.contentType,
     size: file.data.length,
-    checksums: { sha256: file.sha256 },
+    etag: file.md5,
+    checksums: { sha256: file.sha256, md5: file.md5 },
     metadata: file.metadata,
     created_at: new Date(file.createdAtMs).toISOString(),
     expires_at: new Date(file.expiresAtMs).toISOString(),

@@ -13,6 +13,7 @@ import { EmulatorState } from './state.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
 export { imageSize, MODELS, type ModelSpec, type OutputFile, type OutputPlan, type PlanContext } from './models.js';
+export type { PredictionQuirk } from './predictions.js';
 export type { FieldSchema, InputSchema } from './schema.js';
 export type {
   Emulator,

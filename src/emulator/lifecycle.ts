@@ -2,7 +2,7 @@
 // schedules a wake-up at every instant the state can change (start, each log line, completion,
 // deadline) and sends webhooks as the prediction moves.
 
-import { type PredictionRecord, predictionJson, TERMINAL_STATUSES, type WebhookEvent } from './predictions.js';
+import { type PredictionRecord, TERMINAL_STATUSES, type WebhookEvent } from './predictions.js';
 import type { EmulatorState } from './state.js';
 import { WEBHOOK_THROTTLE_MS } from './webhooks.js';
 
@@ -52,8 +52,8 @@ export function watchForWebhooks(state: EmulatorState, record: PredictionRecord)
   let throttleTimer: (() => void) | undefined;
 
   const send = (event: WebhookEvent) => {
-    const view = state.view(record);
-    state.webhooks.send(url, event, JSON.stringify(predictionJson(record, view, state.apiUrl, state.origin)));
+    const _view = state.view(record);
+    state.webhooks.send(url, event, JSON.stringify(state.predictionJson(record)));
   };
   const check = () => {
     const view = state.view(record);

@@ -284,30 +284,110 @@ export function versionId(model: ModelSpec): string {
     .digest('hex');
 }
 
-/** When each model's single version was "pushed": fixed, so responses are stable. */
+/** When each built-in model's single version was "pushed": fixed, so responses are stable. */
 export const VERSION_CREATED_AT = '2024-07-30T00:00:00.000Z';
 
-/** The models one emulator serves: the built-in table plus any given in options (same name replaces). */
+/** One version of a model: its id and the spec it runs (a trained version runs its base's spec under its own name). */
+export interface ModelVersion {
+  id: string;
+  createdAt: string;
+  spec: ModelSpec;
+}
+
+/** A model as the API shows it: the built-ins, and models created through `POST /v1/models`. */
+export interface ModelEntry {
+  owner: string;
+  name: string;
+  description: string | null;
+  visibility: 'public' | 'private';
+  hardware: string;
+  github_url: string | null;
+  paper_url: string | null;
+  license_url: string | null;
+  weights_url: string | null;
+  cover_image_url: string | null;
+  readme: string | null;
+  official: boolean;
+  /** Created through the API, so owned by the emulator's account: it may be changed and deleted. */
+  owned: boolean;
+  /** Newest first; empty for a new model until a training (or nothing) adds one. */
+  versions: ModelVersion[];
+}
+
+function builtInEntry(spec: ModelSpec): ModelEntry {
+  return {
+    owner: spec.owner,
+    name: spec.name,
+    description: spec.description,
+    visibility: 'public',
+    hardware: 'gpu-h100',
+    github_url: null,
+    paper_url: null,
+    license_url: null,
+    weights_url: null,
+    cover_image_url: null,
+    readme: `# ${modelName(spec)}\n\n${spec.description}\n\nServed by the replicate-media emulator: outputs are rendered locally.\n`,
+    official: spec.official,
+    owned: false,
+    versions: [{ id: versionId(spec), createdAt: VERSION_CREATED_AT, spec }],
+  };
+}
+
+/**
+ * The models one emulator serves: the built-in table plus any given in options (same name replaces),
+ * and the models and versions created through the API since the last reset.
+ */
 export class ModelRegistry {
+  /** The specs of the built-in models (and those from options). */
   readonly all: readonly ModelSpec[];
-  private readonly versions = new Map<string, ModelSpec>();
+  private entries: ModelEntry[] = [];
 
   constructor(extra: readonly ModelSpec[] = []) {
     const names = new Set(extra.map(modelName));
     this.all = [...extra, ...MODELS.filter((m) => !names.has(modelName(m)))];
-    for (const model of this.all) this.versions.set(versionId(model), model);
+    this.clear();
   }
 
+  /** Back to the built-in models only. */
+  clear(): void {
+    this.entries = this.all.map(builtInEntry);
+  }
+
+  list(): readonly ModelEntry[] {
+    return this.entries;
+  }
+
+  entry(owner: string, name: string): ModelEntry | undefined {
+    return this.entries.find((m) => m.owner === owner && m.name === name);
+  }
+
+  /** The spec a model runs when run by name: its latest version's; undefined without one. */
   find(owner: string, name: string): ModelSpec | undefined {
-    return this.all.find((m) => m.owner === owner && m.name === name);
+    return this.entry(owner, name)?.versions[0]?.spec;
+  }
+
+  findVersion(id: string): { entry: ModelEntry; version: ModelVersion } | undefined {
+    for (const entry of this.entries) {
+      const version = entry.versions.find((v) => v.id === id);
+      if (version) return { entry, version };
+    }
+    return undefined;
   }
 
   findByVersion(id: string): ModelSpec | undefined {
-    return this.versions.get(id);
+    return this.findVersion(id)?.version.spec;
   }
 
   /** Deployments map to the model of the same name, under any owner: `acme/flux-schnell` runs flux-schnell. */
   forDeployment(owner: string, name: string): ModelSpec | undefined {
     return this.find(owner, name) ?? this.all.find((m) => m.name === name);
+  }
+
+  add(entry: ModelEntry): void {
+    this.entries.push(entry);
+  }
+
+  remove(entry: ModelEntry): void {
+    this.entries = this.entries.filter((e) => e !== entry);
   }
 }

@@ -2,8 +2,10 @@
 // clock and a few fixed instants (created, start, complete, deadline, cancel), so reading it after
 // `advanceClock` is always right. Listeners are told when something may have changed.
 
+import { createHash } from 'node:crypto';
 import type { ModelSpec, OutputPlan } from './models.js';
 import { modelName } from './models.js';
+import { isoMicros as iso } from './random.js';
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 
@@ -36,7 +38,17 @@ export interface PredictionRecord {
   webhookEventsFilter?: WebhookEvent[];
   /** Log lines with the clock time each appears. */
   logLines: Array<{ atMs: number; text: string }>;
+  /** Opt-in shapes seen in Replicate's recordings that clients mishandle (see Scenario.quirk). */
+  quirk?: PredictionQuirk;
 }
+
+/**
+ * `wait-processing-with-output`: the `Prefer: wait` answer says `processing` though `output` is filled.
+ * `internal-model`: an official model's prediction names an internal deployment as its `model` and a
+ * `dp-...` version.
+ */
+export type PredictionQuirk = 'wait-processing-with-output' | 'internal-model';
+export const PREDICTION_QUIRKS: readonly PredictionQuirk[] = ['wait-processing-with-output', 'internal-model'];
 
 /** The state of a prediction at one instant. */
 export interface PredictionView {
@@ -160,28 +172,32 @@ export function viewAt(record: PredictionRecord, nowMs: number, retentionMs: num
   return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, outputUrls, output };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The prediction object as the API returns it. */
+/** The prediction object as the API returns it, shaped like Replicate's recorded answers. */
 export function predictionJson(
   record: PredictionRecord,
   view: PredictionView,
   apiUrl: string,
   origin: string,
+  keepInputAndLogs = false,
 ): Record<string, unknown> {
+  // Recorded: `{predict_time}` on success (with image_count for image models), `{predict_time, total_time}` on cancel.
   const metrics: Record<string, number> = {};
   if (view.completedAtMs !== undefined) {
     if (view.startedAtMs !== undefined) metrics.predict_time = (view.completedAtMs - view.startedAtMs) / 1000;
-    metrics.total_time = (view.completedAtMs - record.createdAtMs) / 1000;
+    if (view.status !== 'succeeded') metrics.total_time = (view.completedAtMs - record.createdAtMs) / 1000;
     if (view.status === 'succeeded' && record.plan.files[0]?.kind === 'image')
       metrics.image_count = record.plan.files.length;
   }
+  const removed = view.dataRemoved && !keepInputAndLogs;
+  const internal = record.quirk === 'internal-model' && record.version === 'hidden';
   const json: Record<string, unknown> = {
     id: record.id,
-    model: modelName(record.model),
-    version: record.version,
-    input: record.input,
-    logs: view.logs,
+    // As seen in the wild: `replicate-internal/<name>-<variant>` and `dp-` + 32 hex digits.
+    model: internal ? `replicate-internal/${record.model.name}-emulated` : modelName(record.model),
+    version: internal ? `dp-${createHash('md5').update(modelName(record.model)).digest('hex')}` : record.version,
+    input: removed ? {} : record.input,
+    // A canceled prediction answers `logs: null` (recorded), whatever it printed before.
+    logs: view.status === 'canceled' || removed ? null : view.logs,
     output: view.output,
     data_removed: view.dataRemoved,
     error: view.error,

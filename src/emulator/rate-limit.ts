@@ -1,8 +1,9 @@
-// Rate limits as token buckets per endpoint class and token: `create` (600/min on Replicate) and
-// `other` (3000/min). A bucket holds a minute's worth, so short bursts pass, and refills on the
+// Rate limits as token buckets per endpoint class and token: `create` (600/min on Replicate),
+// `get` (reading one prediction: its own, much higher limit; recorded `ratelimit-remaining: 59999`)
+// and `other` (3000/min). A bucket holds a minute's worth, so short bursts pass, and refills on the
 // emulator clock, so `advanceClock` refills it too.
 
-export type RateClass = 'create' | 'other';
+export type RateClass = 'create' | 'get' | 'other';
 
 export interface RateDecision {
   allowed: boolean;
@@ -23,13 +24,14 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
-    private readonly perMinute: Record<RateClass, number> | false,
+    /** Without a `get` limit, reading one prediction shares the `other` bucket's size. */
+    private readonly perMinute: (Record<'create' | 'other', number> & { get?: number }) | false,
     private readonly now: () => number,
   ) {}
 
   take(rateClass: RateClass, key: string): RateDecision | undefined {
     if (this.perMinute === false) return undefined;
-    const capacity = this.perMinute[rateClass];
+    const capacity = this.perMinute[rateClass] ?? this.perMinute.other;
     const perMs = capacity / 60_000;
     const id = `${rateClass}:${key}`;
     const nowMs = this.now();

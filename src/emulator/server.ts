@@ -1,129 +1,16 @@
-// The HTTP front: routing, then for each request faults → auth → rate limit → handler → reply.
+// The HTTP front: parse the target, find the route (router.ts), run its steps and handler
+// (pipeline.ts: faults → auth → rate limit → handler, per route), then write the reply.
 // Socket-level faults (resets, stalls) need the real node:http socket, so this is node:http code.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ADMIN_PREFIX, handleAdmin } from './admin.js';
-import { bearerToken, isAuthorized } from './auth.js';
+import { ADMIN_PREFIX } from './admin.js';
 import type { LocalCertificates } from './certificate.js';
-import { type Handler, JSON_BODY_LIMIT_BYTES, type Reply, type RequestContext, readBody } from './http.js';
-import { type Problem, ProblemError, problem, problemBody } from './problem.js';
-import type { RateClass } from './rate-limit.js';
-import { getAccount, getWebhookSecret } from './routes/account.js';
-import { createFile, deleteFile, downloadFile, getFile, listFiles } from './routes/files.js';
-import { getModel, listHardware, listModels, listVersions } from './routes/models.js';
-import { getOutput } from './routes/outputs.js';
-import { cancelPrediction, createPrediction, getPrediction, listPredictions } from './routes/predictions.js';
-import { webPage } from './routes/web.js';
-import { streamPrediction } from './sse.js';
+import { JSON_BODY_LIMIT_BYTES, type Reply, readBody } from './http.js';
+import { type Exchange, problemReply } from './pipeline.js';
+import { problem } from './problem.js';
+import { matchRoute } from './router.js';
 import type { EmulatorState } from './state.js';
 import { createFrontServer } from './tls.js';
-import type { FaultRule, RouteName } from './types.js';
-
-interface Route {
-  methods: readonly string[];
-  pattern: RegExp;
-  /** Capture-group names, in order. */
-  keys: readonly string[];
-  /** Fixed params, e.g. which create flavour. */
-  fixed?: Record<string, string>;
-  name: RouteName | 'web';
-  handler: Handler;
-  /** API routes need a token and are rate limited; outputs, streams and pages are public. */
-  api: boolean;
-}
-
-const SEGMENT = '([^/]+)';
-const route = (
-  methods: string[],
-  path: string,
-  name: Route['name'],
-  handler: Handler,
-  keys: string[] = [],
-  fixed?: Record<string, string>,
-): Route => ({
-  methods,
-  pattern: new RegExp(`^${path.replace(/:seg/g, SEGMENT)}$`),
-  keys,
-  name,
-  handler,
-  api: path.startsWith('/v1/'),
-  ...(fixed ? { fixed } : {}),
-});
-
-const ROUTES: readonly Route[] = [
-  route(['POST'], '/v1/models/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], {
-    kind: 'model',
-  }),
-  route(['POST'], '/v1/deployments/:seg/:seg/predictions', 'predictions.create', createPrediction, ['owner', 'name'], {
-    kind: 'deployment',
-  }),
-  route(['POST'], '/v1/predictions', 'predictions.create', createPrediction, [], { kind: 'version' }),
-  route(['GET'], '/v1/predictions', 'predictions.list', listPredictions),
-  route(['GET'], '/v1/predictions/:seg', 'predictions.get', getPrediction, ['id']),
-  route(['POST'], '/v1/predictions/:seg/cancel', 'predictions.cancel', cancelPrediction, ['id']),
-  route(['GET'], '/v1/models', 'models.list', listModels),
-  route(['GET'], '/v1/models/:seg/:seg', 'models.get', getModel, ['owner', 'name']),
-  route(['GET'], '/v1/models/:seg/:seg/versions', 'models.versions', listVersions, ['owner', 'name']),
-  route(['POST'], '/v1/files', 'files.create', createFile),
-  route(['GET'], '/v1/files', 'files.list', listFiles),
-  route(['GET'], '/v1/files/:seg', 'files.get', getFile, ['id']),
-  route(['DELETE'], '/v1/files/:seg', 'files.delete', deleteFile, ['id']),
-  route(['GET'], '/v1/files/:seg/download', 'files.download', downloadFile, ['id']),
-  route(['GET'], '/v1/account', 'account.get', getAccount),
-  route(['GET'], '/v1/hardware', 'hardware.list', listHardware),
-  route(['GET'], '/v1/webhooks/default/secret', 'webhooks.secret', getWebhookSecret),
-  route(['GET', 'HEAD'], '/delivery/:seg/out-(\\d+)\\.[a-z0-9]+', 'outputs.get', getOutput, ['id', 'index']),
-  route(['GET'], '/stream/:seg', 'stream', streamPrediction, ['id']),
-  route(['GET'], '/p/:seg', 'web', webPage, ['id']),
-];
-
-function matchRoute(
-  method: string,
-  path: string,
-): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
-  const allowed: string[] = [];
-  for (const r of ROUTES) {
-    const m = r.pattern.exec(path);
-    if (!m) continue;
-    if (!r.methods.includes(method)) {
-      allowed.push(...r.methods);
-      continue;
-    }
-    const params: Record<string, string> = { ...r.fixed };
-    r.keys.forEach((key, i) => {
-      const raw = m[i + 1] ?? '';
-      try {
-        params[key] = decodeURIComponent(raw);
-      } catch {
-        params[key] = raw; // a malformed %-escape simply matches nothing
-      }
-    });
-    return { route: r, params };
-  }
-  return allowed.length > 0 ? { allowed } : undefined;
-}
-
-function problemReply(p: Problem): Reply {
-  return {
-    kind: 'body',
-    status: p.status,
-    headers: { 'content-type': 'application/problem+json', ...p.headers },
-    body: problemBody(p),
-  };
-}
-
-function faultStatusReply(rule: FaultRule): Reply {
-  const status = rule.status ?? 503;
-  const p: Problem =
-    status === 429
-      ? problem(429, `Request was throttled. Your rate limit resets in ~${rule.retryAfterSeconds ?? 1}s.`)
-      : problem(status, `Injected fault: HTTP ${status}`);
-  // A 429 says when to come back unless told not to; other statuses only when asked (a 503 may).
-  const retryAfter =
-    status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : rule.retryAfterSeconds;
-  if (typeof retryAfter === 'number') p.headers = { 'retry-after': String(retryAfter) };
-  return problemReply(p);
-}
 
 export class EmulatorServer {
   readonly server: Server;
@@ -160,103 +47,42 @@ export class EmulatorServer {
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = req.method ?? 'GET';
-    const clientGone = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    let bodyPromise: Promise<Buffer> | undefined;
-    const ctx: RequestContext = {
-      req,
-      url,
-      params: {},
-      state,
-      token: '',
-      clientGone,
-      body: (limitBytes = JSON_BODY_LIMIT_BYTES) => (bodyPromise ??= readBody(req, limitBytes)),
-    };
-
-    if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-      const reply = await this.run(
-        async () => (await handleAdmin(ctx, state)) ?? problemReply(problem(404, `No admin route ${method} ${path}`)),
-      );
-      return this.write(res, reply, undefined, false);
-    }
 
     const matched = matchRoute(method, path);
+    if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
+      // The control API answers only its own routes, and its answers are not counted.
+      if (!matched || 'allowed' in matched)
+        return this.write(res, problemReply(problem(404, `No admin route ${method} ${path}`)), undefined, false);
+    }
     if (!matched) return this.write(res, problemReply(problem(404, `No route for ${method} ${path}`)), undefined);
     if ('allowed' in matched) {
       const p = problem(405, `${method} is not allowed on ${path}`);
       p.headers = { allow: [...new Set(matched.allowed)].join(', ') };
       return this.write(res, problemReply(p), undefined);
     }
-    const { route: r, params } = matched;
-    ctx.params = params;
-    if (r.name !== 'web') state.countRequest(r.name);
-    if (!r.api && req.headers.authorization !== undefined) state.counters.authOnPublicRoutes += 1;
-    res.once('finish', () => state.log(`${method} ${path} → ${res.statusCode}`));
 
-    const plan = r.name === 'web' ? { latencyMs: 0 } : state.faults.plan(r.name);
-    if (plan.latencyMs > 0) await this.sleep(plan.latencyMs);
-    const fault = plan.fault;
-    if (fault?.type === 'reset-before') return this.reset(req, res);
-    if (fault?.type === 'status') return this.write(res, faultStatusReply(fault), undefined);
-    if (fault?.type === 'stall') return this.stall(req, res, fault.ms, clientGone);
-
-    let rateHeaders: Record<string, string> = {};
-    const reply = await this.run(async () => {
-      if (r.api) {
-        const header = req.headers.authorization;
-        const token = bearerToken(header);
-        if (token === undefined || !isAuthorized(header, state.options.token)) {
-          return problemReply(
-            problem(
-              401,
-              header ? 'You did not pass a valid authentication token' : 'You did not pass an authentication token',
-            ),
-          );
-        }
-        ctx.token = token;
-        const rateClass: RateClass = r.name === 'predictions.create' ? 'create' : 'other';
-        const decision = state.rateLimiter.take(rateClass, ctx.token);
-        if (decision) {
-          rateHeaders = {
-            'ratelimit-remaining': String(decision.remaining),
-            'ratelimit-reset': String(decision.resetSeconds),
-          };
-          if (!decision.allowed) {
-            const p = problem(429, `Request was throttled. Your rate limit resets in ~${decision.retryAfterSeconds}s.`);
-            p.headers = { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) };
-            return problemReply(p);
-          }
-        }
-      }
-      return r.handler(ctx);
-    });
-    // Every answer the bucket counted says so, problems (404, 422, ...) included.
-    if (reply.kind === 'body') reply.headers = { ...rateHeaders, ...reply.headers };
-
-    if (fault?.type === 'reset-after-create') {
-      // The work is done (a prediction was created) but the client never hears of it.
-      if (reply.kind === 'body') state.log(`reset after handling ${method} ${path} (answer was ${reply.status})`);
-      return this.reset(req, res);
-    }
+    let bodyPromise: Promise<Buffer> | undefined;
+    const exchange: Exchange = {
+      req,
+      res,
+      url,
+      params: matched.params,
+      state,
+      token: '',
+      clientGone: new Promise<void>((resolve) => res.once('close', () => resolve())),
+      body: (limitBytes = JSON_BODY_LIMIT_BYTES) => (bodyPromise ??= readBody(req, limitBytes)),
+      route: matched.route,
+      settled: false,
+      counted: true,
+    };
+    await matched.route.run(exchange);
+    if (exchange.settled) return;
     this.write(
       res,
-      reply,
-      fault?.type === 'malformed-json' ? 'malformed' : fault?.type === 'truncate' ? 'truncated' : undefined,
+      exchange.reply ?? problemReply(problem(500, 'No step answered')),
+      exchange.writeMode,
+      exchange.counted,
     );
-  }
-
-  /** Runs a handler, turning thrown problems (and oversized bodies) into problem replies. */
-  private async run(work: () => Promise<Reply>): Promise<Reply> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof ProblemError) return problemReply(error.problem);
-      if (error && typeof error === 'object' && 'tooLarge' in error) {
-        return problemReply(
-          problem(413, `The request body is too large (${(error as unknown as { size: number }).size} bytes)`),
-        );
-      }
-      throw error;
-    }
   }
 
   private write(res: ServerResponse, reply: Reply, mode: 'malformed' | 'truncated' | undefined, count = true): void {
@@ -288,48 +114,5 @@ export class EmulatorServer {
     }
     res.writeHead(reply.status, headers);
     res.end(body);
-  }
-
-  private reset(req: IncomingMessage, res: ServerResponse): void {
-    this.state.countResponse('reset');
-    res.socket?.resetAndDestroy();
-    req.destroy();
-  }
-
-  /** Holds the request without answering; after `ms` (if set) resets the connection. */
-  private stall(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ms: number | undefined,
-    clientGone: Promise<void>,
-  ): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = () => {
-        if (timer) clearTimeout(timer);
-        this.state.openHandles.delete(finish);
-        if (!res.destroyed) this.reset(req, res);
-        resolve();
-      };
-      if (ms !== undefined) timer = setTimeout(finish, ms);
-      this.state.openHandles.add(finish);
-      void clientGone.then(() => {
-        if (timer) clearTimeout(timer);
-        this.state.openHandles.delete(finish);
-        resolve();
-      });
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.state.openHandles.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.state.openHandles.add(done);
-    });
   }
 }

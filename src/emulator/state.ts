@@ -3,25 +3,32 @@
 
 import { randomInt } from 'node:crypto';
 import { Clock, Scheduler } from './clock.js';
+import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
-import { type PredictionRecord, PredictionStore, type PredictionView, viewAt } from './predictions.js';
+import { type PredictionRecord, PredictionStore, type PredictionView, predictionJson, viewAt } from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
-import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, WebhookSender } from './webhooks.js';
+import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
+
+/** Refused webhook deliveries kept for the admin API; older ones are dropped (the counter keeps counting). */
+const MAX_REFUSED_KEPT = 100;
 
 export const DEFAULT_OUTPUT_RETENTION_MS = 3_600_000;
 export const DEFAULT_IMAGE_MAX_SIDE = 256;
-export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000 };
+export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000, getPredictionPerMinute: 60_000 };
 
 export class EmulatorState {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly predictions = new PredictionStore();
   readonly files = new FileStore();
+  readonly deployments = new DeploymentStore();
+  readonly trainings = new TrainingStore();
   readonly scenarios = new ScenarioQueue();
   readonly models: ModelRegistry;
   readonly faults: FaultEngine;
@@ -33,6 +40,8 @@ export class EmulatorState {
   readonly log: (line: string) => void;
   /** Rendered output files, by URL path; dropped when the prediction's data is removed. */
   readonly renderedOutputs = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  /** The latest deliveries the webhook allow-list stopped (the admin API shows them). */
+  readonly refusedWebhooks: RefusedDelivery[] = [];
   /** Connections held open (Prefer: wait, SSE, stalls), closed on shutdown. */
   readonly openHandles = new Set<() => void>();
 
@@ -54,8 +63,9 @@ export class EmulatorState {
     this.faults = new FaultEngine(this.seed);
     for (const rule of options.faults ?? []) this.faults.add(rule);
     const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.rateLimiter = new RateLimiter(limits && { create: limits.createPerMinute, other: limits.otherPerMinute }, () =>
-      this.clock.now(),
+    this.rateLimiter = new RateLimiter(
+      limits && { create: limits.createPerMinute, other: limits.otherPerMinute, get: limits.getPredictionPerMinute },
+      () => this.clock.now(),
     );
     // Without a seed, ids and the secret differ per run, so ids never repeat across restarts
     // (journals and caches key on them); with one, a run repeats exactly.
@@ -66,13 +76,19 @@ export class EmulatorState {
     this.counters = emptyStats();
     this.webhooks = new WebhookSender({
       scheduler: this.scheduler,
-      now: () => this.clock.now(),
+      wallClock: Date.now,
       retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
       secret: () => this.webhookSecret,
       onAttempt: () => {
         this.counters.webhookDeliveries += 1;
       },
       log: this.log,
+      allow: options.webhookAllow ?? [],
+      onRefused: (refused) => {
+        this.counters.webhooksRefused += 1;
+        this.refusedWebhooks.push(refused);
+        if (this.refusedWebhooks.length > MAX_REFUSED_KEPT) this.refusedWebhooks.shift();
+      },
     });
   }
 
@@ -90,6 +106,11 @@ export class EmulatorState {
 
   view(record: PredictionRecord): PredictionView {
     return viewAt(record, this.clock.now(), this.retentionMs, this.origin);
+  }
+
+  /** The prediction as the API shows it now. */
+  predictionJson(record: PredictionRecord): Record<string, unknown> {
+    return predictionJson(record, this.view(record), this.apiUrl, this.origin, this.options.keepInputAndLogs === true);
   }
 
   countRequest(route: RouteName): void {
@@ -111,10 +132,14 @@ export class EmulatorState {
     this.scheduler.clear();
     this.predictions.clear();
     this.files.clear();
+    this.deployments.clear();
+    this.trainings.clear();
+    this.models.clear();
     this.scenarios.clear();
     this.faults.clear();
     this.rateLimiter.clear();
     this.renderedOutputs.clear();
+    this.refusedWebhooks.length = 0;
     this.counters = emptyStats();
     // With a seed, ids restart with the run; without, they carry on (never reused).
     if (this.options.seed !== undefined) {
@@ -132,6 +157,7 @@ function emptyStats(): EmulatorStats {
     predictionsCreated: 0,
     predictionIds: [],
     webhookDeliveries: 0,
+    webhooksRefused: 0,
     authOnPublicRoutes: 0,
   };
 }

@@ -2,6 +2,7 @@
 // This file is the contract written down in docs/architecture.md; keep the two in step.
 
 import type { ModelSpec } from './models.js';
+import type { PredictionQuirk } from './predictions.js';
 
 /** Every emulated route, as counted in {@link EmulatorStats.requests} and matched by {@link FaultRule.route}. */
 export type RouteName =
@@ -12,6 +13,26 @@ export type RouteName =
   | 'models.get'
   | 'models.list'
   | 'models.versions'
+  | 'models.create'
+  | 'models.update'
+  | 'models.delete'
+  | 'models.search'
+  | 'models.examples'
+  | 'models.readme'
+  | 'models.versions.get'
+  | 'models.versions.delete'
+  | 'trainings.create'
+  | 'trainings.get'
+  | 'trainings.list'
+  | 'trainings.cancel'
+  | 'deployments.create'
+  | 'deployments.list'
+  | 'deployments.get'
+  | 'deployments.update'
+  | 'deployments.delete'
+  | 'collections.list'
+  | 'collections.get'
+  | 'search'
   | 'hardware.list'
   | 'files.create'
   | 'files.get'
@@ -31,6 +52,26 @@ export const ROUTE_NAMES: readonly RouteName[] = [
   'models.get',
   'models.list',
   'models.versions',
+  'models.create',
+  'models.update',
+  'models.delete',
+  'models.search',
+  'models.examples',
+  'models.readme',
+  'models.versions.get',
+  'models.versions.delete',
+  'trainings.create',
+  'trainings.get',
+  'trainings.list',
+  'trainings.cancel',
+  'deployments.create',
+  'deployments.list',
+  'deployments.get',
+  'deployments.update',
+  'deployments.delete',
+  'collections.list',
+  'collections.get',
+  'search',
   'hardware.list',
   'files.create',
   'files.get',
@@ -85,6 +126,12 @@ export interface Scenario {
   predictMs?: number;
   /** End as `failed` with this error. */
   fail?: string;
+  /**
+   * An answer shape seen in Replicate's recordings that clients mishandle: `wait-processing-with-output`
+   * (a `Prefer: wait` answer still `processing` with `output` filled) or `internal-model` (an official
+   * model's prediction names an internal `model` and a `dp-...` version).
+   */
+  quirk?: PredictionQuirk;
 }
 
 export interface ModelTimings {
@@ -103,16 +150,27 @@ export interface EmulatorOptions {
   speed?: number;
   /** Per model name (`owner/name`), or '*' for all. */
   timings?: Record<string, ModelTimings>;
-  /** Token buckets per endpoint class; default 600 creates / 3000 other requests per minute; `false` = off. */
-  rateLimits?: { createPerMinute?: number; otherPerMinute?: number } | false;
+  /**
+   * Token buckets per endpoint class; default 600 creates / 60,000 reads of one prediction / 3000 other
+   * requests per minute (reading one prediction has its own limit on Replicate); `false` = off.
+   */
+  rateLimits?: { createPerMinute?: number; otherPerMinute?: number; getPredictionPerMinute?: number } | false;
   /** How long outputs stay downloadable after a prediction completes; default 3_600_000 (one hour). */
   outputRetentionMs?: number;
+  /** Keep a prediction's `input` and `logs` after retention (Replicate removes them with the output); default false. */
+  keepInputAndLogs?: boolean;
   /** Clock in ms since the epoch; default Date.now. `advanceClock` adds to it. */
   now?: () => number;
   /** Seeds fault probabilities, generated ids, model seeds and the webhook secret. Unset: faults use seed 1, ids are random per run. */
   seed?: number;
   /** Initial fault rules. */
   faults?: FaultRule[];
+  /**
+   * Hosts beyond loopback that webhooks may be delivered to (`'*'`: any). Default none: an emulator
+   * listening on a shared port must not relay requests to hosts its callers name. A refused delivery
+   * is never sent; it is counted in `stats().webhooksRefused` and listed at `GET /_emulator/webhooks`.
+   */
+  webhookAllow?: string[];
   /** Completed-webhook retry schedule, in emulator-clock ms after each failed attempt. */
   webhookRetryDelaysMs?: number[];
   /** Rendered images are scaled so the longest side is at most this (default 256). */
@@ -142,6 +200,8 @@ export interface EmulatorStats {
   predictionIds: string[];
   /** Webhook delivery attempts (retries included). */
   webhookDeliveries: number;
+  /** Webhook deliveries refused because their host is not loopback nor in `webhookAllow` (never sent). */
+  webhooksRefused: number;
   /** Requests to the public routes (output files, streams, pages) that carried an Authorization header: a client leaking its key. */
   authOnPublicRoutes: number;
 }

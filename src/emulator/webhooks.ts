@@ -25,6 +25,40 @@ export function makeWebhookSecret(random: () => number): string {
   return `whsec_${bytes.toString('base64')}`;
 }
 
+/** Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Whether the emulator may deliver to this URL: loopback always; other hosts only when `allow` names
+ * them (case-insensitive hostnames) or holds `*`. Otherwise an emulator on a shared port would relay
+ * requests to any host its callers name.
+ */
+export function isDeliveryAllowed(url: string, allow: readonly string[]): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  if (isLoopbackHost(hostname)) return true;
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return allow.some((entry) => entry === '*' || entry.toLowerCase().replace(/^\[|\]$/g, '') === host);
+}
+
+/** A delivery the allow-list stopped: recorded, never sent. */
+export interface RefusedDelivery {
+  url: string;
+  event: string;
+  /** The prediction or training the event was about. */
+  id: string | undefined;
+  /** Real time, ISO 8601. */
+  at: string;
+  reason: string;
+}
+
 /** Webhook URLs must be https, except plain http to a loopback host (so tests can receive them). */
 export function checkWebhookUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'webhook: must be a URL string';
@@ -35,22 +69,22 @@ export function checkWebhookUrl(value: unknown): string | undefined {
     return `webhook: not a valid URL (got ${JSON.stringify(value.slice(0, 60))})`;
   }
   if (url.protocol === 'https:') return undefined;
-  const loopback =
-    url.hostname === 'localhost' ||
-    url.hostname === '[::1]' ||
-    url.hostname === '::1' ||
-    /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
-  if (url.protocol === 'http:' && loopback) return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
   return 'webhook: must be an https URL (plain http is accepted only for loopback hosts)';
 }
 
 export interface WebhookSenderOptions {
   scheduler: Scheduler;
-  now: () => number;
+  /** The real clock, for `webhook-timestamp`. */
+  wallClock: () => number;
   retryDelaysMs: readonly number[];
   secret: () => string;
   onAttempt: () => void;
   log: (line: string) => void;
+  /** Hosts beyond loopback that deliveries may go to (`*`: any). */
+  allow: readonly string[];
+  /** Told of each delivery the allow-list stopped. */
+  onRefused: (refused: RefusedDelivery) => void;
 }
 
 export class WebhookSender {
@@ -61,13 +95,26 @@ export class WebhookSender {
 
   /** Sends one event's body; `completed` is retried until a 2xx or the schedule runs out. */
   send(url: string, event: WebhookEvent, body: string): void {
+    if (!isDeliveryAllowed(url, this.options.allow)) {
+      let id: string | undefined;
+      try {
+        id = (JSON.parse(body) as { id?: string }).id;
+      } catch {
+        id = undefined;
+      }
+      const reason = 'the host is not loopback and not in webhookAllow (--webhook-allow HOST)';
+      this.options.onRefused({ url, event, id, at: new Date(this.options.wallClock()).toISOString(), reason });
+      this.options.log(`webhook ${event} to ${url} refused: ${reason}`);
+      return;
+    }
     const messageId = `msg_${randomBytes(12).toString('base64url')}`;
     this.attempt(url, event, body, messageId, 0);
   }
 
   private attempt(url: string, event: WebhookEvent, body: string, messageId: string, attemptIndex: number): void {
     if (this.closed) return;
-    const timestamp = Math.floor(this.options.now() / 1000);
+    // Real time, even when the emulator's clock was advanced: receivers compare it with their own clock.
+    const timestamp = Math.floor(this.options.wallClock() / 1000);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 10_000);
     this.inFlight.add(controller);

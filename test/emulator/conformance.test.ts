@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Replicate, { type ApiError, validateWebhook } from 'replicate';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { api, type OpenApiSchemaJson, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
+import { api, openApiOperations, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
 
 let emu: Emulator;
 let replicate: Replicate;
@@ -112,7 +112,7 @@ describe('the official replicate client against the emulator', () => {
   test('models.get and versions.list publish the input schema', async () => {
     const model = await replicate.models.get('black-forest-labs', 'flux-schnell');
     expect(validateAgainstOpenApi('GET', '/models/{model_owner}/{model_name}', 200, model)).toEqual([]);
-    const schema = (model.latest_version as { openapi_schema: OpenApiSchemaJson }).openapi_schema;
+    const schema = (model.latest_version as { openapi_schema: any }).openapi_schema;
     expect(schema.components.schemas.Input.required).toEqual(['prompt']);
     expect(schema.components.schemas.Input.properties.num_outputs).toMatchObject({
       minimum: 1,
@@ -237,6 +237,169 @@ describe('the official replicate client against the emulator', () => {
     } finally {
       receiver.close();
     }
+  });
+});
+
+describe('every operation of the OpenAPI schema', () => {
+  test('answers as its schema says, statefully, in one session that touches them all', async () => {
+    await using emu = await start(SLOW);
+    const covered = new Set<string>();
+    /** Calls one operation, checks the status and validates the answer against its schema. */
+    const call = async (
+      method: string,
+      template: string,
+      path: string,
+      status: number,
+      init: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+    ): Promise<any> => {
+      const res = await api(emu, path, {
+        method,
+        ...(init.json !== undefined ? { json: init.json } : {}),
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.headers ? { headers: init.headers } : {}),
+      });
+      const text = await res.text();
+      expect(res.status, `${method} ${path}: ${text.slice(0, 300)}`).toBe(status);
+      const isJson = (res.headers.get('content-type') ?? '').includes('json');
+      const body = isJson ? JSON.parse(text) : text;
+      expect(validateAgainstOpenApi(method, template, status, body), `${method} ${path}`).toEqual([]);
+      covered.add(`${method} ${template}`);
+      return body;
+    };
+    const flux = '/models/black-forest-labs/flux-schnell';
+    const version = ((await call('GET', '/models/{model_owner}/{model_name}', flux, 200)) as any).latest_version.id;
+
+    // Models, versions, search, examples, readme, collections.
+    await call('GET', '/models', '/models', 200);
+    const found = await call('QUERY', '/models', '/models', 200, {
+      body: 'flux',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell']);
+    const searched = await call('GET', '/search', '/search?query=video&limit=5', 200);
+    expect(searched.models.map((m: any) => m.model.name)).toContain('skyreels-2');
+    await call('GET', '/models/{model_owner}/{model_name}/versions', `${flux}/versions`, 200);
+    await call('GET', '/models/{model_owner}/{model_name}/versions/{version_id}', `${flux}/versions/${version}`, 200);
+    await call('GET', '/models/{model_owner}/{model_name}/examples', `${flux}/examples`, 200);
+    expect(await call('GET', '/models/{model_owner}/{model_name}/readme', `${flux}/readme`, 200)).toContain(
+      'flux-schnell',
+    );
+    const collections = await call('GET', '/collections', '/collections', 200);
+    const collection = await call(
+      'GET',
+      '/collections/{collection_slug}',
+      `/collections/${collections.results[0].slug}`,
+      200,
+    );
+    expect(collection.models.length).toBeGreaterThan(0);
+    await call('GET', '/hardware', '/hardware', 200);
+    await call('GET', '/account', '/account', 200);
+    await call('GET', '/webhooks/default/secret', '/webhooks/default/secret', 200);
+
+    // A model of one's own: create, update, train into it, run its version, delete version and model.
+    const mine = '/models/emulator/mine';
+    const created = await call('POST', '/models', '/models', 201, {
+      json: { owner: 'emulator', name: 'mine', visibility: 'private', hardware: 'cpu' },
+    });
+    expect(created.latest_version).toBeNull();
+    const updated = await call('PATCH', '/models/{model_owner}/{model_name}', mine, 200, {
+      json: { description: 'my model', readme: '# mine' },
+    });
+    expect(updated.description).toBe('my model');
+    expect(await call('GET', '/models/{model_owner}/{model_name}/readme', `${mine}/readme`, 200)).toBe('# mine');
+    const training = await call(
+      'POST',
+      '/models/{model_owner}/{model_name}/versions/{version_id}/trainings',
+      `${flux}/versions/${version}/trainings`,
+      201,
+      { json: { destination: 'emulator/mine', input: { steps: 1 } } },
+    );
+    expect(training.status).toBe('starting');
+    await call('GET', '/trainings', '/trainings', 200);
+    emu.advanceClock(10_000 + 5 * 20_000);
+    const trained = await call('GET', '/trainings/{training_id}', `/trainings/${training.id}`, 200);
+    expect(trained.status).toBe('succeeded');
+    const newVersion = trained.output.version.split(':')[1];
+    const latest = await call('GET', '/models/{model_owner}/{model_name}', mine, 200);
+    expect(latest.latest_version.id).toBe(newVersion);
+    const second = await call(
+      'POST',
+      '/models/{model_owner}/{model_name}/versions/{version_id}/trainings',
+      `${flux}/versions/${version}/trainings`,
+      201,
+      { json: { destination: 'emulator/mine', input: {} } },
+    );
+    const canceled = await call('POST', '/trainings/{training_id}/cancel', `/trainings/${second.id}/cancel`, 200);
+    expect(canceled.status).toBe('canceled');
+    const byVersion = await call('POST', '/predictions', '/predictions', 201, {
+      json: { version: `emulator/mine:${newVersion}`, input: { prompt: 'trained' } },
+    });
+    expect(byVersion.model).toBe('emulator/mine');
+    await call(
+      'DELETE',
+      '/models/{model_owner}/{model_name}/versions/{version_id}',
+      `${mine}/versions/${newVersion}`,
+      202,
+    );
+    await call('DELETE', '/models/{model_owner}/{model_name}', mine, 204);
+    expect((await api(emu, mine)).status).toBe(404);
+
+    // Deployments: create, list, get, update (release 2), predict, delete.
+    const deployment = await call('POST', '/deployments', '/deployments', 200, {
+      json: {
+        name: 'dep',
+        model: 'black-forest-labs/flux-schnell',
+        version,
+        hardware: 'gpu-t4',
+        min_instances: 0,
+        max_instances: 2,
+      },
+    });
+    const dep = `/deployments/${deployment.owner}/dep`;
+    await call('GET', '/deployments', '/deployments', 200);
+    await call('GET', '/deployments/{deployment_owner}/{deployment_name}', dep, 200);
+    const release2 = await call('PATCH', '/deployments/{deployment_owner}/{deployment_name}', dep, 200, {
+      json: { max_instances: 4 },
+    });
+    expect(release2.current_release.number).toBe(2);
+    const deployed = await call(
+      'POST',
+      '/deployments/{deployment_owner}/{deployment_name}/predictions',
+      `${dep}/predictions`,
+      201,
+      { json: { input: { prompt: 'deployed' } } },
+    );
+    expect(deployed.deployment).toBe(`${deployment.owner}/dep`);
+    await call('DELETE', '/deployments/{deployment_owner}/{deployment_name}', dep, 204);
+
+    // Predictions and files.
+    const prediction = await call(
+      'POST',
+      '/models/{model_owner}/{model_name}/predictions',
+      `${flux}/predictions`,
+      201,
+      {
+        json: { input: { prompt: 'x' } },
+      },
+    );
+    await call('GET', '/predictions/{prediction_id}', `/predictions/${prediction.id}`, 200);
+    await call('GET', '/predictions', '/predictions', 200);
+    await call('POST', '/predictions/{prediction_id}/cancel', `/predictions/${prediction.id}/cancel`, 200);
+    const form = new FormData();
+    form.append('content', new Blob([new Uint8Array([1, 2, 3])], { type: 'application/octet-stream' }), 'a.bin');
+    const upload = await api(emu, '/files', { method: 'POST', body: form });
+    expect(upload.status).toBe(201);
+    const file = await upload.json();
+    expect(validateAgainstOpenApi('POST', '/files', 201, file)).toEqual([]);
+    covered.add('POST /files');
+    await call('GET', '/files', '/files', 200);
+    await call('GET', '/files/{file_id}', `/files/${file.id}`, 200);
+    const download = await api(emu, `/files/${file.id}/download`);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    covered.add('GET /files/{file_id}/download');
+    await call('DELETE', '/files/{file_id}', `/files/${file.id}`, 204);
+
+    expect(openApiOperations().filter((op) => !covered.has(op))).toEqual([]);
   });
 });
 

@@ -310,6 +310,7 @@ describe('the admin routes', () => {
       predictionsCreated: 0,
       predictionIds: [],
       webhookDeliveries: 0,
+      webhooksRefused: 0,
       authOnPublicRoutes: 0,
     });
     expect((await api(emu, '/account')).status).toBe(200);

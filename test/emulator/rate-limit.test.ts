@@ -58,9 +58,19 @@ describe('rate limits', () => {
     await using emu = await start({ now: () => T0 });
     expect((await create(emu)).headers.get('ratelimit-remaining')).toBe('599');
     expect((await api(emu, '/account')).headers.get('ratelimit-remaining')).toBe('2999');
-    const missing = await api(emu, '/predictions/unknown');
+    const missing = await api(emu, '/models/nobody/nothing');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('ratelimit-remaining')).toBe('2998');
+  });
+
+  test('reading one prediction has its own, much higher limit, as recorded (59999 left after one read)', async () => {
+    await using emu = await start({ now: () => T0 });
+    const created = (await (await create(emu)).json()) as { id: string };
+    const read = await api(emu, `/predictions/${created.id}`);
+    expect(read.headers.get('ratelimit-remaining')).toBe('59999');
+    expect(read.headers.get('ratelimit-reset')).toBe('1');
+    // The 3000/min bucket is untouched by it.
+    expect((await api(emu, '/account')).headers.get('ratelimit-remaining')).toBe('2999');
   });
 
   test('rateLimits: false turns them off; outputs and admin routes are never limited', async () => {

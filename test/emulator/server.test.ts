@@ -41,6 +41,10 @@ describe('auth', () => {
     // A client that sends its key to the output host is counted: the key does not belong there.
     await fetch(p.output[0]!, { headers: { authorization: 'Bearer r8_secret' } });
     expect(emu.stats().authOnPublicRoutes).toBe(1);
+    // The web page (urls.web) is a public route too.
+    const web = (p as unknown as { urls: { web: string } }).urls.web;
+    expect((await fetch(web, { headers: { authorization: 'Bearer r8_secret' } })).status).toBe(200);
+    expect(emu.stats().authOnPublicRoutes).toBe(2);
   });
 });
 
@@ -53,7 +57,7 @@ describe('the Date header', () => {
       json: { input: { prompt: 'x' } },
     });
     expect(res.headers.get('date')).toBe('Thu, 01 Jan 2026 00:01:30 GMT');
-    expect(((await res.json()) as { created_at: string }).created_at).toBe('2026-01-01T00:01:30.000Z');
+    expect(((await res.json()) as { created_at: string }).created_at).toBe('2026-01-01T00:01:30.000000Z'); // microseconds, as recorded
   });
 });
 
@@ -205,7 +209,7 @@ describe('start and stop', () => {
     };
     const seeded = await firstIds({ seed: 9 });
     expect(await firstIds({ seed: 9 })).toEqual(seeded);
-    expect(seeded[0]).toMatch(/^[a-z2-7]{26}$/);
+    expect(seeded[0]).toMatch(/^[a-z0-9]{26}$/); // 26 lowercase letters and digits, as recorded
     expect(await firstIds({})).not.toEqual(await firstIds({}));
   });
 

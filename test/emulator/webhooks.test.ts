@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { signWebhook } from '../../src/emulator/index.js';
+import { assertBuilt, cleanEnv, startCli } from '../cli/helpers.js';
 import { api, eventually, SLOW, start } from './helpers.js';
 
 interface Delivery {
@@ -146,9 +147,9 @@ describe('retries', () => {
     expect(hook.deliveries.map((d) => d.json.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const ids = new Set(hook.deliveries.map((d) => d.headers['webhook-id']));
     expect(ids.size).toBe(1);
+    // Receivers check webhook-timestamp against their own clock: it is real time, not the advanced emulator clock.
     const timestamps = hook.deliveries.map((d) => Number(d.headers['webhook-timestamp']));
-    expect(timestamps[1]! - timestamps[0]!).toBe(1);
-    expect(timestamps[2]! - timestamps[1]!).toBe(5);
+    for (const timestamp of timestamps) expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
   });
 
   test('retries stop when the schedule runs out', async () => {
@@ -178,5 +179,70 @@ describe('retries', () => {
     await eventually(() => expect(log.count('retrying in 1000 ms')).toBe(1));
     emu.advanceClock(1_000);
     await eventually(() => expect(emu.stats().webhookDeliveries).toBe(3));
+  });
+});
+
+describe('safe by default: webhooks go to loopback unless webhookAllow says more', () => {
+  // `.invalid` never resolves (RFC 2606): an allowed delivery there is attempted and fails, a refused one is never tried.
+  const outside = 'https://webhook-target.invalid/hook';
+  const refusedList = async (emu: Awaited<ReturnType<typeof start>>) =>
+    (await (await fetch(`${emu.url}/_emulator/webhooks`)).json()) as {
+      allow: string[];
+      refused: Array<{ url: string; event: string; id: string; reason: string }>;
+    };
+
+  test('a delivery to another host is refused: recorded in stats and the admin route, never sent', async () => {
+    const log: string[] = [];
+    await using emu = await start({ ...SLOW, logger: (line) => log.push(line) });
+    const created = await createWithHook(emu, outside, ['completed']);
+    emu.advanceClock(30_000);
+    expect(emu.stats().webhooksRefused).toBe(1);
+    expect(emu.stats().webhookDeliveries).toBe(0);
+    const { allow, refused } = await refusedList(emu);
+    expect(allow).toEqual([]);
+    expect(refused).toEqual([expect.objectContaining({ url: outside, event: 'completed', id: created.id })]);
+    expect(refused[0]!.reason).toContain('--webhook-allow');
+    expect(log.some((line) => line.includes('refused'))).toBe(true);
+  });
+
+  test('loopback receivers still get their deliveries by default', async () => {
+    await using emu = await start(SLOW);
+    const hook = await receiver();
+    await createWithHook(emu, hook.url, ['completed']);
+    emu.advanceClock(30_000);
+    await eventually(() => expect(hook.deliveries).toHaveLength(1));
+    expect(emu.stats().webhooksRefused).toBe(0);
+  });
+
+  test('webhookAllow naming the host, or *, lets the delivery be attempted; another name does not', async () => {
+    for (const [allow, attempted] of [
+      [['WEBHOOK-TARGET.invalid'], true],
+      [['*'], true],
+      [['other.invalid'], false],
+    ] as const) {
+      await using emu = await start({ ...SLOW, webhookAllow: [...allow], webhookRetryDelaysMs: [] });
+      await createWithHook(emu, outside, ['completed']);
+      emu.advanceClock(30_000);
+      expect(emu.stats().webhooksRefused, allow.join()).toBe(attempted ? 0 : 1);
+      expect(emu.stats().webhookDeliveries, allow.join()).toBe(attempted ? 1 : 0);
+      expect((await refusedList(emu)).allow).toEqual(allow);
+    }
+  });
+});
+
+describe('the CLI flag', () => {
+  test('replicate-media emulator --webhook-allow HOST (repeatable) opens those hosts', async () => {
+    assertBuilt();
+    const cli = startCli(['emulator', '--port', '0', '--webhook-allow', 'hooks.example.com', '--webhook-allow', '*'], {
+      env: cleanEnv(),
+    });
+    try {
+      const [, url] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/, 'stdout');
+      const { allow } = (await (await fetch(`${url}/_emulator/webhooks`)).json()) as { allow: string[] };
+      expect(allow).toEqual(['hooks.example.com', '*']);
+    } finally {
+      cli.child.kill('SIGINT');
+      await cli.done;
+    }
   });
 });

@@ -18,6 +18,8 @@ export interface EmulatorCommandOptions {
   rateLimits: boolean;
   /** Log every request to stderr. */
   logRequests: boolean;
+  /** Hosts webhooks may be delivered to besides loopback (`*`: any). */
+  webhookAllow: string[];
   /** Serve HTTPS; the CA certificate (PEM) is written to `caFile`. */
   https: boolean;
   caFile: string | undefined;
@@ -68,6 +70,14 @@ REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token
       description: 'turn off the rate limits (600 creates and 3000 other requests a minute)',
     },
     {
+      name: 'webhook-allow',
+      type: 'string',
+      multiple: true,
+      value: 'HOST',
+      description: 'also deliver webhooks to HOST (repeatable; * for any)',
+      whenAbsent: 'loopback only',
+    },
+    {
       name: 'https',
       type: 'boolean',
       description:
@@ -108,12 +118,13 @@ REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token
       retentionSeconds: numberOption(values, 'retention-seconds', { min: 0 }),
       rateLimits: values['no-rate-limits'] !== true,
       logRequests: values.verbose === true,
+      webhookAllow: Array.isArray(values['webhook-allow']) ? values['webhook-allow'].map(String) : [],
       https,
       caFile,
     };
   },
 
-  async run(ctx, { port, host, token, speed, retentionSeconds, rateLimits, logRequests, https, caFile }) {
+  async run(ctx, { port, host, token, speed, retentionSeconds, rateLimits, logRequests, webhookAllow, https, caFile }) {
     const { startEmulator } = await import('../../emulator/index.js');
     let emulator: Emulator;
     try {
@@ -124,6 +135,7 @@ REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token
         speed,
         ...(retentionSeconds !== undefined ? { outputRetentionMs: Math.round(retentionSeconds * 1000) } : {}),
         ...(rateLimits ? {} : { rateLimits: false as const }),
+        ...(webhookAllow.length > 0 ? { webhookAllow } : {}),
         ...(https ? { https, caFile } : {}),
         ...(logRequests ? { logger: (line: string) => ctx.stderr.write(`${line}\n`) } : {}),
       });

@@ -2,12 +2,14 @@
 
 import { type Handler, json } from '../http.js';
 
-export const getAccount: Handler = () =>
-  json(200, {
-    type: 'user',
-    username: 'emulator',
-    name: 'Replicate Emulator',
-    github_url: 'https://github.com/replicate',
-  });
+/** The account every token belongs to; it owns the models and deployments created through the API. */
+export const ACCOUNT = {
+  type: 'user',
+  username: 'emulator',
+  name: 'Replicate Emulator',
+  github_url: 'https://github.com/replicate',
+} as const;
+
+export const getAccount: Handler = () => json(200, ACCOUNT);
 
 export const getWebhookSecret: Handler = (ctx) => json(200, { key: ctx.state.webhookSecret });

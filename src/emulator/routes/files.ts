@@ -4,6 +4,7 @@ import { fileJson, MAX_FILE_BYTES, type StoredFile } from '../files.js';
 import { type Handler, json, pathParam, type RequestContext } from '../http.js';
 import { boundaryOf, parseMultipart } from '../multipart.js';
 import { fail } from '../problem.js';
+import { makeFileId } from '../random.js';
 
 export const createFile: Handler = async (ctx) => {
   const { state } = ctx;
@@ -39,7 +40,7 @@ export const createFile: Handler = async (ctx) => {
     }
   }
   const file = state.files.add({
-    id: state.newId(),
+    id: makeFileId(state.random),
     filename,
     contentType,
     data: content.data,

@@ -2,18 +2,13 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
-import {
-  type PredictionRecord,
-  planLogLines,
-  predictionJson,
-  TERMINAL_STATUSES,
-  type WebhookEvent,
-} from '../predictions.js';
+import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
 import { fail } from '../problem.js';
 import { type InvalidField, validateInput, withDefaults } from '../schema.js';
+import { resolveTimings } from '../timings.js';
 import { checkWebhookUrl, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webhooks.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -41,7 +36,7 @@ export function parsePreferWait(header: string | undefined): number | undefined 
   return undefined;
 }
 
-/** `owner/name:version` or a bare 64-hex version id. */
+/** `owner/name:version` or a bare version id; any version of the model, not only its latest. */
 function modelForVersion(models: ModelRegistry, version: unknown): { model: ModelSpec; version: string } {
   if (typeof version !== 'string' || version === '')
     fail(422, 'version: required (a 64-character version id or owner/name:version)', {
@@ -51,11 +46,15 @@ function modelForVersion(models: ModelRegistry, version: unknown): { model: Mode
   const id = colon >= 0 ? version.slice(colon + 1) : version;
   if (colon >= 0) {
     const [owner = '', name = ''] = version.slice(0, colon).split('/');
-    const model = models.find(owner, name);
-    if (!model) fail(404, `Model ${version.slice(0, colon)} not found`);
-    if (versionId(model) !== id)
-      fail(422, `version: ${id} is not a version of ${modelName(model)}; its latest version is ${versionId(model)}`);
-    return { model, version: id };
+    const entry = models.entry(owner, name);
+    if (!entry) fail(404, `Model ${version.slice(0, colon)} not found`);
+    const found = entry.versions.find((v) => v.id === id);
+    if (!found)
+      fail(
+        422,
+        `version: ${id} is not a version of ${owner}/${name}; its latest version is ${entry.versions[0]?.id ?? '(none)'}`,
+      );
+    return { model: found.spec, version: id };
   }
   const model = models.findByVersion(id);
   if (!model) fail(422, `version: invalid version or not permitted (got ${JSON.stringify(id.slice(0, 70))})`);
@@ -66,22 +65,32 @@ function resolveModel(
   ctx: RequestContext,
   body: Record<string, unknown>,
 ): { model: ModelSpec; version: string; deployment?: string } {
-  const { owner, name } = ctx.params;
+  const owner = ctx.params.owner ?? '';
+  const name = ctx.params.name ?? '';
+  const { models } = ctx.state;
   if (ctx.params.kind === 'model') {
-    const model = ctx.state.models.find(pathParam(ctx, 'owner'), pathParam(ctx, 'name'));
-    if (!model) fail(404, `Model ${owner}/${name} not found`);
-    return { model, version: model.official ? 'hidden' : versionId(model) };
+    const entry = models.entry(owner, name);
+    if (!entry) fail(404, `Model ${owner}/${name} not found`);
+    const latest = entry.versions[0];
+    if (!latest) fail(422, `Model ${owner}/${name} has no versions to run`);
+    return { model: latest.spec, version: entry.official ? 'hidden' : latest.id };
   }
   if (ctx.params.kind === 'deployment') {
-    const model = ctx.state.models.forDeployment(pathParam(ctx, 'owner'), pathParam(ctx, 'name'));
+    const release = ctx.state.deployments.get(owner, name)?.releases.at(-1);
+    if (release) {
+      const model = models.findByVersion(release.version);
+      if (!model) fail(422, `Deployment ${owner}/${name} runs version ${release.version}, which no longer exists`);
+      return { model, version: release.version, deployment: `${owner}/${name}` };
+    }
+    const model = models.forDeployment(owner, name);
     if (!model)
       fail(
         404,
-        `Deployment ${owner}/${name} not found (the emulator serves a deployment for any owner whose name is one of its models: ${ctx.state.models.all.map((m) => m.name).join(', ')})`,
+        `Deployment ${owner}/${name} not found (create it with POST /v1/deployments; the emulator also serves one for any owner whose name is one of its models: ${models.all.map((m) => m.name).join(', ')})`,
       );
     return { model, version: versionId(model), deployment: `${owner}/${name}` };
   }
-  return modelForVersion(ctx.state.models, body.version);
+  return modelForVersion(models, body.version);
 }
 
 function checkWebhookFields(body: Record<string, unknown>): { webhook?: string; filter?: WebhookEvent[] } {
@@ -134,15 +143,9 @@ export const createPrediction: Handler = async (ctx) => {
   const resolved = withDefaults(model.input, input);
   const directives = parseDirectives(resolved.prompt);
   const scenario = state.scenarios.take(name, resolved.prompt);
-  const forModel = state.options.timings?.[name];
-  const forAll = state.options.timings?.['*'];
-  const pick = (key: 'startMs' | 'predictMs') => {
-    const ms = scenario?.[key] ?? directives[key] ?? forModel?.[key] ?? forAll?.[key] ?? model.timings[key];
-    return Number.isFinite(ms) ? Math.max(0, ms) / state.speed : model.timings[key] / state.speed;
-  };
-  const startMs = pick('startMs');
-  const predictMs = pick('predictMs');
+  const { startMs, predictMs } = resolveTimings(state, model, scenario, directives);
   const failWith = scenario?.fail ?? directives.fail;
+  const quirk = scenario?.quirk ?? directives.quirk;
 
   const createdAtMs = state.now();
   const seed = typeof resolved.seed === 'number' ? resolved.seed : Math.floor(state.random() * 2 ** 31);
@@ -165,6 +168,7 @@ export const createPrediction: Handler = async (ctx) => {
     ...(deadlineMs !== undefined ? { deadlineAtMs: createdAtMs + deadlineMs } : {}),
     ...(webhook !== undefined ? { webhook, webhookEventsFilter: filter } : {}),
     logLines: planLogLines(timing),
+    ...(quirk !== undefined ? { quirk } : {}),
   });
   state.counters.predictionsCreated += 1;
   state.counters.predictionIds.push(record.id);
@@ -178,18 +182,25 @@ export const createPrediction: Handler = async (ctx) => {
     // Echo the preference as asked (RFC 7240): `wait`, or `wait=N`.
     headers['preference-applied'] = /wait\s*=/i.test(String(ctx.req.headers.prefer)) ? `wait=${waitSeconds}` : 'wait';
   }
-  return json(201, predictionJson(record, state.view(record), state.apiUrl, state.origin), headers);
+  const answer = state.predictionJson(record);
+  if (waitSeconds !== undefined && quirk === 'wait-processing-with-output' && answer.status === 'succeeded') {
+    // As recorded: the held answer left before the status flipped, so it says `processing` with the output in.
+    answer.status = 'processing';
+    delete answer.completed_at;
+    answer.metrics = {};
+  }
+  return json(201, answer, headers);
 };
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
-  const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
+  const record = ctx.state.predictions.get(ctx.params.id!);
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
   return record;
 }
 
 export const getPrediction: Handler = (ctx) => {
   const record = findPrediction(ctx);
-  return json(200, predictionJson(record, ctx.state.view(record), ctx.state.apiUrl, ctx.state.origin));
+  return json(200, ctx.state.predictionJson(record));
 };
 
 export const cancelPrediction: Handler = (ctx) => {
@@ -200,7 +211,7 @@ export const cancelPrediction: Handler = (ctx) => {
     state.log(`prediction ${record.id} canceled`);
     state.predictions.notify(record.id);
   }
-  return json(200, predictionJson(record, state.view(record), state.apiUrl, state.origin));
+  return json(200, state.predictionJson(record));
 };
 
 function parseDateParam(ctx: RequestContext, name: string): number | undefined {
@@ -240,9 +251,8 @@ export const listPredictions: Handler = (ctx) => {
   const cursorText = ctx.url.searchParams.get('cursor');
   const cursor = cursorText ? decodeCursor(cursorText) : {};
   let page: PredictionRecord[];
-  const { before: beforeSeq, after: afterSeq } = cursor;
-  if (beforeSeq !== undefined) page = all.filter((r) => r.seq < beforeSeq).slice(0, pageSize);
-  else if (afterSeq !== undefined) page = all.filter((r) => r.seq > afterSeq).slice(-pageSize);
+  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, pageSize);
+  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-pageSize);
   else page = all.slice(0, pageSize);
 
   const pageUrl = (c: string) => {
@@ -261,6 +271,6 @@ export const listPredictions: Handler = (ctx) => {
   return json(200, {
     next,
     previous,
-    results: page.map((r) => predictionJson(r, state.view(r), state.apiUrl, state.origin)),
+    results: page.map((r) => state.predictionJson(r)),
   });
 };

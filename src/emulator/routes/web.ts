@@ -1,16 +1,15 @@
 // `urls.web`: a minimal page per prediction, so the link in every prediction object leads somewhere.
 
-import { type Handler, pathParam } from '../http.js';
-import { predictionJson } from '../predictions.js';
+import type { Handler } from '../http.js';
 import { fail } from '../problem.js';
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export const webPage: Handler = (ctx) => {
-  const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
+  const record = ctx.state.predictions.get(ctx.params.id!);
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
-  const json = predictionJson(record, ctx.state.view(record), ctx.state.apiUrl, ctx.state.origin);
+  const json = ctx.state.predictionJson(record);
   const body = `<!doctype html><meta charset="utf-8"><title>Prediction ${record.id}</title><h1>Prediction ${record.id}</h1><pre>${escapeHtml(JSON.stringify(json, null, 2))}</pre>`;
   return { kind: 'body', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
 };
