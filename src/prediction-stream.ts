@@ -14,7 +14,13 @@ const EMPTY_CONNECTIONS_TOLERATED = 3;
  * `Last-Event-ID` when it ends early. Resolves true on `done`, false when the stream failed or `signal`
  * aborted; never rejects.
  */
-export async function waitForStreamDone(transport: Transport, url: string, signal: AbortSignal): Promise<boolean> {
+export async function waitForStreamDone(
+  transport: Transport,
+  url: string,
+  signal: AbortSignal,
+  // Told true when a connection opens and false when it ends: the waiter skips its polls while one is open.
+  onConnected: (open: boolean) => void = () => {},
+): Promise<boolean> {
   let lastEventId: string | null = null;
   let empty = 0;
   while (!signal.aborted && empty < EMPTY_CONNECTIONS_TOLERATED) {
@@ -25,10 +31,15 @@ export async function waitForStreamDone(transport: Transport, url: string, signa
       });
       if (!response.body) return false;
       let received = false;
-      for await (const event of serverSentEvents(response.body)) {
-        received = true;
-        if (event.id !== null) lastEventId = event.id;
-        if (event.event === 'done') return true;
+      onConnected(true);
+      try {
+        for await (const event of serverSentEvents(response.body)) {
+          received = true;
+          if (event.id !== null) lastEventId = event.id;
+          if (event.event === 'done') return true;
+        }
+      } finally {
+        onConnected(false);
       }
       empty = received ? 0 : empty + 1;
     } catch (error) {
