@@ -144,7 +144,7 @@ interface ServerReading {
 
 // How far back the readings go when estimating this client's share of the key's use, and how few
 // tokens of the key's use make an estimate worth taking (fewer: the floor of `remaining` is too coarse).
-const SHARE_WINDOW_MS = 5_000;
+const SHARE_WINDOW_MS = 8_000;
 const SHARE_MIN_TOKENS = 4;
 // The lowest share a client assumes, so that one that was idle can always win some rate back.
 const SHARE_FLOOR = 0.02;

@@ -33,12 +33,13 @@ async function fleet(k: number, lanes: number, total: number): Promise<FleetRun>
   const server = new EmulatorBucket({ create: 600, other: 3000 }, time.now);
   const clients = Array.from({ length: k }, () => new RateLimiter({}, time.now));
   const refusedPerClient = new Array<number>(k).fill(0);
-  let next = 0;
+  // Each client has its own share of the work, as separate processes do.
+  const left = new Array<number>(k).fill(total / k);
   const start = time.now();
   const lane = async (c: number): Promise<void> => {
     const limiter = clients[c]!;
-    while (next < total) {
-      next += 1;
+    while (left[c]! > 0) {
+      left[c]! -= 1;
       for (;;) {
         await limiter.acquire('create', time.sleep, () => false);
         const sentAt = time.now();
@@ -59,8 +60,13 @@ async function fleet(k: number, lanes: number, total: number): Promise<FleetRun>
       }
     }
   };
-  await time.run(Promise.all(clients.flatMap((_, c) => Array.from({ length: lanes }, () => lane(c)))));
-  return { endMs: time.now() - start, refusedPerClient, shares: clients.map((l) => l.createShare) };
+  // The shares in the middle of the run, when every client is busy.
+  let shares: number[] = [];
+  const sample = time.sleep(25_000).then(() => {
+    shares = clients.map((l) => l.createShare);
+  });
+  await time.run(Promise.all([sample, ...clients.flatMap((_, c) => Array.from({ length: lanes }, () => lane(c)))]));
+  return { endMs: time.now() - start, refusedPerClient, shares };
 }
 
 describe('clients sharing one key, on virtual time', () => {
