@@ -1,7 +1,8 @@
 // A load generator for the emulator-vs-Prism scenario, in a process of its own (its CPU never lands on
 // the server measured). Input: JSON in argv[2] { url, token, method, n, concurrency, body? }; `url` may
 // contain `{id}`, replaced round-robin by `ids`. Output: one JSON line { n, ok, statuses, totalMs,
-// requestsPerSecond, latencyMs: { p50, p95, max }, ids } (ids: the `id` of each 2xx JSON answer, when asked).
+// requestsPerSecond, latencyMs: { p50, p95, max }, bytesPerResponse, ids } (ids: the `id` of each 2xx JSON
+// answer, when asked).
 // Plain node:http with a keep-alive pool of `concurrency` sockets: what a test suite's client would use.
 
 import http from 'node:http';
@@ -30,7 +31,12 @@ function once(index) {
             id = JSON.parse(Buffer.concat(chunks).toString('utf8')).id ?? null;
           } catch {}
         }
-        resolve({ status: res.statusCode, ms: performance.now() - started, id });
+        resolve({
+          status: res.statusCode,
+          ms: performance.now() - started,
+          id,
+          bytes: chunks.reduce((n, c) => n + c.length, 0),
+        });
       });
       res.on('error', () => resolve({ status: 0, ms: performance.now() - started, id: null }));
     });
@@ -42,6 +48,7 @@ function once(index) {
 const latencies = new Array(task.n);
 const statuses = {};
 const collected = [];
+let bytes = 0;
 let next = 0;
 const t0 = performance.now();
 await Promise.all(
@@ -52,6 +59,7 @@ await Promise.all(
       const r = await once(index);
       latencies[index] = r.ms;
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      bytes += r.bytes ?? 0;
       if (r.id) collected.push(r.id);
     }
   }),
@@ -70,6 +78,7 @@ process.stdout.write(
     totalMs,
     requestsPerSecond: (task.n / totalMs) * 1000,
     latencyMs: { p50: pick(50), p95: pick(95), max: sorted.at(-1) },
+    bytesPerResponse: Math.round(bytes / task.n),
     ids: task.collectIds ? collected.slice(0, 1_000) : undefined,
   })}\n`,
   () => process.exit(0),

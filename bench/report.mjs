@@ -434,7 +434,7 @@ function emulatorTables(results) {
       `| ${route} | ${servers
         .map(
           ([, v]) =>
-            `${v[route].requestsPerSecond}/s (p50 ${fmtMs(v[route].latencyMs.p50)}, p95 ${fmtMs(v[route].latencyMs.p95)})`,
+            `${v[route].requestsPerSecond}/s (p50 ${fmtMs(v[route].latencyMs.p50)}, p95 ${fmtMs(v[route].latencyMs.p95)}${v[route].bytesPerResponse ? `; ${kb(v[route].bytesPerResponse)} an answer` : ''})`,
         )
         .join(' | ')} |`,
     );
@@ -696,7 +696,8 @@ ${clientList}
   in another sends ${results.scenarios.emulator?.requests ?? 5_000} requests per route, ${results.scenarios.emulator?.concurrency ?? 50} at once: create (\`POST /models/black-forest-labs/flux-schnell/predictions\`, no
   \`Prefer: wait\`), get (the created ids, round robin), list (the first page). The emulator runs without rate limits
   (as a test suite's would need) and is stateful: a create stores a prediction that runs its lifecycle, a get reads
-  it, a list pages 100 real records; Prism answers every request with the schema's example. Memory: one emulator
+  it, a list pages 100 real records (so a list answer is ~100 times the bytes of Prism's; the table gives the
+  size of an answer); Prism answers every request with the schema's example. Memory: one emulator
   filled through the API to ${(results.scenarios.emulator?.stored.map((r) => r.stored) ?? [1_000, 10_000, 100_000]).map((n) => n.toLocaleString('en-US')).join(', ')} predictions; after each step (and 2 s for the predictions to finish) the first list
   page is timed ${results.scenarios.emulator?.listSamples ?? 200} times, one request at a time, and the process's RSS read from \`/proc\`. A page is 100
   predictions whatever the number stored, so its time must not grow with it.

@@ -664,6 +664,7 @@ async function throughput(apiUrl) {
   const summary = (r) => ({
     requestsPerSecond: round(r.requestsPerSecond),
     latencyMs: { p50: round(r.latencyMs.p50, 2), p95: round(r.latencyMs.p95, 2), max: round(r.latencyMs.max, 2) },
+    bytesPerResponse: r.bytesPerResponse,
     ok: r.ok,
     statuses: r.statuses,
   });
