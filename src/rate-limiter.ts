@@ -22,6 +22,11 @@ export interface RateLimitOptions {
   otherPerMinute?: number | false;
   /** Burst of the other requests. Default: a minute's worth less one second's (2950 at 3000/min). */
   otherBurst?: number;
+  /**
+   * Follow the API's `ratelimit-remaining` / `ratelimit-reset` answers on creates, so that clients sharing
+   * a key share its limit. Default true; false: this client's buckets alone decide (as before).
+   */
+  followServer?: boolean;
 }
 
 /** Replicate's documented limits, per minute. */
@@ -290,6 +295,7 @@ export type RateWait = (ms: number) => Promise<void>;
 export class RateLimiter {
   readonly #buckets: Partial<Record<RateClass, TokenBucket>>;
   readonly #shared: SharedKey;
+  readonly #followServer: boolean;
   readonly #now: () => number;
 
   /** @throws RangeError for a rate or burst that is not a positive number. */
@@ -303,6 +309,7 @@ export class RateLimiter {
       ...(others === false ? {} : { other: new TokenBucket(others, options.otherBurst ?? defaultBurst(others), now) }),
     };
     this.#shared = new SharedKey(create, now);
+    this.#followServer = options.followServer ?? true;
   }
 
   /** The bucket of a class, if it is limited. */
@@ -355,7 +362,7 @@ export class RateLimiter {
    * of their own (a GET of one prediction answers with a much higher one), so their figures do not add up.
    */
   observe(rateClass: RateClass, headers: Headers, sentAtMs: number): void {
-    if (rateClass !== 'create') return;
+    if (rateClass !== 'create' || !this.#followServer) return;
     const remaining = Number.parseInt(headers.get('ratelimit-remaining') ?? '', 10);
     if (!Number.isFinite(remaining) || remaining < 0) return;
     const reset = Number.parseFloat(headers.get('ratelimit-reset') ?? '');

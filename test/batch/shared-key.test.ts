@@ -165,6 +165,23 @@ describe('the client reads the headers of real answers', () => {
     await client.close();
     await Promise.all(more);
   });
+
+  test('with followServer: false the headers are ignored and the bucket alone decides', async () => {
+    creates = 0;
+    remaining = 3;
+    const client = new ReplicateClient({
+      apiKey: 'r8_SharedKeyTest0123456789abcdefghijklmn',
+      baseUrl,
+      now: () => 1_700_000_000_000,
+      rateLimit: { createsPerMinute: 60, followServer: false },
+    });
+    const create = (): Promise<unknown> =>
+      client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x' }, timeoutMs: 600_000 });
+    await create();
+    await Promise.all(Array.from({ length: 10 }, create));
+    expect(creates).toBe(11);
+    await client.close();
+  });
 });
 
 describe('two clients in one process on one emulator, the real 600/min limit, time dilated', () => {
