@@ -225,6 +225,8 @@ class SharedKey {
 
   /** Takes in one answer's headers: re-estimates the share, and sets the bucket to its part of what is left. */
   observe(remaining: number, resetSeconds: number | null, sentAtMs: number): void {
+    // A create held longer than the sends kept in memory (a long `Prefer: wait`) says nothing current.
+    if (sentAtMs < this.#now() - 2 * SHARE_WINDOW_MS) return;
     const reading: ServerReading = {
       atMs: sentAtMs,
       remaining,
