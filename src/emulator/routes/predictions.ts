@@ -2,7 +2,7 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
 import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
@@ -193,7 +193,7 @@ export const createPrediction: Handler = async (ctx) => {
 };
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
-  const record = ctx.state.predictions.get(ctx.params.id!);
+  const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
   return record;
 }
@@ -251,8 +251,9 @@ export const listPredictions: Handler = (ctx) => {
   const cursorText = ctx.url.searchParams.get('cursor');
   const cursor = cursorText ? decodeCursor(cursorText) : {};
   let page: PredictionRecord[];
-  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, pageSize);
-  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-pageSize);
+  const { before: beforeSeq, after: afterSeq } = cursor;
+  if (beforeSeq !== undefined) page = all.filter((r) => r.seq < beforeSeq).slice(0, pageSize);
+  else if (afterSeq !== undefined) page = all.filter((r) => r.seq > afterSeq).slice(-pageSize);
   else page = all.slice(0, pageSize);
 
   const pageUrl = (c: string) => {
