@@ -260,19 +260,24 @@ export class PredictionStore {
     const records: PredictionRecord[] = [];
     if (cursor.after !== undefined) {
       for (let i = this.#firstAbove(cursor.after); i < this.ordered.length && records.length < size; i++) {
-        if (keep(this.ordered[i]!)) records.push(this.ordered[i]!);
+        const record = this.ordered[i];
+        if (record && keep(record)) records.push(record);
       }
       records.reverse();
     } else {
       const start = cursor.before === undefined ? this.ordered.length - 1 : this.#firstAbove(cursor.before - 1) - 1;
       for (let i = start; i >= 0 && records.length < size; i--) {
-        if (keep(this.ordered[i]!)) records.push(this.ordered[i]!);
+        const record = this.ordered[i];
+        if (record && keep(record)) records.push(record);
       }
     }
     const newest = records[0];
     const oldest = records[records.length - 1];
     const any = (from: number, step: 1 | -1): boolean => {
-      for (let i = from; i >= 0 && i < this.ordered.length; i += step) if (keep(this.ordered[i]!)) return true;
+      for (let i = from; i >= 0 && i < this.ordered.length; i += step) {
+        const record = this.ordered[i];
+        if (record && keep(record)) return true;
+      }
       return false;
     };
     return {
@@ -288,7 +293,7 @@ export class PredictionStore {
     let hi = this.ordered.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ordered[mid]!.seq <= seq) lo = mid + 1;
+      if ((this.ordered[mid]?.seq ?? Number.POSITIVE_INFINITY) <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;

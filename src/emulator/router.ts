@@ -193,7 +193,7 @@ export function matchRoute(method: string, path: string, routes: readonly Route[
     }
     const params: Record<string, string> = { ...r.fixed };
     r.keys.forEach((key, i) => {
-      const raw = m[i + 1]!;
+      const raw = m[i + 1] ?? '';
       try {
         params[key] = decodeURIComponent(raw);
       } catch {

@@ -2,7 +2,7 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
 import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
@@ -193,7 +193,7 @@ export const createPrediction: Handler = async (ctx) => {
 };
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
-  const record = ctx.state.predictions.get(ctx.params.id!);
+  const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
   return record;
 }
