@@ -84,6 +84,25 @@ export {
   type StatusRecord,
 } from './journal.js';
 export {
+  type BudgetTotals,
+  type ClaimedWork,
+  FileJournalStore,
+  type FileJournalStoreOptions,
+  type GrantedHold,
+  isPostgresUrl,
+  type JournalHistory,
+  type JournalStore,
+  type JournalStoreOptions,
+  LATEST_SCHEMA_VERSION,
+  openJournalStore,
+  PostgresJournalStore,
+  type PostgresJournalStoreOptions,
+  type RefusedHold,
+  type ReserveOutcome,
+  type TwinIntent,
+  type TwinQuery,
+} from './journal-store/index.js';
+export {
   DEFAULT_IMAGE_MODEL,
   DEFAULT_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,

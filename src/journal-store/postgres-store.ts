@@ -170,6 +170,7 @@ export class PostgresJournalStore implements JournalStore {
   readonly #now: (() => number) | null;
   readonly #leaseMs: number;
   readonly #budget: string;
+  #closing: Promise<void> | null = null;
 
   private constructor(pool: Pool, location: string, options: PostgresJournalStoreOptions) {
     this.#pool = pool;
@@ -446,7 +447,9 @@ export class PostgresJournalStore implements JournalStore {
     await this.#pool.query('DELETE FROM replicate_media_webhook_deliveries WHERE webhook_id = $1', [webhookId]);
   }
 
+  /** Ends the connections once; later calls resolve at once. */
   close(): Promise<void> {
-    return this.#pool.end();
+    this.#closing ??= this.#pool.end();
+    return this.#closing;
   }
 }
