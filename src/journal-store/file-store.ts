@@ -44,6 +44,7 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
 interface Hold {
   micros: number;
   requestId: string | null;
+  createdMs: number;
 }
 
 interface Claim {
@@ -114,7 +115,7 @@ export class FileJournalStore implements JournalStore {
       return { granted: false, amountUsd, budgetUsd, ...this.#totals() };
     }
     const holdId = newId();
-    this.#holds.set(holdId, { micros, requestId: options.requestId ?? null });
+    this.#holds.set(holdId, { micros, requestId: options.requestId ?? null, createdMs: this.#now() });
     this.#heldMicros += micros;
     return { granted: true, holdId, amountUsd, ...this.#totals() };
   }
@@ -143,6 +144,20 @@ export class FileJournalStore implements JournalStore {
 
   async budget(): Promise<BudgetTotals> {
     return this.#totals();
+  }
+
+  async releaseOrphanHolds(olderThanMs: number): Promise<number> {
+    const before = this.#now() - olderThanMs;
+    const stale = [...this.#holds].filter(([, hold]) => hold.createdMs < before);
+    if (stale.length === 0) return 0;
+    const named = new Set((await this.records()).flatMap((r) => (r.event === 'intent' ? [r.requestId] : [])));
+    let released = 0;
+    for (const [holdId, hold] of stale) {
+      if (hold.requestId !== null && named.has(hold.requestId)) continue;
+      await this.release(holdId);
+      released++;
+    }
+    return released;
   }
 
   async claimUnfinished(owner: string, leaseMs: number): Promise<ClaimedWork> {

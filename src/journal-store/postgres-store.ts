@@ -285,8 +285,9 @@ export class PostgresJournalStore implements JournalStore {
       }
       const holdId = newId();
       await db.query(
-        `INSERT INTO replicate_media_holds (hold_id, budget, owner, request_id, micros) VALUES ($1, $2, $3, $4, $5)`,
-        [holdId, this.#budget, options.owner ?? null, options.requestId ?? null, micros],
+        `INSERT INTO replicate_media_holds (hold_id, budget, owner, request_id, micros, created_at)
+         VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, clock_timestamp()))`,
+        [holdId, this.#budget, options.owner ?? null, options.requestId ?? null, micros, this.#clock()],
       );
       await db.query('UPDATE replicate_media_budget SET held_micros = held_micros + $2 WHERE name = $1', [
         this.#budget,
@@ -354,6 +355,20 @@ export class PostgresJournalStore implements JournalStore {
       spentUsd: microsToUsd(Number(rows[0]?.spent_micros ?? 0)),
       heldUsd: microsToUsd(Number(rows[0]?.held_micros ?? 0)),
     };
+  }
+
+  async releaseOrphanHolds(olderThanMs: number): Promise<number> {
+    const { rows } = await this.#pool.query(
+      `SELECT h.hold_id FROM replicate_media_holds h
+        WHERE h.state = 'held'
+          AND h.created_at < coalesce($1::timestamptz, clock_timestamp()) - $2 * interval '1 millisecond'
+          AND NOT EXISTS (SELECT 1 FROM replicate_media_journal j
+                           WHERE j.event = 'intent' AND j.request_id = h.request_id)`,
+      [this.#clock(), olderThanMs],
+    );
+    // Each release is its own conditional transaction: a hold settled meanwhile is left as it is.
+    for (const row of rows) await this.release(String(row.hold_id));
+    return rows.length;
   }
 
   async claimUnfinished(owner: string, leaseMs: number): Promise<ClaimedWork> {

@@ -114,6 +114,11 @@ export interface JournalStore {
   /** The holds still open for an intent's request id (resume settles or releases them). */
   holdsFor(requestId: string): Promise<string[]>;
   budget(): Promise<BudgetTotals>;
+  /**
+   * Releases holds older than `olderThanMs` that no intent record names: their process died between
+   * reserving and writing its intent, so nothing was created for them. Returns how many.
+   */
+  releaseOrphanHolds(olderThanMs: number): Promise<number>;
 
   /**
    * Claims the unfinished work whose lease has ended (its owner died or gave it up) or that has no

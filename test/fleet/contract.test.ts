@@ -122,6 +122,22 @@ function contract(name: string, make: (options: { redact: (t: string) => string 
       expect((await s.reserve(0.000001, 0.02)).granted).toBe(false);
     });
 
+    it('releases the old holds no intent names (their process died before writing one), and only those', async () => {
+      const { store: s, clock } = await store();
+      const orphan = await s.reserve(0.01, 0.03, { owner: 'dead', requestId: 'r-lost' });
+      const named = await s.reserve(0.01, 0.03, { owner: 'dead', requestId: 'r-named' });
+      await s.append(intent('r-named', 'a cat'), 'dead');
+      clock.advance(10 * 60_000);
+      const young = await s.reserve(0.005, 0.03, { owner: 'live', requestId: 'r-young' });
+      expect([orphan.granted, named.granted, young.granted]).toEqual([true, true, true]);
+
+      expect(await s.releaseOrphanHolds(5 * 60_000)).toBe(1);
+      expect(await s.budget()).toEqual({ spentUsd: 0, heldUsd: 0.015 });
+      expect(await s.holdsFor('r-named')).toHaveLength(1);
+      expect(await s.holdsFor('r-lost')).toEqual([]);
+      expect(await s.releaseOrphanHolds(5 * 60_000)).toBe(0);
+    });
+
     it("lets nobody else claim a live owner's work, and exactly one claimer take it once the lease ends", async () => {
       const { store: s, clock } = await store();
       await s.append(intent('r1', 'a cat'), 'dead');
