@@ -189,6 +189,17 @@ export class FileJournalStore implements JournalStore {
     return renewed;
   }
 
+  async releaseLeases(owner: string): Promise<number> {
+    let released = 0;
+    for (const [subject, claim] of this.#claims) {
+      if (claim.owner === owner) {
+        this.#claims.delete(subject);
+        released++;
+      }
+    }
+    return released;
+  }
+
   async twinIntents(query: TwinQuery): Promise<TwinIntent[]> {
     const records = (await this.records()) as OwnedRecord[];
     const wanted = await inputKey(query.model, query.input);

@@ -63,11 +63,14 @@ export interface PostgresJournalStoreOptions {
   budgetName?: string;
   /** Most connections this process opens. Default 4. */
   maxConnections?: number;
+  /** How long to wait for a connection to the database before failing. Default 10 s. */
+  connectTimeoutMs?: number;
   /** Told about a pooled connection that failed while idle. */
   warn?: (message: string) => void;
 }
 
 export const DEFAULT_POSTGRES_LEASE_MS = 5 * 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** True for a journal location that names a PostgreSQL database rather than a file. */
 export function isPostgresUrl(location: string): boolean {
@@ -189,7 +192,13 @@ export class PostgresJournalStore implements JournalStore {
     const location = describePostgresUrl(url);
     if (!isPostgresUrl(url)) throw new RangeError(`A PostgreSQL journal is a postgres:// URL, got ${location}`);
     const { Pool } = await loadPg(location);
-    const pool = new Pool({ connectionString: url, max: options.maxConnections ?? 4 });
+    const pool = new Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // Idle connections do not keep a process alive that forgot to close its client.
+      allowExitOnIdle: true,
+    });
     pool.on('error', (error) =>
       options.warn?.(`an idle connection to the journal ${location} failed: ${error.message}`),
     );
@@ -417,6 +426,14 @@ export class PostgresJournalStore implements JournalStore {
           SET lease_until = coalesce($2::timestamptz, clock_timestamp()) + $3 * interval '1 millisecond'
         WHERE owner = $1`,
       [owner, this.#clock(), leaseMs],
+    );
+    return rowCount ?? 0;
+  }
+
+  async releaseLeases(owner: string): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      `UPDATE replicate_media_claims SET lease_until = '-infinity' WHERE owner = $1`,
+      [owner],
     );
     return rowCount ?? 0;
   }

@@ -128,6 +128,8 @@ export interface JournalStore {
   claimUnfinished(owner: string, leaseMs: number): Promise<ClaimedWork>;
   /** Extends every lease `owner` holds by `leaseMs` from now (the owner's heartbeat). Returns how many. */
   renewLeases(owner: string, leaseMs: number): Promise<number>;
+  /** Ends every lease `owner` holds now (a clean shutdown), so others can take its work at once. Returns how many. */
+  releaseLeases(owner: string): Promise<number>;
 
   /** Other owners' intents with the same model and input written in the window. */
   twinIntents(query: TwinQuery): Promise<TwinIntent[]>;

@@ -167,6 +167,12 @@ function contract(name: string, make: (options: { redact: (t: string) => string 
       const again = await s.claimUnfinished(winner, LEASE_MS);
       expect(again.entries.map((e) => e.predictionId)).toEqual(['p1']);
       expect(await s.claimUnfinished('d', LEASE_MS)).toEqual({ entries: [], intents: [] });
+
+      // A clean shutdown hands the work back at once, without waiting for the lease.
+      expect(await s.releaseLeases(winner)).toBeGreaterThanOrEqual(2);
+      const handedOver = await s.claimUnfinished('d', LEASE_MS);
+      expect(handedOver.entries.map((e) => e.predictionId)).toEqual(['p1']);
+      expect(handedOver.intents.map((i) => i.requestId)).toEqual(['r2']);
     });
 
     it("finds other processes' intents with the same model and input, and what became of them", async () => {

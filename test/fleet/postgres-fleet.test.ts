@@ -5,6 +5,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -107,6 +108,25 @@ describe.skipIf(postgresUnavailable !== null)('a journal shared by a fleet, in P
     expect(String((error as Error).message)).toContain('postgres://postgres:***@127.0.0.1');
     expect(String((error as Error).message)).not.toContain('hunter2');
     expect(describePostgresUrl(url)).not.toContain('hunter2');
+  });
+
+  it('gives up on a server that accepts the connection and never answers, saying which one', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const error = await openJournalStore(`postgres://fleet:pw@127.0.0.1:${port}/journal`, {
+        connectTimeoutMs: 200,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'journal_failed' });
+      expect(String((error as Error).message)).toContain(
+        `Could not open the journal postgres://fleet:***@127.0.0.1:${port}/journal`,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('never grants past the budget when 30 reservations race from 6 processes worth of connections', async () => {
