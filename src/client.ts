@@ -19,6 +19,19 @@ import { pollPrediction } from './operations/poll.js';
 import { resume } from './operations/resume.js';
 import { estimateCost } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
+import { createReconciler } from './service/reconciler.js';
+import { ServiceState } from './service/state.js';
+import { submitImage, submitVideo } from './service/submit.js';
+import type {
+  Reconciler,
+  ReconcilerOptions,
+  ServiceWebhookHandler,
+  ServiceWebhookOptions,
+  SubmitImageOptions,
+  SubmittedPrediction,
+  SubmitVideoOptions,
+} from './service/types.js';
+import { serviceWebhookHandler } from './service/webhooks.js';
 import { Transport } from './transport.js';
 import type {
   CreatePredictionOptions,
@@ -52,6 +65,8 @@ export class ReplicateClient implements AsyncDisposable {
   readonly #ctx: ClientContext;
   readonly #close = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Service mode's memory: what this client submitted, and hand-overs in progress. */
+  readonly #service = new ServiceState();
 
   /**
    * @throws ConfigurationError when no API key is found (`API key not provided ...`), or the base URL or
@@ -220,6 +235,49 @@ export class ReplicateClient implements AsyncDisposable {
     return estimateCost(numImages, videoDurationSeconds, { ...options, prices: this.#ctx.prices });
   }
 
+  // ---------------------------------------------------------------- service mode (docs/service.md)
+
+  /**
+   * Creates an image prediction that Replicate will deliver to `webhook` when it has finished (with a
+   * `Cancel-After` deadline), journals it, and resolves with its id at once; the outcome is handed over
+   * by {@link webhookHandler} (or {@link reconciler}) as the object `generateImage` returns.
+   * @throws ReplicateError: `invalid_input` (before anything), `budget_exceeded` and `journal_failed`
+   *   (nothing created), or the create's error.
+   */
+  submitImage(prompt: string, options: SubmitImageOptions): Promise<SubmittedPrediction> {
+    return this.#track(() => submitImage(this.#serviceContext(), prompt, options));
+  }
+
+  /** Like {@link submitImage}, for a video from images (as `generateVideo`). @throws ReplicateError */
+  submitVideo(images: readonly ImageInput[], options: SubmitVideoOptions): Promise<SubmittedPrediction> {
+    return this.#track(() => submitVideo(this.#serviceContext(), images, options));
+  }
+
+  /**
+   * The webhook endpoint of service mode, as `fetch` (web-standard) and `node` (`node:http`): verifies
+   * each delivery (the secret is fetched from the API unless given), handles each once, saves the outputs
+   * asked for, calls `onResult` with the result, then books the cost and journals the outcome. Answers 500
+   * when `onResult` throws, so the delivery is retried.
+   */
+  webhookHandler(options: ServiceWebhookOptions): ServiceWebhookHandler {
+    return serviceWebhookHandler(
+      {
+        ...this.#serviceContext(),
+        fetchSecret: () => lower.getWebhookSecret(this.#ctx, {}),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Finishes what no webhook delivery reached: each pass (`runOnce()`, or every `everyMs` after
+   * `start()`) polls the journal's unfinished submitted predictions older than `graceMs` once and hands
+   * over the finished ones as a delivery would.
+   */
+  reconciler(options: ReconcilerOptions): Reconciler {
+    return createReconciler(this.#serviceContext(), options);
+  }
+
   // ---------------------------------------------------------------- lower layer (throws ReplicateError)
 
   /**
@@ -280,6 +338,10 @@ export class ReplicateClient implements AsyncDisposable {
   }
 
   // ---------------------------------------------------------------- internals
+
+  #serviceContext() {
+    return { ...this.#ctx, service: this.#service };
+  }
 
   /** Keeps the call in the set `close()` waits for until it settles. */
   #track<T>(work: () => Promise<T>): Promise<T> {

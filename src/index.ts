@@ -55,6 +55,19 @@ export type { RateLimitOptions } from './rate-limiter.js';
 export { REDACTED } from './redact.js';
 export type { RetryOptions } from './retry-policy.js';
 export type {
+  ReconcileReport,
+  Reconciler,
+  ReconcilerOptions,
+  ResultListener,
+  ServiceResult,
+  ServiceWebhookHandler,
+  ServiceWebhookOptions,
+  SubmitImageOptions,
+  SubmitOptions,
+  SubmittedPrediction,
+  SubmitVideoOptions,
+} from './service/types.js';
+export type {
   BatchProgress,
   CreatePredictionOptions,
   Downloadable,
@@ -101,6 +114,7 @@ export { VERSION } from './version.js';
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
+  type DeliveryLedger,
   type NodeWebhookRequest,
   type NodeWebhookResponse,
   type WebhookDelivery,

@@ -42,6 +42,19 @@ export interface WebhookHandlerOptions {
   maxBodyBytes?: number;
   /** Clock in ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /**
+   * De-duplication shared by every instance (a shared journal store has both methods): `markDelivered`
+   * resolves false when another instance already took this delivery id (answered 200 `duplicate`
+   * without calling `onPrediction`); `forgetDelivery` is called when handling failed, so the retry is
+   * handled again. The in-memory de-duplication stays in front of it. A failure of either answers 500.
+   */
+  deliveries?: DeliveryLedger;
+}
+
+/** Delivery ids seen by every instance (see {@link WebhookHandlerOptions.deliveries}). */
+export interface DeliveryLedger {
+  markDelivered(webhookId: string): Promise<boolean>;
+  forgetDelivery(webhookId: string): Promise<void>;
 }
 
 /** The answer to one delivery, before it is written in either shape. */
@@ -151,19 +164,31 @@ class DeliveryProcessor {
     if (!isPrediction(prediction))
       return { status: 400, body: { error: 'The delivery body is not a prediction object' } };
 
-    const work = (async (): Promise<boolean> => {
+    const shared = this.#options.deliveries;
+    const work = (async (): Promise<'handled' | 'duplicate' | 'failed'> => {
+      try {
+        if (shared && !(await shared.markDelivered(webhookId))) {
+          this.#markDone(webhookId);
+          return 'duplicate';
+        }
+      } catch {
+        return 'failed';
+      }
       try {
         await this.#options.onPrediction(prediction, { webhookId, timestamp: verdict.timestamp });
         this.#markDone(webhookId);
-        return true;
+        return 'handled';
       } catch {
-        return false;
+        await shared?.forgetDelivery(webhookId).catch(() => undefined);
+        return 'failed';
       }
     })();
-    this.#running.set(webhookId, work);
+    const handledHere = work.then((verdict) => verdict !== 'failed');
+    this.#running.set(webhookId, handledHere);
     const handled = await work;
-    if (this.#running.get(webhookId) === work) this.#running.delete(webhookId);
-    return handled
+    if (this.#running.get(webhookId) === handledHere) this.#running.delete(webhookId);
+    if (handled === 'duplicate') return { status: 200, body: { ok: true, duplicate: true } };
+    return handled === 'handled'
       ? { status: 200, body: { ok: true, duplicate: false } }
       : { status: 500, body: { error: 'The webhook handler failed; a retry will be processed again' } };
   }
