@@ -74,6 +74,11 @@ export class ReplicateClient implements AsyncDisposable {
    */
   constructor(options: ReplicateClientOptions = {}) {
     const config = resolveConfig(options);
+    // Until the client opens the shared store itself, a database URL must not become a file of that name.
+    if (typeof options.journal === 'string' && /^postgres(ql)?:\/\//i.test(options.journal.trim()))
+      throw new ConfigurationError(
+        'journal: a postgres:// journal is not supported by this version of the client; give the path of a file',
+      );
     const { redact, now } = config;
     const logger = options.logger;
     let books: Bookkeeper;

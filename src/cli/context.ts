@@ -5,7 +5,7 @@ import type { Emulator } from '../emulator/index.js';
 import { ConfigurationError, ReplicateClient } from '../index.js';
 import type { GlobalFlags } from './args.js';
 import { NO_API_KEY_MESSAGE, UsageError } from './errors.js';
-import { EMBEDDED_EMULATOR_SPEED } from './options.js';
+import { DEFAULT_JOURNAL_LOCATION, EMBEDDED_EMULATOR_SPEED } from './options.js';
 import { Output, Progress, type TextSink } from './output.js';
 
 /**
@@ -20,7 +20,7 @@ export const CLI_PREFER_WAIT_SECONDS = 5;
  * everything when the command ends): every prediction is recorded there, for `resume` and `history`.
  * `REPLICATE_MEDIA_JOURNAL` chooses another file.
  */
-export const DEFAULT_JOURNAL = 'replicate-output/journal.jsonl';
+export const DEFAULT_JOURNAL = DEFAULT_JOURNAL_LOCATION;
 
 export interface ClientChoice {
   /** Use an embedded emulator even without --emulator (the demo). */
@@ -29,8 +29,13 @@ export interface ClientChoice {
   speed?: number;
   /** `Prefer: wait` hold of creates, 0-60 s; default {@link CLI_PREFER_WAIT_SECONDS}. */
   preferWaitSeconds?: number;
-  /** The journal file; default {@link DEFAULT_JOURNAL} (or `REPLICATE_MEDIA_JOURNAL`), none with the embedded emulator. */
+  /**
+   * The journal (a file, or a postgres:// URL); default `REPLICATE_MEDIA_JOURNAL`, else
+   * {@link DEFAULT_JOURNAL}; none with the embedded emulator unless given.
+   */
   journal?: string;
+  /** `--budget`: the client's `budgetUsd` (the fleet's with a shared journal). */
+  budgetUsd?: number;
 }
 
 /** An emulator started in this process, and the token it accepts. */
@@ -163,6 +168,7 @@ export class RunContext implements CommandContext {
         ...(baseUrl !== undefined ? { baseUrl } : {}),
         preferWaitSeconds: options.preferWaitSeconds ?? CLI_PREFER_WAIT_SECONDS,
         ...(journal !== undefined ? { journal } : {}),
+        ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
       });
     } catch (error) {
       if (error instanceof ConfigurationError) {
@@ -175,6 +181,11 @@ export class RunContext implements CommandContext {
     this.onCleanup(() => client.close());
     return client;
   }
+}
+
+/** The journal a command that reads one uses: `--journal`, else `REPLICATE_MEDIA_JOURNAL`, else the default. */
+export function journalLocation(given: string | undefined, env: NodeJS.ProcessEnv): string {
+  return given ?? nonEmpty(env.REPLICATE_MEDIA_JOURNAL) ?? DEFAULT_JOURNAL;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

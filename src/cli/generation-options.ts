@@ -2,7 +2,7 @@
 import { DEFAULT_INTERVAL_MS } from '../defaults.js';
 // declarations and their checks, written once so that they cannot drift apart.
 import type { DownloadTo, StatusUpdate } from '../index.js';
-import { numberOption, type OptionValues, secondsOption, stringOption } from './args.js';
+import { numberOption, type OptionValues, positiveOption, secondsOption, stringOption } from './args.js';
 import { CLI_PREFER_WAIT_SECONDS, type CommandContext } from './context.js';
 import { UsageError } from './errors.js';
 import type { OptionDecl } from './options.js';
@@ -99,6 +99,10 @@ export interface SingleGeneration {
   preferWaitSeconds: number;
   /** False with `--no-download`: the command prints the output URLs instead. */
   download: boolean;
+  /** `--budget`, dollars; undefined without it. */
+  budgetUsd: number | undefined;
+  /** `--journal` as given; undefined leaves the choice to the environment and the default. */
+  journal: string | undefined;
 }
 
 /** Reads `--out`, `--timeout`, `--interval`, `--wait` and `--no-download`, in that order. */
@@ -108,7 +112,29 @@ export function singleGenerationOf(values: OptionValues): SingleGeneration {
   const intervalMs = secondsOption(values, 'interval');
   const preferWaitSeconds = preferWaitOf(values);
   const download = values['no-download'] !== true;
-  return { outDir, timeoutMs, intervalMs, preferWaitSeconds, download };
+  return {
+    outDir,
+    timeoutMs,
+    intervalMs,
+    preferWaitSeconds,
+    download,
+    budgetUsd: budgetOf(values),
+    journal: stringOption(values, 'journal'),
+  };
+}
+
+/** `--budget USD`: a positive number of dollars (a non-positive one is a usage error, exit 2). */
+export function budgetOf(values: OptionValues): number | undefined {
+  return positiveOption(values, 'budget', 'dollars');
+}
+
+/** What a generating command asks of its client: the create hold, the budget and the journal. */
+export function clientChoiceOf(generation: Pick<SingleGeneration, 'preferWaitSeconds' | 'budgetUsd' | 'journal'>) {
+  return {
+    preferWaitSeconds: generation.preferWaitSeconds,
+    ...(generation.budgetUsd !== undefined ? { budgetUsd: generation.budgetUsd } : {}),
+    ...(generation.journal !== undefined ? { journal: generation.journal } : {}),
+  };
 }
 
 /**

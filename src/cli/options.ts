@@ -105,3 +105,32 @@ export const SPEED_OPTION: OptionDecl = {
   default: String(EMBEDDED_EMULATOR_SPEED),
 };
 export const API_OPTIONS: readonly OptionDecl[] = [EMULATOR_OPTION, BASE_URL_OPTION, SPEED_OPTION];
+
+// The journal and the budget, with one meaning wherever they are taken.
+
+/** Where the journal is when neither --journal nor REPLICATE_MEDIA_JOURNAL says. */
+export const DEFAULT_JOURNAL_LOCATION = 'replicate-output/journal.jsonl';
+
+/** `--journal`: a JSON Lines file, or a PostgreSQL database a fleet of processes shares. */
+export function journalOption(what: string, withEmulator: boolean): OptionDecl {
+  return {
+    name: 'journal',
+    type: 'string',
+    value: 'FILE|URL',
+    description: `${what}: a JSON Lines file, or a postgres:// URL shared by every process of a fleet`,
+    whenAbsent: `REPLICATE_MEDIA_JOURNAL, else ${DEFAULT_JOURNAL_LOCATION}${withEmulator ? '; none with --emulator' : ''}`,
+  };
+}
+
+/** The journal option of the generating commands. */
+export const JOURNAL_OPTION: OptionDecl = journalOption('where every prediction is recorded', true);
+
+/** `--budget USD`: the most the call (image, video) or the run (batch) may cost. */
+export function budgetOption(scope: 'call' | 'run'): OptionDecl {
+  return {
+    name: 'budget',
+    type: 'string',
+    value: 'USD',
+    description: `the most this ${scope} may cost, in dollars: nothing is created past it (exit 2); with a postgres:// --journal, the budget of the whole fleet`,
+  };
+}

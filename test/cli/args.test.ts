@@ -115,7 +115,7 @@ describe('parseCommandArgs', () => {
 
   it('names the commands that take an option this one does not', () => {
     expect(usageError('estimate', ['--journal', 'j'])).toBe(
-      'estimate does not take --journal (resume, history do): see `replicate-media estimate --help`.',
+      'estimate does not take --journal (image, video, batch, resume, history do): see `replicate-media estimate --help`.',
     );
   });
 

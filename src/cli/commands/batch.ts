@@ -16,6 +16,8 @@ import { FailedError, InterruptedError, UsageError, withJson } from '../errors.j
 import {
   ASPECT_RATIO_OPTION,
   aspectRatioInput,
+  budgetOf,
+  clientChoiceOf,
   DEFAULT_OUT_DIR,
   FORMAT_OPTION,
   formatInput,
@@ -25,7 +27,7 @@ import {
   timeoutOption,
   WAIT_OPTION,
 } from '../generation-options.js';
-import { API_OPTIONS } from '../options.js';
+import { API_OPTIONS, budgetOption, JOURNAL_OPTION } from '../options.js';
 import { formatDuration, formatUsd } from '../output.js';
 
 const BAR_WIDTH = 24;
@@ -46,6 +48,9 @@ export interface BatchOptions {
   input: Record<string, unknown>;
   timeoutMs: number | undefined;
   preferWaitSeconds: number;
+  /** `--budget`: the whole run's (the fleet's with a shared journal). */
+  budgetUsd: number | undefined;
+  journal: string | undefined;
 }
 
 export const batchCommand = defineCommand<BatchOptions>({
@@ -72,6 +77,8 @@ Exits 1 if any prompt failed (the others are still saved).`,
     ASPECT_RATIO_OPTION,
     timeoutOption('give up on one prompt (and cancel its prediction) after S seconds', DEFAULT_TIMEOUT_MS),
     WAIT_OPTION,
+    budgetOption('run'),
+    JOURNAL_OPTION,
     ...API_OPTIONS,
   ],
   examples: [
@@ -100,10 +107,13 @@ Exits 1 if any prompt failed (the others are still saved).`,
       input,
       timeoutMs: secondsOption(values, 'timeout'),
       preferWaitSeconds: preferWaitOf(values),
+      budgetUsd: budgetOf(values),
+      journal: stringOption(values, 'journal'),
     };
   },
 
-  async run(ctx, { file, outDir, concurrency, model, input, timeoutMs, preferWaitSeconds }) {
+  async run(ctx, options) {
+    const { file, outDir, concurrency, model, input, timeoutMs } = options;
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -116,7 +126,7 @@ Exits 1 if any prompt failed (the others are still saved).`,
     if (prompts.length === 0)
       throw new UsageError(`${file} has no prompts: write one per line (lines starting with # are skipped).`);
 
-    const client = await ctx.createClient({ preferWaitSeconds });
+    const client = await ctx.createClient(clientChoiceOf(options));
     ctx.progress.log(
       `Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`,
     );

@@ -1,14 +1,16 @@
 // `replicate-media history`: the journal as a table (one row per prediction) with totals.
 import { foldJournal, type JournalEntry, journalTotals, readJournal } from '../../entries/journal.js';
+import { describePostgresUrl, isPostgresUrl, openJournalStore } from '../../journal-store/index.js';
 import { stringOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { DEFAULT_JOURNAL } from '../context.js';
+import { journalLocation } from '../context.js';
 import { FailedError, UsageError } from '../errors.js';
-import { HELP_OPTION, JSON_OPTION, VERBOSE_OPTION } from '../options.js';
+import { HELP_OPTION, JSON_OPTION, journalOption, VERBOSE_OPTION } from '../options.js';
 import { formatBytes, formatTable, formatUsd } from '../output.js';
 
 export interface HistoryOptions {
-  journal: string;
+  /** A file, or a postgres:// URL. */
+  journal: string | undefined;
 }
 
 const WHY_NO_API = 'it reads the journal file and talks to no API';
@@ -16,13 +18,11 @@ const WHY_NO_API = 'it reads the journal file and talks to no API';
 export const historyCommand = defineCommand<HistoryOptions>({
   name: 'history',
   summary: 'show the journal: every prediction, its files and cost, with totals',
-  usage: '[--journal FILE] [--json]',
+  usage: '[--journal FILE|URL] [--json]',
   description: `Shows what the journal recorded: every prediction with its status, model, saved files and cost,
 then the totals (predictions, succeeded, failed, unfinished, files, cost). Unfinished predictions
 were still running when their process stopped: \`replicate-media resume\` finishes them.`,
-  options: [
-    { name: 'journal', type: 'string', value: 'FILE', description: 'the journal to read', default: DEFAULT_JOURNAL },
-  ],
+  options: [journalOption('the journal to read', false)],
   // Nothing runs, so there is no progress to silence.
   globals: [JSON_OPTION, VERBOSE_OPTION, HELP_OPTION],
   refusals: { emulator: WHY_NO_API, 'base-url': WHY_NO_API, speed: WHY_NO_API },
@@ -30,13 +30,25 @@ were still running when their process stopped: \`replicate-media resume\` finish
   parse({ values, positionals }) {
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": history takes no arguments.`);
-    return { journal: stringOption(values, 'journal') ?? DEFAULT_JOURNAL };
+    return { journal: stringOption(values, 'journal') };
   },
 
-  async run(ctx, { journal: path }) {
-    let contents: Awaited<ReturnType<typeof readJournal>>;
+  async run(ctx, { journal }) {
+    const location = journalLocation(journal, ctx.env);
+    // A database URL is printed without its password.
+    const path = isPostgresUrl(location) ? describePostgresUrl(location) : location;
+    let contents: { records: Parameters<typeof foldJournal>[0]; skippedLines: number };
     try {
-      contents = await readJournal(path);
+      if (isPostgresUrl(location)) {
+        const store = await openJournalStore(location);
+        try {
+          contents = { records: await store.records(), skippedLines: 0 };
+        } finally {
+          await store.close();
+        }
+      } else {
+        contents = await readJournal(location);
+      }
     } catch (error) {
       throw new FailedError(
         `Could not read the journal ${path}: ${error instanceof Error ? error.message : String(error)}.`,

@@ -9,6 +9,7 @@ import { failureError } from '../generation-failure.js';
 import {
   ASPECT_RATIO_OPTION,
   aspectRatioInput,
+  clientChoiceOf,
   embeddedOutputsGone,
   FORMAT_OPTION,
   formatInput,
@@ -22,7 +23,7 @@ import {
   timeoutOption,
   WAIT_OPTION,
 } from '../generation-options.js';
-import { API_OPTIONS } from '../options.js';
+import { API_OPTIONS, budgetOption, JOURNAL_OPTION } from '../options.js';
 import { formatDuration } from '../output.js';
 import { describeFiles, ensureWritableDir, noteSaved, printSaved, type SavedFile } from '../saved-files.js';
 import { newStatusSeen } from '../status-listener.js';
@@ -60,6 +61,8 @@ each file went, the prediction id and the cost.`,
     INTERVAL_OPTION,
     WAIT_OPTION,
     noDownloadOption('URLs (valid for an hour; with --emulator, only while the command runs)'),
+    budgetOption('call'),
+    JOURNAL_OPTION,
     ...API_OPTIONS,
   ],
   examples: [
@@ -84,7 +87,7 @@ each file went, the prediction id and the cost.`,
 
   async run(ctx, { prompt, model, input, numOutputs, generation }) {
     const { outDir, download } = generation;
-    const client = await ctx.createClient({ preferWaitSeconds: generation.preferWaitSeconds });
+    const client = await ctx.createClient(clientChoiceOf(generation));
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf({ model, count: numOutputs ?? 1 }, null);
     const seen = newStatusSeen();

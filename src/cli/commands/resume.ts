@@ -1,16 +1,18 @@
 // `replicate-media resume`: finish what the journal says is unfinished (after a crash or a kill):
 // wait for the predictions still running, save their outputs, never create anything.
 import type { ResumedPrediction } from '../../index.js';
+import { describePostgresUrl, isPostgresUrl } from '../../journal-store/index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { DEFAULT_JOURNAL } from '../context.js';
+import { journalLocation } from '../context.js';
 import { type CliError, FailedError, InterruptedError, UsageError, withJson } from '../errors.js';
 import { INTERVAL_OPTION } from '../generation-options.js';
-import { BASE_URL_OPTION } from '../options.js';
+import { BASE_URL_OPTION, journalOption } from '../options.js';
 import { formatUsd } from '../output.js';
 
 export interface ResumeOptions {
-  journal: string;
+  /** As given; undefined: REPLICATE_MEDIA_JOURNAL, else the default. */
+  journal: string | undefined;
   timeoutMs: number | undefined;
   intervalMs: number | undefined;
   concurrency: number | undefined;
@@ -19,13 +21,13 @@ export interface ResumeOptions {
 export const resumeCommand = defineCommand<ResumeOptions>({
   name: 'resume',
   summary: 'finish the predictions a stopped run left in the journal (never creates new ones)',
-  usage: '[--journal FILE] [options]',
+  usage: '[--journal FILE|URL] [options]',
   description: `Reads the journal and finishes what a stopped run (a crash, a kill, a closed laptop) left behind:
 creates whose answer never arrived are found on the server, every prediction still running is waited
 for, and outputs that were to be saved and are not on disk are downloaded into the directory the
 journal recorded. Nothing is created again, so nothing is paid twice.`,
   options: [
-    { name: 'journal', type: 'string', value: 'FILE', description: 'the journal to resume', default: DEFAULT_JOURNAL },
+    journalOption('the journal to resume', false),
     {
       name: 'timeout',
       type: 'string',
@@ -55,15 +57,18 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
     if (positionals.length > 0)
       throw new UsageError(`Unexpected argument "${positionals[0]}": resume takes no arguments.`);
     return {
-      journal: stringOption(values, 'journal') ?? DEFAULT_JOURNAL,
+      journal: stringOption(values, 'journal'),
       timeoutMs: secondsOption(values, 'timeout'),
       intervalMs: secondsOption(values, 'interval'),
       concurrency: numberOption(values, 'concurrency', { integer: true, min: 1, max: 100 }),
     };
   },
 
-  async run(ctx, { journal, timeoutMs, intervalMs, concurrency }) {
-    const client = await ctx.createClient({ journal });
+  async run(ctx, { journal: given, timeoutMs, intervalMs, concurrency }) {
+    const location = journalLocation(given, ctx.env);
+    // A database URL is printed without its password.
+    const journal = isPostgresUrl(location) ? describePostgresUrl(location) : location;
+    const client = await ctx.createClient({ journal: location });
     ctx.progress.log(`Resuming from ${journal}...`);
     let results: ResumedPrediction[];
     try {

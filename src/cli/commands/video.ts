@@ -11,6 +11,7 @@ import { costLine, costOf } from '../cost-display.js';
 import { UsageError } from '../errors.js';
 import { failureError } from '../generation-failure.js';
 import {
+  clientChoiceOf,
   embeddedOutputsGone,
   generationCallOptions,
   INTERVAL_OPTION,
@@ -22,7 +23,7 @@ import {
   timeoutOption,
   WAIT_OPTION,
 } from '../generation-options.js';
-import { API_OPTIONS } from '../options.js';
+import { API_OPTIONS, budgetOption, JOURNAL_OPTION } from '../options.js';
 import { formatDuration } from '../output.js';
 import { describeFiles, ensureWritableDir, noteSaved, printSaved, type SavedFile } from '../saved-files.js';
 import { newStatusSeen } from '../status-listener.js';
@@ -67,6 +68,8 @@ http(s) URL (passed through).`,
     INTERVAL_OPTION,
     WAIT_OPTION,
     noDownloadOption('URL (valid for an hour; with --emulator, only while the command runs)'),
+    budgetOption('call'),
+    JOURNAL_OPTION,
     ...API_OPTIONS,
   ],
   examples: [
@@ -92,7 +95,7 @@ http(s) URL (passed through).`,
     const { outDir, download } = generation;
     const frames = await Promise.all(frameArgs.map(readFrame));
 
-    const client = await ctx.createClient({ preferWaitSeconds: generation.preferWaitSeconds });
+    const client = await ctx.createClient(clientChoiceOf(generation));
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
     const seen = newStatusSeen();
