@@ -18,6 +18,7 @@ import { toUsd } from './internal/micros.js';
 import { outputUrls } from './internal/output-urls.js';
 import { Journal, type JournalKind } from './journal.js';
 import { costMicros, type PriceTable, priceOf } from './pricing.js';
+import { isSharedJournalUrl, SharedJournal } from './shared-journal.js';
 import { actualCostMicros, modelName, type Reservation, Spend } from './spend.js';
 import { type FetchFn, isTerminalStatus, type Prediction } from './types/prediction.js';
 
@@ -53,7 +54,8 @@ export interface SaveOutcome {
 }
 
 export class Bookkeeper {
-  readonly journal: Journal | null;
+  /** The journal file, or a fleet's shared journal (a postgres:// URL), or null. */
+  readonly journal: Journal | SharedJournal | null;
   readonly spend: Spend;
   readonly #prices: PriceTable;
   readonly #fetch: FetchFn;
@@ -68,12 +70,14 @@ export class Bookkeeper {
       options.journalPath !== undefined &&
       (typeof options.journalPath !== 'string' || options.journalPath.trim() === '')
     ) {
-      throw new RangeError('journal must be the path of a file');
+      throw new RangeError('journal must be the path of a file or a postgres:// URL');
     }
     this.journal =
       options.journalPath === undefined
         ? null
-        : new Journal(options.journalPath, { redact: options.redact, now: options.now });
+        : isSharedJournalUrl(options.journalPath)
+          ? new SharedJournal(options.journalPath, { redact: options.redact, now: options.now, warn: options.warn })
+          : new Journal(options.journalPath, { redact: options.redact, now: options.now });
     this.spend = new Spend(options.budgetUsd);
     this.#prices = options.prices;
     this.#fetch = options.fetch;
@@ -90,12 +94,36 @@ export class Bookkeeper {
     }
   }
 
+  /** The journal a fleet shares, or null (a file journal, or none). */
+  get shared(): SharedJournal | null {
+    return this.journal instanceof SharedJournal ? this.journal : null;
+  }
+
   /**
-   * Holds the estimate of an operation before it creates anything.
-   * @throws BudgetExceededError (or InvalidInputError for an unknown price under a budget)
+   * Holds the estimate of an operation before it creates anything: in this client, and with a shared
+   * journal and a budget, in the fleet's budget too (transactionally, against every process).
+   * @throws BudgetExceededError (or InvalidInputError for an unknown price under a budget; JournalError
+   *   when the shared journal cannot be reached: nothing is created then either)
    */
-  reserve(model: string, units: number, what: string): Reservation {
-    return this.spend.reserve(this.estimateMicros(model, units), what);
+  async reserve(model: string, units: number, what: string): Promise<Reservation> {
+    const estimate = this.estimateMicros(model, units);
+    const local = this.spend.reserve(estimate, what);
+    const shared = this.shared;
+    const budgetUsd = this.spend.budgetUsd;
+    if (!shared || budgetUsd === null || estimate === null) return local;
+    // The fleet's hold names the intent about to be written, so a resumer can end it and no sweep
+    // takes it for an orphan.
+    const requestId = globalThis.crypto.randomUUID();
+    let holdId: string;
+    try {
+      holdId = await shared.reserve(toUsd(estimate), budgetUsd, what, requestId);
+    } catch (error) {
+      this.spend.settle(local, 0);
+      throw error;
+    }
+    local.requestId = requestId;
+    local.onSettle = (actual) => shared.endHold(holdId, actual === null ? null : toUsd(actual), true);
+    return local;
   }
 
   /**
@@ -213,7 +241,11 @@ export class Bookkeeper {
     const held = hold ?? this.#keptHolds.get(prediction.id) ?? null;
     this.#keptHolds.delete(prediction.id);
     if (held) this.spend.settle(held, micros);
-    else this.spend.record(micros);
+    else {
+      this.spend.record(micros);
+      // Another process's prediction (resumed, or delivered here): its hold in the fleet ends now.
+      this.shared?.settleFor(meta.requestId, micros === null ? null : toUsd(micros));
+    }
     const costUsd = micros === null ? null : toUsd(micros);
     if (isTerminalStatus(prediction.status)) {
       await this.#append({

@@ -74,11 +74,6 @@ export class ReplicateClient implements AsyncDisposable {
    */
   constructor(options: ReplicateClientOptions = {}) {
     const config = resolveConfig(options);
-    // Until the client opens the shared store itself, a database URL must not become a file of that name.
-    if (typeof options.journal === 'string' && /^postgres(ql)?:\/\//i.test(options.journal.trim()))
-      throw new ConfigurationError(
-        'journal: a postgres:// journal is not supported by this version of the client; give the path of a file',
-      );
     const { redact, now } = config;
     const logger = options.logger;
     let books: Bookkeeper;
@@ -142,7 +137,7 @@ export class ReplicateClient implements AsyncDisposable {
     return this.#ctx.closeSignal.aborted;
   }
 
-  /** The journal file, or null without one. */
+  /** The journal file, or a shared journal's URL (password hidden), or null without one. */
   get journalPath(): string | null {
     return this.#ctx.books.journal?.path ?? null;
   }
@@ -269,6 +264,8 @@ export class ReplicateClient implements AsyncDisposable {
       {
         ...this.#serviceContext(),
         fetchSecret: () => lower.getWebhookSecret(this.#ctx, {}),
+        // With a fleet's journal, a delivery is handled by one instance of the whole fleet.
+        ...(this.#ctx.books.shared ? { deliveries: this.#ctx.books.shared } : {}),
       },
       options,
     );
@@ -350,7 +347,9 @@ export class ReplicateClient implements AsyncDisposable {
 
   /** Keeps the call in the set `close()` waits for until it settles. */
   #track<T>(work: () => Promise<T>): Promise<T> {
-    const promise = work();
+    // With a fleet's journal, this client's leases are renewed while any call is in flight.
+    const shared = this.#ctx.books.shared;
+    const promise = shared ? shared.busy(work) : work();
     this.#inFlight.add(promise);
     const forget = (): void => {
       this.#inFlight.delete(promise);

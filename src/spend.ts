@@ -60,6 +60,10 @@ export function actualCostMicros(produced: Produced, prices: PriceTable): number
 export interface Reservation {
   readonly micros: number;
   settled: boolean;
+  /** With a fleet's shared journal: the request id the fleet's hold names (the run's intent takes it). */
+  requestId?: string;
+  /** Told the actual cost once, when the hold ends (a fleet's shared hold is settled there too). */
+  onSettle?: (actualMicros: number | null) => void;
 }
 
 /**
@@ -133,6 +137,7 @@ export class Spend {
     reservation.settled = true;
     this.#reservedMicros -= reservation.micros;
     if (actualMicros !== null) this.#spentMicros += actualMicros;
+    reservation.onSettle?.(actualMicros);
   }
 
   /** Counts the cost of a prediction finished without a hold (one `resume()` re-attached to). */

@@ -34,7 +34,11 @@ export async function generateImage(
     const model = opts.model ?? DEFAULT_IMAGE_MODEL;
     const asked: unknown = (input as Record<string, unknown>).num_outputs;
     const numOutputs = typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : 1;
-    const hold = ctx.books.reserve(model, numOutputs, `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`);
+    const hold = await ctx.books.reserve(
+      model,
+      numOutputs,
+      `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`,
+    );
     const meta: RunMeta = { requestId: null, model, input, kind: 'image', downloadDir, durationSeconds: null };
     const { outcome, costUsd } = await runWithBooks(ctx, {
       model,

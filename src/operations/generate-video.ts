@@ -59,7 +59,7 @@ export async function generateVideo(
     const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
     const { operation } = started;
     // Refused before the uploads: nothing is created when the budget would be crossed.
-    hold = ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    hold = await ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
     const images = await resolveImageInputs(imageUrls, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, {
         filename,

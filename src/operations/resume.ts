@@ -18,6 +18,7 @@ import {
   foldJournal,
   type IntentRecord,
   type JournalEntry,
+  type JournalState,
   missingFiles,
   newJournalEntry,
   readJournal,
@@ -43,10 +44,48 @@ export interface ResumeHost {
   onResult: ((result: ResumedPrediction) => void) | undefined;
 }
 
+/** Held budget older than this with no intent was taken by a process that died before writing its intent. */
+const ORPHAN_HOLD_AGE_MS = 10 * 60_000;
+/** How long after an open intent another process's identical intent may have made a candidate prediction. */
+const TWIN_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * What this resume takes up. A file journal: everything unfinished in it. A fleet's journal: what this
+ * client could claim (the work of processes that died or let their lease end), each item to one resumer
+ * of the fleet only; every prediction of the fleet is still known, so none is adopted twice.
+ */
+async function workToResume(host: ResumeHost): Promise<{ state: JournalState; knownIds: Set<string> }> {
+  const shared = host.books.shared;
+  if (!shared) {
+    const state = foldJournal((await readJournal(host.journalPath)).records);
+    return { state, knownIds: new Set(state.entries.map((e) => e.predictionId)) };
+  }
+  await (await shared.store()).releaseOrphanHolds(ORPHAN_HOLD_AGE_MS);
+  const claimed = await shared.claimUnfinished();
+  const everything = foldJournal(await shared.records());
+  // An intent another live process wrote for the same model and input, still without a prediction, may
+  // be the one that made a candidate: adopting would take its prediction. Such intents wait for later.
+  const openIntents: IntentRecord[] = [];
+  const mine = new Set(claimed.intents.map((i) => i.requestId));
+  for (const intent of claimed.intents) {
+    const at = Date.parse(intent.at);
+    const twins = await shared.twinIntents({
+      model: intent.model,
+      input: intent.input,
+      sinceMs: at - RESUME_ADOPTION_SKEW_MS,
+      untilMs: at + TWIN_WINDOW_MS,
+    });
+    const ambiguous = twins.some((t) => t.predictionId === null && !t.notCreated && !mine.has(t.intent.requestId));
+    if (!ambiguous) openIntents.push(intent);
+  }
+  return {
+    state: { entries: claimed.entries, openIntents },
+    knownIds: new Set(everything.entries.map((e) => e.predictionId)),
+  };
+}
+
 export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPrediction[]> {
-  const { records } = await readJournal(host.journalPath);
-  const state = foldJournal(records);
-  const knownIds = new Set(state.entries.map((e) => e.predictionId));
+  const { state, knownIds } = await workToResume(host);
   const work: Array<{ entry: JournalEntry; adopted: boolean }> = state.entries
     .filter((e) => e.createdAt !== null && (!e.finished || missingFiles(e).length > 0))
     .map((entry) => ({ entry, adopted: false }));
@@ -67,6 +106,8 @@ export async function resumeFromJournal(host: ResumeHost): Promise<ResumedPredic
     const meta = metaOfIntent(intent);
     if (!found) {
       await host.books.notCreated(intent.requestId);
+      // Nothing was created: the fleet's hold for it (a process that died) ends with nothing spent.
+      host.books.shared?.settleFor(intent.requestId, 0);
       continue;
     }
     knownIds.add(found.id);

@@ -44,7 +44,8 @@ export async function runWithBooks(
   let outcome: RunOutcome;
   try {
     if (books.journal) {
-      meta.requestId = globalThis.crypto.randomUUID();
+      // The fleet's budget hold (with a shared journal) already names the intent's request id.
+      meta.requestId = hold.requestId ?? globalThis.crypto.randomUUID();
       await books.intent(meta, hold);
     }
     operation.onPrediction = watcher.observe;

@@ -4,9 +4,12 @@
 
 import type { Bookkeeper } from '../bookkeeping.js';
 import { foldJournal, type JournalEntry, type JournalRecord, readJournal } from '../journal.js';
+import { SharedJournal } from '../shared-journal.js';
 
 async function records(books: Pick<Bookkeeper, 'journal'>): Promise<JournalRecord[]> {
   if (!books.journal) return [];
+  // A fleet's journal: every instance's records.
+  if (books.journal instanceof SharedJournal) return books.journal.records();
   // Appends resolve once on disk, so what this instance wrote before asking is read back.
   return (await readJournal(books.journal.path)).records;
 }

@@ -47,7 +47,11 @@ export async function submitImage(
     const asked: unknown = input.num_outputs;
     const numOutputs = typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : 1;
     throwIfClosed(ctx);
-    const hold = ctx.books.reserve(model, numOutputs, `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`);
+    const hold = await ctx.books.reserve(
+      model,
+      numOutputs,
+      `${numOutputs} image${numOutputs === 1 ? '' : 's'} of ${model}`,
+    );
     const meta: RunMeta = {
       requestId: null,
       model,
@@ -93,7 +97,7 @@ export async function submitVideo(
     const downloadDir = checkDownload(opts.download);
     throwIfClosed(ctx);
     // Refused before the uploads: nothing is created when the budget would be crossed.
-    hold = ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    hold = await ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
     const deadline = ctx.now() + DEFAULT_CALL_TIMEOUT_MS;
     const resolved = await resolveImageInputs(images, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, { filename, signal: opts.signal, deadline });
@@ -153,7 +157,7 @@ async function create(
 ): Promise<SubmittedPrediction> {
   try {
     if (ctx.books.journal) {
-      meta.requestId = globalThis.crypto.randomUUID();
+      meta.requestId = hold.requestId ?? globalThis.crypto.randomUUID();
       await ctx.books.intent(meta, hold);
     }
     const now = ctx.now();
