@@ -72,12 +72,15 @@ export interface ReplicateClientOptions {
   /**
    * Path of a journal file: every prediction is recorded there (JSON Lines, fsync'd) the moment its id is
    * known, then its status, outputs, saved files and cost, so `resume()` can finish what a crash left.
-   * Needs a file system (Node, Bun, Deno). Default: no journal. Format: docs/durability.md.
+   * Needs a file system (Node, Bun, Deno). Or a `postgres://` URL: a journal every process of a fleet
+   * shares (needs the optional package `pg`), with one budget and `resume()` by anyone. Default: no
+   * journal. Format: docs/durability.md.
    */
   journal?: string;
   /**
    * Most this client may spend, in USD: an operation whose estimate would cross what is left is refused
-   * before anything is created (`errorCode: 'budget_exceeded'`). Default: no limit.
+   * before anything is created (`errorCode: 'budget_exceeded'`). With a `postgres://` journal, the whole
+   * fleet's budget. Default: no limit.
    */
   budgetUsd?: number;
 }
