@@ -7,6 +7,9 @@
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,7 @@ import { API_KEY } from '../durability/helpers.js';
 import { postgresUnavailable, startPostgres, type TestPostgres } from './postgres.js';
 
 const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./client-fleet.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 // Shorter than the 600 s Cancel-After a generateImage sends, so the slow ones finish rather than being canceled.
@@ -111,6 +115,39 @@ describe.skipIf(postgresUnavailable !== null)('a fleet of clients on one Postgre
       expect(state.entries.every((e) => e.finished && e.status === 'succeeded')).toBe(true);
     } finally {
       await store.close();
+    }
+  });
+
+  it('the CLI: batch --journal postgres://... --budget, then history over the fleet', async () => {
+    const url = await server.createDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'replicate-media-cli-fleet-'));
+    try {
+      const prompts = join(dir, 'prompts.txt');
+      await writeFile(prompts, 'one\ntwo\nthree\nfour\n');
+      const env = { ...process.env, REPLICATE_API_KEY: API_KEY, REPLICATE_BASE_URL: emu.apiUrl, NO_COLOR: '1' };
+      const batch = await run(
+        process.execPath,
+        [CLI, 'batch', prompts, '--out', join(dir, 'out'), '--journal', url, '--budget', '0.006', '-c', '1', '--json'],
+        { env, cwd: dir },
+      ).catch((error: { code: number; stdout: string }) => error);
+      expect(batch.code ?? 0).toBe(1);
+      const document = JSON.parse(batch.stdout) as { succeeded: number; results: Array<{ errorCode?: string }> };
+      expect(document.succeeded).toBe(2);
+      expect(document.results.filter((r) => r.errorCode === 'budget_exceeded')).toHaveLength(2);
+      const history = await run(process.execPath, [CLI, 'history', '--json'], {
+        env: { ...env, REPLICATE_MEDIA_JOURNAL: url },
+        cwd: dir,
+      });
+      const shown = JSON.parse(history.stdout) as {
+        journal: string;
+        predictions: unknown[];
+        totals: { costUsd: number };
+      };
+      expect(shown.journal).toBe(url);
+      expect(shown.predictions).toHaveLength(2);
+      expect(shown.totals.costUsd).toBe(0.006);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
