@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { magic, type Run, root, runScript } from '../runtimes/runtimes.js';
+import { magic, type Run, readmeExample, root, runScript } from '../runtimes/runtimes.js';
 
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
@@ -348,6 +348,37 @@ describe('README: the emulator, as written (port aside), in the project', () => 
     ).not.toThrow();
     // It starts an emulator and, leaving its scope, closes it: importing it must settle.
     await expect(import(pathToFileURL(file).href)).resolves.toBeDefined();
+  }, 60_000);
+});
+
+// ---- The library section's two inline commands -----------------------------------------------
+describe('README: the library example against `npx replicate-media emulator`, in the project', () => {
+  const library = section('The library');
+  const startCommand = /`(npx replicate-media emulator [^`]*)`/.exec(library)?.[1];
+  const runCommand = /`(REPLICATE_BASE_URL=\S+ REPLICATE_API_KEY=\S+ node example\.mjs)`/.exec(library)?.[1];
+
+  test('the section names both commands', () => {
+    expect(startCommand).toMatch(/--port 8787\b/);
+    expect(runCommand).toContain('REPLICATE_BASE_URL=http://127.0.0.1:8787/v1 ');
+  });
+
+  test('the JavaScript example, saved as example.mjs, runs against the emulator those commands name', async () => {
+    writeFileSync(join(project, 'example.mjs'), readmeExample(readme, 'js'));
+    const started = await startLine(onFreePort(startCommand!), 1);
+    try {
+      const origin = /listening on (http:\/\/\S+)$/m.exec(started.stdout)?.[1];
+      expect(origin, started.stdout).toBeDefined();
+      const run = await bash(runCommand!.replace('http://127.0.0.1:8787', origin!), project);
+      expectSucceeded(run, runCommand!);
+      expect(run.stderr).toBe('');
+      const printed = run.stdout.trim().split('\n');
+      expect(printed).toHaveLength(3);
+      expect(printed[0]).toMatch(new RegExp(`^${escapeRegExp(origin!)}/\\S+\\.webp \\w+$`));
+      expect(printed[1]).toMatch(new RegExp(`^${escapeRegExp(origin!)}/\\S+\\.mp4$`));
+      expect(printed[2]).toBe('Estimated cost: $0.303');
+    } finally {
+      await stop(started);
+    }
   }, 60_000);
 });
 
