@@ -3,7 +3,9 @@
 // tracked files, with the clone's node_modules) and a scratch project next to it, so
 // `npm install ../replicate-media/replicate-media-0.1.0.tgz` means what it says; then "The command
 // line" and "The emulator" in that project, where `npx replicate-media` is the installed tarball; the
-// emulator's TypeScript snippet type-checked and run there; and the `npm link` lines last.
+// emulator's TypeScript snippet type-checked and run there; the library section's two inline commands
+// (start an emulator, run the JavaScript example as example.mjs against it); the `npm link` lines last.
+// (The top block, `npm install && npm run demo` and `npm test`, is what CI itself runs: .ci/run.)
 //
 // What the test changes around the commands, never in them:
 // - npm runs offline (the README says the tarball needs no registry), with `npx` forbidden to fetch a
@@ -12,7 +14,7 @@
 // - "The command line" runs as one bash script (so its `export` reaches the lines after it), with
 //   REPLICATE_BASE_URL pointing at an emulator started here, which accepts only the token that
 //   block exports: `r8_...`, exactly as written. No REPLICATE_API_KEY comes from the test.
-// - "The emulator" lines default to, or name, port 8787; on a machine running several suites at once
+// - The emulator lines (in "The emulator" and the library section) default to, or name, port 8787; on a machine running several suites at once
 //   a fixed port is a coin toss, so that port is swapped for `--port 0` and the printed line is
 //   compared with the README's, port aside.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -255,12 +257,23 @@ interface Started {
   closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Process groups of started lines not yet closed: killed after the file if a test gave up on them. */
+const running = new Set<number>();
+afterAll(() => {
+  for (const group of running) process.kill(-group, 'SIGKILL');
+});
+
 /** Starts a long-running line in its own process group; resolves once it has printed `lineCount` lines. */
 function startLine(line: string, lineCount: number): Promise<Started> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', ['-c', line], { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const group = child.pid ?? 0; // 0 only when bash could not be spawned ('error' below)
+    if (group) running.add(group);
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveClosed) =>
-      child.on('close', (code, signal) => resolveClosed({ code, signal })),
+      child.on('close', (code, signal) => {
+        running.delete(group);
+        resolveClosed({ code, signal });
+      }),
     );
     let stdout = '';
     let stderr = '';
