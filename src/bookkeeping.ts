@@ -39,6 +39,7 @@ export interface BookkeeperOptions {
   journalPath: string | undefined;
   budgetUsd: number | undefined;
   prices: PriceTable;
+  /** Applied to every journal line: removes the exact API key and nothing else (the journal keeps what was sent). */
   redact: (text: string) => string;
   now: () => number;
   fetch: FetchFn;
@@ -58,6 +59,7 @@ export class Bookkeeper {
   readonly #prices: PriceTable;
   readonly #fetch: FetchFn;
   readonly #warn: (message: string) => void;
+  readonly #now: () => number;
   /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
   readonly #unfinished = new Map<string, RunMeta>();
   /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
@@ -78,6 +80,7 @@ export class Bookkeeper {
     this.#prices = options.prices;
     this.#fetch = options.fetch;
     this.#warn = options.warn;
+    this.#now = options.now;
   }
 
   /** The estimated cost in micro-dollars of `units` (images, or seconds of video) of `model`; null without a price. */
@@ -269,6 +272,8 @@ export class Bookkeeper {
       expect: MediaKind;
       indices?: readonly number[];
       signal?: AbortSignal;
+      /** The call's deadline on the client's clock: each file gets what is left of it (and at least 1 ms). */
+      deadline?: number;
       onProgress?: (progress: DownloadProgress) => void;
     },
   ): Promise<SaveOutcome> {
@@ -285,6 +290,7 @@ export class Bookkeeper {
           expect: options.expect,
           fetch: this.#fetch as typeof fetch,
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.deadline !== undefined ? { timeoutMs: Math.max(1, options.deadline - this.#now()) } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
         files.push(file.path);

@@ -197,31 +197,40 @@ export async function runPrediction(
     return { kind: 'finished', prediction };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
-    const canceledOnServer = request.keepRunning
-      ? false
+    const cancel = request.keepRunning
+      ? 'none'
       : await cancelAfterGivingUp(transport, request, operation, prediction, caught);
     // The create's answer may have been lost and the prediction found afterwards: report its id either way.
     const predictionId = prediction?.id ?? operation.predictionId ?? caught.predictionId;
     const error = caught.with({
       predictionId,
       retries: operation.retries,
-      message: `${caught.message}${whatHappened(predictionId, prediction, canceledOnServer)}`,
+      message: `${caught.message}${whatHappened(predictionId, prediction, cancel)}`,
     });
-    return { kind: 'gave_up', error, prediction, canceledOnServer };
+    // Only a cancel the server answered `canceled` ends the prediction: one still `processing` after it
+    // may yet finish and be billed, so its budget hold stays (item 5 of issue 10).
+    return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled' };
   }
 }
 
-function whatHappened(predictionId: string | null, prediction: Prediction | null, canceled: boolean): string {
+function whatHappened(predictionId: string | null, prediction: Prediction | null, cancel: CancelOutcome): string {
   if (!predictionId) return '';
-  if (canceled) return `; prediction ${predictionId} was canceled on the server`;
+  if (cancel === 'canceled') return `; prediction ${predictionId} was canceled on the server`;
+  if (cancel === 'requested')
+    return `; a cancel of prediction ${predictionId} was accepted but it was still running: it may yet finish and be billed`;
   if (prediction && isTerminalStatus(prediction.status)) return '';
   return `; prediction ${predictionId} may still be running on the server`;
 }
 
 /**
+ * What a cancel after giving up achieved: `canceled` (the server answered `canceled`), `requested` (accepted,
+ * but the prediction was still running: it may finish and be billed), `none` (nothing to cancel, or it failed).
+ */
+export type CancelOutcome = 'canceled' | 'requested' | 'none';
+
+/**
  * Cancels the prediction a call gave up on, so giving up costs nothing more. When the create's answer was
  * lost (an abort or timeout during the create), first finds the prediction it made.
- * Returns true when a cancel was accepted.
  */
 async function cancelAfterGivingUp(
   transport: Transport,
@@ -229,9 +238,9 @@ async function cancelAfterGivingUp(
   operation: Operation,
   prediction: Prediction | null,
   error: ReplicateError,
-): Promise<boolean> {
-  if (prediction && isTerminalStatus(prediction.status)) return false;
-  if (!prediction && !error.ambiguous) return false;
+): Promise<CancelOutcome> {
+  if (prediction && isTerminalStatus(prediction.status)) return 'none';
+  if (!prediction && !error.ambiguous) return 'none';
   const cleanup = { cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS };
   try {
     let id = prediction?.id ?? null;
@@ -244,18 +253,19 @@ async function cancelAfterGivingUp(
         signal: undefined,
         ...cleanup,
       });
-      if (!found) return false;
+      if (!found) return 'none';
       id = found.id;
       operation.predictionId = id;
-      if (isTerminalStatus(found.status)) return false;
+      if (isTerminalStatus(found.status)) return 'none';
     }
     const canceled = await cancelPrediction(transport, id, cleanup);
-    return canceled.status === 'canceled' || !isTerminalStatus(canceled.status);
+    if (canceled.status === 'canceled') return 'canceled';
+    return isTerminalStatus(canceled.status) ? 'none' : 'requested';
   } catch (cancelError) {
     transport.log(
       'warn',
       `could not cancel the prediction after giving up: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`,
     );
-    return false;
+    return 'none';
   }
 }

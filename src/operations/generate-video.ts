@@ -58,8 +58,10 @@ export async function generateVideo(
     // The deadline starts now: uploads of large images count against it.
     const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
     const { operation } = started;
-    // Refused before the uploads: nothing is created when the budget would be crossed.
-    hold = ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
+    // what the model will be asked: a `duration` in `input` overrides durationSeconds.
+    let heldSeconds = secondsAsked(extra, durationSeconds);
+    hold = ctx.books.reserve(model, heldSeconds, `${heldSeconds} s of video of ${model}`);
     const images = await resolveImageInputs(imageUrls, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, {
         filename,
@@ -78,7 +80,22 @@ export async function generateVideo(
       }),
       ...extra,
     };
-    const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds };
+    // The adapter may set the duration itself: the hold and the books follow the input actually sent.
+    const sentSeconds = secondsAsked(input, durationSeconds);
+    if (sentSeconds !== heldSeconds) {
+      ctx.books.spend.settle(hold, 0);
+      hold = null;
+      hold = ctx.books.reserve(model, sentSeconds, `${sentSeconds} s of video of ${model}`);
+      heldSeconds = sentSeconds;
+    }
+    const meta: RunMeta = {
+      requestId: null,
+      model,
+      input,
+      kind: 'video',
+      downloadDir,
+      durationSeconds: sentSeconds,
+    };
     const run = await runWithBooks(ctx, { model, input, started, keepRunning: options.keepRunning, meta, hold });
     hold = null;
     const { outcome, costUsd } = run;
@@ -111,4 +128,10 @@ export async function generateVideo(
     if (hold) ctx.books.spend.settle(hold, 0);
     return fail(asReplicateError(error), outcomeOf(error));
   }
+}
+
+/** Seconds of video the input asks for: its `duration` when it has a positive one, else `fallback`. */
+function secondsAsked(input: Record<string, unknown>, fallback: number): number {
+  const duration = input.duration;
+  return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : fallback;
 }

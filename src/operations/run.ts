@@ -3,6 +3,7 @@
 
 import type { RunMeta } from '../bookkeeping.js';
 import type { DownloadProgress, MediaKind } from '../downloads.js';
+import { ClosedError } from '../errors.js';
 import { parseModelRef } from '../models.js';
 import type { Reservation } from '../spend.js';
 import { isTerminalStatus, type Prediction } from '../types/prediction.js';
@@ -104,13 +105,23 @@ export async function saveOutputs(
   const { dir, operation, onProgress } = request;
   if (dir === null) return {};
   const signal = operation.signal ? AbortSignal.any([operation.signal, ctx.closeSignal]) : ctx.closeSignal;
+  // The download is part of the call: it ends at the call's deadline, on its signal, and on close().
   const saved = await ctx.books.save(request.prediction.id, request.urls, {
     dir,
     expect: request.expect,
     signal,
+    deadline: operation.deadline,
     ...(onProgress ? { onProgress } : {}),
   });
-  if (saved.error) throw new OutcomeError(saved.error, request.outcome);
+  if (saved.error) {
+    const error =
+      saved.error.code === 'canceled' && ctx.closeSignal.aborted && !operation.signal?.aborted
+        ? new ClosedError(`The client was closed while saving the output of prediction ${request.prediction.id}`, {
+            predictionId: request.prediction.id,
+          })
+        : saved.error;
+    throw new OutcomeError(error, request.outcome);
+  }
   return { files: saved.files };
 }
 
