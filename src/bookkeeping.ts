@@ -2,6 +2,7 @@
 // finished, files) and the spend (budget holds, actual cost). generate*, download and resume all go
 // through the Bookkeeper, so the journal and `spentUsd` tell the same story.
 
+import type { Stray } from './create-recovery.js';
 import { DownloadError, type DownloadProgress, downloadOutput, type MediaKind } from './downloads.js';
 import {
   CanceledError,
@@ -257,6 +258,31 @@ export class Bookkeeper {
         note: canceledOnServer ? 'the call gave up and canceled it' : 'the call gave up; it may still be running',
       });
     }
+  }
+
+  /**
+   * Books a prediction a lost create of this run made, found and canceled before the call returned: its
+   * `created` record (no downloads), then `finished` when the cancel answered a terminal status (its actual
+   * cost, 0 when canceled), else a `status` record and a hold of `holdMicros` (the run's estimate) kept
+   * until it is seen finished (`resume()` waits for it), since it may still be billed.
+   */
+  async stray(meta: RunMeta, stray: Stray, holdMicros: number): Promise<void> {
+    const strayMeta: RunMeta = { ...meta, downloadDir: null };
+    await this.#append(this.createdRecord(strayMeta, stray.prediction));
+    const after = stray.afterCancel;
+    if (after && isTerminalStatus(after.status)) {
+      await this.finish(strayMeta, after, null);
+      return;
+    }
+    this.#keptHolds.set(stray.prediction.id, this.spend.holdExisting(holdMicros));
+    await this.#append({
+      event: 'status',
+      predictionId: stray.prediction.id,
+      status: after?.status ?? stray.prediction.status,
+      note: after
+        ? 'made by a lost create of this call; cancel accepted, still running'
+        : 'made by a lost create of this call; the cancel failed',
+    });
   }
 
   /**

@@ -111,6 +111,7 @@ export class ReplicateClient implements AsyncDisposable {
       keepRunning: config.keepRunning,
       preferWaitSeconds: config.preferWaitSeconds,
       useStream: config.useStream,
+      createSettleMs: config.createSettleMs,
     };
   }
 

@@ -129,6 +129,15 @@ export class Spend {
     return { micros, settled: false };
   }
 
+  /**
+   * Holds `micros` without checking the budget: for a prediction that exists already and may be billed
+   * (one a lost create made, whose cancel was accepted but not yet done). Refusing it would not unmake it.
+   */
+  holdExisting(micros: number): Reservation {
+    this.#reservedMicros += micros;
+    return { micros, settled: false };
+  }
+
   /** Ends a hold: the actual cost (null: unknown price, nothing counted) replaces the estimate. */
   settle(reservation: Reservation, actualMicros: number | null): void {
     if (reservation.settled) return;

@@ -1,13 +1,14 @@
 // Waiting for predictions: create with `Prefer: wait` and a `Cancel-After` deadline, then poll until a
 // terminal status (aborted included) or the deadline; when a call gives up, cancel what it started.
 
+import { cancelPrediction, createPrediction, getPrediction } from './api.js';
 import {
-  cancelPrediction,
-  createPrediction,
   findCreatedPrediction,
-  getPrediction,
+  LostCreates,
   type PredictionLedger,
-} from './api.js';
+  type Stray,
+  sweepStrays,
+} from './create-recovery.js';
 import { ReplicateError, TimeoutError } from './errors.js';
 import { waitForStreamDone } from './prediction-stream.js';
 import type { RetryInfo, Transport } from './transport.js';
@@ -137,12 +138,18 @@ function timeoutError(prediction: Prediction, operation: Operation): TimeoutErro
   );
 }
 
-/** How a run ended. */
+/** How a run ended. `strays`: other predictions its lost creates made, found and canceled before it returned. */
 export type RunOutcome =
   /** The prediction reached a terminal status (any of them). */
-  | { kind: 'finished'; prediction: Prediction }
+  | { kind: 'finished'; prediction: Prediction; strays: Stray[] }
   /** The call stopped waiting: timeout, abort, close or an error; the prediction, if any, is reported. */
-  | { kind: 'gave_up'; error: ReplicateError; prediction: Prediction | null; canceledOnServer: boolean };
+  | {
+      kind: 'gave_up';
+      error: ReplicateError;
+      prediction: Prediction | null;
+      canceledOnServer: boolean;
+      strays: Stray[];
+    };
 
 /** What to run and how long to wait for it. */
 export interface RunRequest {
@@ -156,6 +163,8 @@ export interface RunRequest {
   /** Also wait on the prediction's `urls.stream` for its `done` event (polling continues alongside). */
   useStream: boolean;
   ledger: PredictionLedger;
+  /** How long to keep looking for a lost create's prediction before re-sending (DEFAULT_CREATE_SETTLE_MS). */
+  createSettleMs?: number;
 }
 
 /**
@@ -169,6 +178,7 @@ export async function runPrediction(
   operation: Operation,
 ): Promise<RunOutcome> {
   let prediction: Prediction | null = null;
+  const lost = new LostCreates();
   try {
     operation.report();
     const remainingMs = operation.remainingMs();
@@ -188,18 +198,20 @@ export async function runPrediction(
         startedAt: operation.startedAt,
         ledger: request.ledger,
         onRetry: operation.onRetry,
+        lost,
+        ...(request.createSettleMs !== undefined ? { settleMs: request.createSettleMs } : {}),
       },
     );
     operation.observe(prediction);
     prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
       useStream: request.useStream,
     });
-    return { kind: 'finished', prediction };
+    return { kind: 'finished', prediction, strays: await sweepAfterLoss(transport, lost, operation) };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
     const cancel = request.keepRunning
       ? 'none'
-      : await cancelAfterGivingUp(transport, request, operation, prediction, caught);
+      : await cancelAfterGivingUp(transport, lost, operation, prediction, caught);
     // The create's answer may have been lost and the prediction found afterwards: report its id either way.
     const predictionId = prediction?.id ?? operation.predictionId ?? caught.predictionId;
     const error = caught.with({
@@ -209,8 +221,35 @@ export async function runPrediction(
     });
     // Only a cancel the server answered `canceled` ends the prediction: one still `processing` after it
     // may yet finish and be billed, so its budget hold stays (item 5 of issue 10).
-    return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled' };
+    // Without a prediction and left running (keepRunning), one lost create's prediction is the call's own.
+    const strays = await sweepAfterLoss(
+      transport,
+      lost,
+      operation,
+      prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0,
+    );
+    return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled', strays };
   }
+}
+
+/**
+ * Before a call that lost creates returns: one last look for the predictions those creates made and
+ * nobody adopted (one may have appeared after the settle window), each canceled. Clean-up work: it runs
+ * after an abort or close too, within CLEANUP_TIMEOUT_MS.
+ */
+async function sweepAfterLoss(
+  transport: Transport,
+  lost: LostCreates,
+  operation: Operation,
+  kept = 0,
+): Promise<Stray[]> {
+  const count = lost.unaccounted - kept;
+  if (count <= 0 || lost.query === null) return [];
+  return sweepStrays(
+    transport,
+    { ...lost.query, signal: undefined, cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS },
+    count,
+  );
 }
 
 function whatHappened(predictionId: string | null, prediction: Prediction | null, cancel: CancelOutcome): string {
@@ -234,7 +273,7 @@ export type CancelOutcome = 'canceled' | 'requested' | 'none';
  */
 async function cancelAfterGivingUp(
   transport: Transport,
-  request: RunRequest,
+  lost: LostCreates,
   operation: Operation,
   prediction: Prediction | null,
   error: ReplicateError,
@@ -245,15 +284,14 @@ async function cancelAfterGivingUp(
   try {
     let id = prediction?.id ?? null;
     if (id === null) {
-      const found = await findCreatedPrediction(transport, {
-        target: request.target,
-        input: request.input,
-        since: operation.startedAt,
-        ledger: request.ledger,
-        signal: undefined,
-        ...cleanup,
-      });
-      if (!found) return 'none';
+      if (lost.query === null) return 'none';
+      const found = await findCreatedPrediction(transport, { ...lost.query, signal: undefined, ...cleanup });
+      if (!found) {
+        // This was the call's last look: what it did not find, a sweep would not find either.
+        lost.found = lost.lost;
+        return 'none';
+      }
+      lost.found += 1;
       id = found.id;
       operation.predictionId = id;
       if (isTerminalStatus(found.status)) return 'none';

@@ -15,7 +15,7 @@ import type { VideoFailure, VideoResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, duplicatesOf, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
 
 export type GenerateVideoContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters'>;
@@ -122,6 +122,7 @@ export async function generateVideo(
       prediction,
       costUsd,
       ...files,
+      ...duplicatesOf(outcome),
     };
   } catch (error) {
     // A failure before the run (an upload, say) releases the hold: nothing was created.

@@ -26,7 +26,7 @@ export interface RunRequest {
 
 export type RunContext = Pick<
   ClientContext,
-  'transport' | 'books' | 'ledger' | 'keepRunning' | 'preferWaitSeconds' | 'useStream' | 'now'
+  'transport' | 'books' | 'ledger' | 'keepRunning' | 'preferWaitSeconds' | 'useStream' | 'now' | 'createSettleMs'
 >;
 
 /**
@@ -59,6 +59,7 @@ export async function runWithBooks(
         preferWaitSeconds: ctx.preferWaitSeconds,
         useStream: ctx.useStream,
         ledger: ctx.ledger,
+        createSettleMs: ctx.createSettleMs,
       },
       operation,
     );
@@ -69,6 +70,8 @@ export async function runWithBooks(
     operation.onPrediction = undefined;
   }
   await watcher.settled();
+  // Other predictions its lost creates made: canceled already, recorded here (journal and spend).
+  for (const stray of outcome.strays) await books.stray(meta, stray, hold.micros);
   const last = outcome.prediction;
   if (last && isTerminalStatus(last.status)) {
     return { outcome, costUsd: await books.finish(meta, last, hold) };

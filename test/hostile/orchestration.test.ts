@@ -61,11 +61,35 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
   });
 
   it('2: a prediction that appears after the lookup is found and canceled (or adopted), never left billing', async () => {
-    account = await startAccount({ onCreate: (n) => (n === 1 ? { loseThenAppearAfterMs: 100 } : 'answer') });
+    // The lost create's prediction is written only after the client's first look found nothing (a queue
+    // slow to write): the client must look again before re-sending, and adopt it.
+    account = await startAccount({
+      onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('GET /v1/predictions') >= 2 } : 'answer'),
+    });
     const result = await clientOn(account).generateImage('late appearance');
-    await new Promise((r) => setTimeout(r, 300)); // the late one exists by now
     expect(result).toMatchObject({ success: true });
     expect(account.billed()).toEqual([result.predictionId]);
+    expect(account.count('POST /v1/models')).toBe(1);
+  });
+
+  it('2: one that appears only after the create was re-sent is canceled before the call returns, and recorded', async () => {
+    account = await startAccount({
+      onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('POST /v1/models') >= 2 } : 'answer'),
+    });
+    const journal = join(await tempDir(), 'journal.jsonl');
+    const result = await clientOn(account, { journal }).generateImage('very late appearance');
+    expect(result).toMatchObject({ success: true });
+    expect(account.billed()).toEqual([result.predictionId]);
+    const late = account.predictions.find((p) => p.id !== result.predictionId);
+    expect(late?.status).toBe('canceled');
+    expect(result.success && result.duplicatesCanceled).toEqual([late?.id]);
+    const lines = (await readFile(journal, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ event: 'finished', predictionId: late?.id, status: 'canceled' }),
+    );
   });
 
   it('3: two identical calls at once: A never adopts B’s prediction; each prediction made is returned or canceled', async () => {
