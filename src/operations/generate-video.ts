@@ -27,10 +27,12 @@ export async function generateVideo(
 ): Promise<VideoResult> {
   const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
   const durationSeconds = videoOptions?.durationSeconds ?? count;
+  // What the model is asked for: `durationSeconds`, unless the input sent says `duration`.
+  let askedSeconds = durationSeconds;
   const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
     ...failureFields(ctx.redact, error, outcome),
     videoUrl: null,
-    durationSeconds,
+    durationSeconds: askedSeconds,
   });
   let hold: Reservation | null = null;
   try {
@@ -61,6 +63,7 @@ export async function generateVideo(
     // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
     // what the model will be asked: a `duration` in `input` overrides durationSeconds.
     let heldSeconds = secondsAsked(extra, durationSeconds);
+    askedSeconds = heldSeconds;
     hold = ctx.books.reserve(model, heldSeconds, `${heldSeconds} s of video of ${model}`);
     const images = await resolveImageInputs(imageUrls, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, {
@@ -87,6 +90,7 @@ export async function generateVideo(
       hold = null;
       hold = ctx.books.reserve(model, sentSeconds, `${sentSeconds} s of video of ${model}`);
       heldSeconds = sentSeconds;
+      askedSeconds = sentSeconds;
     }
     const meta: RunMeta = {
       requestId: null,
@@ -116,7 +120,7 @@ export async function generateVideo(
     return {
       success: true,
       videoUrl,
-      durationSeconds,
+      durationSeconds: askedSeconds,
       predictionId: prediction.id,
       error: null,
       prediction,

@@ -4,7 +4,7 @@
 // on today's code. Not matched by vitest's `test/**/*.test.ts` on purpose; wave 2 renames this file to
 // `orchestration.test.ts` as the fixes land.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -119,6 +119,16 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     expect(account.count('POST')).toBe(0);
   });
 
+  it('4: the cost booked and the duration reported follow input.duration', async () => {
+    account = await startAccount();
+    const images = [`${account.origin}/files/a.png`, `${account.origin}/files/b.png`];
+    const client = clientOn(account, { budgetUsd: 5 });
+    const result = await client.generateVideo(images, { input: { duration: 30 } });
+    expect(result).toMatchObject({ success: true, durationSeconds: 30, costUsd: 3 });
+    expect(client.spentUsd).toBe(3);
+    expect(account.predictions[0]?.input).toMatchObject({ duration: 30 });
+  });
+
   it('5: a cancel answering `processing` keeps the hold; the prediction then succeeds and the next call is refused', async () => {
     account = await startAccount({ readsUntilDone: Number.POSITIVE_INFINITY, cancelAnswer: 'processing' });
     const client = clientOn(account, { budgetUsd: 0.005 }); // room for one $0.003 image, not two
@@ -150,6 +160,30 @@ describe('data: what was sent is what the journal holds (item 6)', () => {
     const stored = account.predictions[0];
     expect(resumed.map((r) => r.predictionId)).toContain(stored?.id);
     expect(resumed.find((r) => r.predictionId === stored?.id)).toMatchObject({ adopted: true });
+  });
+});
+
+describe('data: journals written before inputs were kept verbatim (item 6)', () => {
+  it('6: resume adopts an intent whose prompt was pattern-redacted, by the rest of the prompt', async () => {
+    account = await startAccount();
+    const journal = join(await tempDir(), 'journal.jsonl');
+    const intent = {
+      v: 1,
+      at: new Date().toISOString(),
+      event: 'intent',
+      requestId: 'old-intent',
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'Bearer [REDACTED] on a desk' },
+      kind: 'image',
+      downloadDir: null,
+      durationSeconds: null,
+      estimateUsd: 0.003,
+    };
+    await writeFile(journal, `${JSON.stringify(intent)}\n`);
+    const stored = account.store({ prompt: 'Bearer oakwood on a desk' }, { model: 'black-forest-labs/flux-schnell' });
+    account.store({ prompt: 'Bearer oakwood on a chair' }, { model: 'black-forest-labs/flux-schnell' });
+    const resumed = await clientOn(account, { journal }).resume();
+    expect(resumed).toEqual([expect.objectContaining({ predictionId: stored.id, adopted: true, success: true })]);
   });
 });
 
