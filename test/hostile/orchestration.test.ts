@@ -111,6 +111,28 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     for (const id of account.billed()) expect(returned).toContain(id);
   });
 
+  it('3: a prediction another call of the client took as its own is handed over: the answer’s call adopts the one left', async () => {
+    // A and B send identical creates, both held. A is aborted: looking for what its create made, it takes
+    // the newest match, B's, and cancels it. B's answer then names a prediction A took: B must take A's
+    // place (adopt A's prediction, still running) rather than return a canceled one and leave A's billing.
+    account = await startAccount({ onCreate: (n) => (n <= 2 ? 'hold' : 'answer') });
+    const client = clientOn(account);
+    const controller = new AbortController();
+    const a = client.generateImage('twins again', { signal: controller.signal });
+    await until(() => account?.count('POST /v1/models') === 1);
+    const b = client.generateImage('twins again');
+    await until(() => account?.count('POST /v1/models') === 2);
+    const [madeByA, madeByB] = [...account.predictions].reverse();
+    controller.abort();
+    const resultA = await a;
+    expect(resultA).toMatchObject({ success: false, errorCode: 'canceled', predictionId: madeByB?.id });
+    account.release(2);
+    const resultB = await b;
+    expect(resultB).toMatchObject({ success: true, predictionId: madeByA?.id });
+    expect(account.billed()).toEqual([madeByA?.id]);
+    expect(account.count('POST /v1/models')).toBe(2);
+  });
+
   it('4: the budget is reserved from the input actually sent (duration 30 s), not from durationSeconds', async () => {
     account = await startAccount();
     const images = [`${account.origin}/files/a.png`, `${account.origin}/files/b.png`];
@@ -214,7 +236,7 @@ describe('time: downloads and recovery honour the deadline and the signal (items
   it('12: recovery waiting on an earlier identical create honours the signal: aborted at 200 ms, `canceled` at once', async () => {
     account = await startAccount({ onCreate: (n) => (n === 1 ? 'hold' : n === 2 ? 'lose' : 'answer') });
     const client = clientOn(account, { now: Date.now, sleep: undefined });
-    const first = client.generateImage('twin', { timeoutMs: 600_000 });
+    const first = client.generateImage('twin', { timeoutMs: 600_000, intervalMs: 50 });
     await until(() => account?.count('POST /v1/models') === 1);
     let released = false;
     const release = setTimeout(() => {
