@@ -92,6 +92,34 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     );
   });
 
+  it('2: the lower-layer createPrediction cancels a prediction its lost create made late, before it returns', async () => {
+    account = await startAccount({
+      onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('POST /v1/models') >= 2 } : 'answer'),
+    });
+    const prediction = await clientOn(account).createPrediction({
+      model: 'black-forest-labs/flux-schnell',
+      input: { prompt: 'lower layer, late' },
+    });
+    expect(account.billed()).toEqual([prediction.id]);
+    expect(account.predictions).toHaveLength(2);
+  });
+
+  it('2+5: a late prediction whose cancel answers `processing` keeps a hold on the budget', async () => {
+    account = await startAccount({
+      cancelAnswer: 'processing',
+      onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('POST /v1/models') >= 2 } : 'answer'),
+    });
+    const client = clientOn(account, { budgetUsd: 0.007 }); // $0.003 spent + $0.003 held: no room for a third
+    const first = await client.generateImage('late, then billed anyway');
+    expect(first).toMatchObject({ success: true });
+    const late = account.predictions.find((p) => p.id !== first.predictionId);
+    expect(first.success && first.duplicatesCanceled).toEqual([late?.id]);
+    expect(client.spentUsd).toBe(0.003);
+    expect(client.remainingBudgetUsd).toBe(0.001);
+    const second = await client.generateImage('one more');
+    expect(second).toMatchObject({ success: false, errorCode: 'budget_exceeded' });
+  });
+
   it('3: two identical calls at once: A never adopts B’s prediction; each prediction made is returned or canceled', async () => {
     // A's create makes its prediction, and its answer is lost only later; B's create, sent after A's,
     // is still unanswered when A looks: the listing then shows B's prediction as the newest match.
