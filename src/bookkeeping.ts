@@ -64,7 +64,7 @@ export class Bookkeeper {
   /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
   readonly #unfinished = new Map<string, RunMeta>();
   /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
-  readonly #keptHolds = new Map<string, Reservation>();
+  readonly #keptHolds = new Map<string, { hold: Reservation; meta: RunMeta | null }>();
 
   constructor(options: BookkeeperOptions) {
     if (
@@ -187,8 +187,10 @@ export class Bookkeeper {
 
   /** Books a lower-layer prediction of this client once a poll sees it terminal (others are ignored). */
   async finishIfCreatedHere(prediction: Prediction): Promise<void> {
-    const meta = this.#unfinished.get(prediction.id);
-    if (!meta || !isTerminalStatus(prediction.status)) return;
+    if (!isTerminalStatus(prediction.status)) return;
+    // A prediction a call gave up on while it could still be billed: its hold ends now, at its actual cost.
+    const meta = this.#unfinished.get(prediction.id) ?? this.#keptHolds.get(prediction.id)?.meta;
+    if (!meta) return;
     this.#unfinished.delete(prediction.id);
     await this.finish(meta, prediction, null);
   }
@@ -214,7 +216,7 @@ export class Bookkeeper {
       },
       this.#prices,
     );
-    const held = hold ?? this.#keptHolds.get(prediction.id) ?? null;
+    const held = hold ?? this.#keptHolds.get(prediction.id)?.hold ?? null;
     this.#keptHolds.delete(prediction.id);
     if (held) this.spend.settle(held, micros);
     else this.spend.record(micros);
@@ -247,9 +249,10 @@ export class Bookkeeper {
     hold: Reservation | null,
     prediction: { id: string | null; status: Prediction['status'] | null },
     canceledOnServer: boolean,
+    meta: RunMeta | null = null,
   ): Promise<void> {
     if (hold && (prediction.id === null || canceledOnServer)) this.spend.settle(hold, 0);
-    else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, hold);
+    else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, { hold, meta });
     if (prediction.id !== null) {
       await this.#append({
         event: 'status',
@@ -274,7 +277,7 @@ export class Bookkeeper {
       await this.finish(strayMeta, after, null);
       return;
     }
-    this.#keptHolds.set(stray.prediction.id, this.spend.holdExisting(holdMicros));
+    this.#keptHolds.set(stray.prediction.id, { hold: this.spend.holdExisting(holdMicros), meta: strayMeta });
     await this.#append({
       event: 'status',
       predictionId: stray.prediction.id,

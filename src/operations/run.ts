@@ -82,7 +82,7 @@ export async function runWithBooks(
     if (id === null && meta.requestId !== null && !outcome.error.ambiguous) await books.notCreated(meta.requestId);
     // Found only while canceling (a lost create): it still gets its created record.
     if (id !== null && !watcher.seen()) await books.adopt(meta, placeholderPrediction(id, model, input, ctx.now()));
-    await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer);
+    await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer, meta);
   }
   return { outcome, costUsd: null };
 }

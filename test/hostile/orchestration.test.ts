@@ -188,6 +188,11 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     const second = await client.generateImage('next one');
     expect(second).toMatchObject({ success: false, errorCode: 'budget_exceeded' });
     expect(account.count('POST /v1/models')).toBe(1);
+    // Seen finished (here by pollPrediction), the hold becomes the actual cost.
+    expect(client.spentUsd).toBe(0);
+    expect(await client.pollPrediction(first.predictionId ?? '')).toMatchObject({ status: 'succeeded' });
+    expect(client.spentUsd).toBe(0.003);
+    expect(client.remainingBudgetUsd).toBe(0.002);
   });
 });
 
