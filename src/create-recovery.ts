@@ -205,7 +205,9 @@ export async function settleLostCreate(
     const left = Math.min(settleMs - (transport.now() - lostAt), query.deadline - transport.now());
     if (left <= 0) return null;
     await transport.wait(Math.min(delay, left), query);
-    transport.throwIfStopped(query);
+    transport.throwIfStopped({ signal: query.signal, cleanup: query.cleanup });
+    // At the deadline there is no time left to look, nor to re-send: the caller gives up (and looks once more).
+    if (transport.now() >= query.deadline) return null;
   }
 }
 

@@ -266,6 +266,16 @@ describe('time: downloads and recovery honour the deadline and the signal (items
     expect(await pending).toMatchObject({ success: false, errorCode: 'closed' });
   });
 
+  it('12: the settle window ends at the deadline: no look or re-send after it', async () => {
+    // The create's answer is lost and it made nothing: the client looks until the deadline, then gives up.
+    account = await startAccount({ onCreate: (n) => (n === 1 ? { loseThenAppearWhen: () => false } : 'answer') });
+    const clock = fakeClock();
+    const result = await clientOn(account, {}, clock).generateImage('never made', { timeoutMs: 2_000 });
+    expect(result).toMatchObject({ success: false, errorCode: 'network', predictionId: null });
+    expect(account.count('POST /v1/models')).toBe(1);
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_000);
+  });
+
   it('12: recovery waiting on an earlier identical create honours the signal: aborted at 200 ms, `canceled` at once', async () => {
     account = await startAccount({ onCreate: (n) => (n === 1 ? 'hold' : n === 2 ? 'lose' : 'answer') });
     const client = clientOn(account, { now: Date.now, sleep: undefined });
