@@ -211,7 +211,8 @@ export class Bookkeeper {
         status: prediction.status,
         output: prediction.output,
         durationSeconds: meta.durationSeconds,
-        input: meta.input,
+        // What the server holds wins (its defaults included); what was sent when it no longer has it.
+        input: { ...meta.input, ...(isObjectInput(prediction.input) ? prediction.input : {}) },
         imageCount: typeof prediction.metrics?.image_count === 'number' ? prediction.metrics.image_count : null,
       },
       this.#prices,
@@ -401,4 +402,8 @@ export function downloadFailure(caught: unknown, predictionId: string | null, ur
     default:
       return new HttpError(`Saving the output${of} failed: ${reason}`, { ...details, status });
   }
+}
+
+function isObjectInput(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
