@@ -179,6 +179,13 @@ export async function runPrediction(
 ): Promise<RunOutcome> {
   let prediction: Prediction | null = null;
   const lost = new LostCreates();
+  // A sweep started as soon as the call has its prediction, so a stray of a long run is not left running
+  // (and billed) until the end; the final sweep then looks for any that appeared later. Never rejects.
+  let early: Promise<Stray[]> = Promise.resolve([]);
+  const sweeps = async (kept = 0): Promise<Stray[]> => {
+    const first = await early;
+    return [...first, ...(await sweepAfterLoss(transport, lost, operation, kept))];
+  };
   try {
     operation.report();
     const remainingMs = operation.remainingMs();
@@ -203,10 +210,11 @@ export async function runPrediction(
       },
     );
     operation.observe(prediction);
+    early = sweepAfterLoss(transport, lost, operation);
     prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
       useStream: request.useStream,
     });
-    return { kind: 'finished', prediction, strays: await sweepAfterLoss(transport, lost, operation) };
+    return { kind: 'finished', prediction, strays: await sweeps() };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
     const cancel = request.keepRunning
@@ -222,20 +230,16 @@ export async function runPrediction(
     // Only a cancel the server answered `canceled` ends the prediction: one still `processing` after it
     // may yet finish and be billed, so its budget hold stays (item 5 of issue 10).
     // Without a prediction and left running (keepRunning), one lost create's prediction is the call's own.
-    const strays = await sweepAfterLoss(
-      transport,
-      lost,
-      operation,
-      prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0,
-    );
+    const strays = await sweeps(prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0);
     return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled', strays };
   }
 }
 
 /**
- * Before a call that lost creates returns: one last look for the predictions those creates made and
- * nobody adopted (one may have appeared after the settle window), each canceled. Clean-up work: it runs
- * after an abort or close too, within CLEANUP_TIMEOUT_MS.
+ * For a call that lost creates: a look for the predictions those creates made and nobody adopted (one
+ * may have appeared after the settle window), each canceled and counted as found. Made once the call has
+ * its prediction and once more before it returns. Clean-up work: it runs after an abort or close too,
+ * within CLEANUP_TIMEOUT_MS.
  */
 async function sweepAfterLoss(
   transport: Transport,
@@ -245,11 +249,13 @@ async function sweepAfterLoss(
 ): Promise<Stray[]> {
   const count = lost.unaccounted - kept;
   if (count <= 0 || lost.query === null) return [];
-  return sweepStrays(
+  const strays = await sweepStrays(
     transport,
     { ...lost.query, signal: undefined, cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS },
     count,
   );
+  lost.found += strays.length;
+  return strays;
 }
 
 function whatHappened(predictionId: string | null, prediction: Prediction | null, cancel: CancelOutcome): string {

@@ -92,6 +92,22 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     );
   });
 
+  it('2: a late prediction is canceled while the call’s own still runs, not only when it ends', async () => {
+    account = await startAccount({
+      readsUntilDone: Number.POSITIVE_INFINITY, // the call's own runs until the test ends it
+      onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('POST /v1/models') >= 2 } : 'answer'),
+    });
+    const pending = clientOn(account).generateImage('a long run', { intervalMs: 1_000, timeoutMs: 3_600_000 });
+    await until(() => account?.predictions.length === 2);
+    const [own, late] = account.predictions; // newest first: the re-sent create's, then the late one
+    await until(() => late?.status === 'canceled');
+    const canceledWhileRunning = late?.status === 'canceled' && own?.status === 'processing';
+    if (own) own.status = 'succeeded';
+    const result = await pending;
+    expect(result).toMatchObject({ success: true, predictionId: own?.id, duplicatesCanceled: [late?.id] });
+    expect(canceledWhileRunning).toBe(true);
+  });
+
   it('2: the lower-layer createPrediction cancels a prediction its lost create made late, before it returns', async () => {
     account = await startAccount({
       onCreate: (n) => (n === 1 ? { loseThenAppearWhen: (acct) => acct.count('POST /v1/models') >= 2 } : 'answer'),
