@@ -62,7 +62,7 @@ export async function generateVideo(
     const { operation } = started;
     // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
     // what the model will be asked: a `duration` in `input` overrides durationSeconds.
-    let heldSeconds = secondsAsked(extra, durationSeconds);
+    const heldSeconds = secondsAsked(extra, durationSeconds);
     askedSeconds = heldSeconds;
     hold = ctx.books.reserve(model, heldSeconds, `${heldSeconds} s of video of ${model}`);
     const images = await resolveImageInputs(imageUrls, async (content, filename) => {
@@ -89,7 +89,6 @@ export async function generateVideo(
       ctx.books.spend.settle(hold, 0);
       hold = null;
       hold = ctx.books.reserve(model, sentSeconds, `${sentSeconds} s of video of ${model}`);
-      heldSeconds = sentSeconds;
       askedSeconds = sentSeconds;
     }
     const meta: RunMeta = {
