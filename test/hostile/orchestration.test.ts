@@ -177,6 +177,17 @@ describe('money: one call, at most one billed prediction (items 1-5)', () => {
     expect(account.count('POST /v1/models')).toBe(2);
   });
 
+  it('keepRunning: a call aborted during its held create leaves its own prediction running (the sweeps spare it)', async () => {
+    account = await startAccount({ onCreate: () => 'hold', readsUntilDone: Number.POSITIVE_INFINITY });
+    const controller = new AbortController();
+    const pending = clientOn(account).generateImage('keep it', { signal: controller.signal, keepRunning: true });
+    await until(() => account?.count('POST /v1/models') === 1);
+    controller.abort();
+    expect(await pending).toMatchObject({ success: false, errorCode: 'canceled', canceledOnServer: false });
+    expect(account.count('POST /v1/predictions/')).toBe(0); // no cancel of any kind
+    expect(account.billed()).toHaveLength(1);
+  });
+
   it('4: the budget is reserved from the input actually sent (duration 30 s), not from durationSeconds', async () => {
     account = await startAccount();
     const images = [`${account.origin}/files/a.png`, `${account.origin}/files/b.png`];
