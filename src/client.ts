@@ -19,6 +19,7 @@ import { pollPrediction } from './operations/poll.js';
 import { resume } from './operations/resume.js';
 import { estimateCost } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
+import { createKeyScrubber } from './redact.js';
 import { createReconciler } from './service/reconciler.js';
 import { ServiceState } from './service/state.js';
 import { submitImage, submitVideo } from './service/submit.js';
@@ -82,7 +83,8 @@ export class ReplicateClient implements AsyncDisposable {
         journalPath: options.journal,
         budgetUsd: options.budgetUsd,
         prices: config.prices,
-        redact,
+        // The journal stores what was sent: only the exact key is removed, never text that merely looks like one.
+        redact: createKeyScrubber(config.apiKey),
         now,
         fetch: config.fetch,
         warn: (message) => logger?.warn?.(redact(message)),
@@ -124,6 +126,7 @@ export class ReplicateClient implements AsyncDisposable {
       keepRunning: config.keepRunning,
       preferWaitSeconds: config.preferWaitSeconds,
       useStream: config.useStream,
+      createSettleMs: config.createSettleMs,
     };
   }
 

@@ -99,7 +99,7 @@ async function imageResult(
   saved: JournalEntry['files'],
   costUsd: number | null,
 ): Promise<ImageResult> {
-  const outcome: RunOutcome = { kind: 'finished', prediction };
+  const outcome: RunOutcome = { kind: 'finished', prediction, strays: [] };
   try {
     const done = finished(outcome);
     const imageUrls = outputUrls(done.output);
@@ -128,7 +128,7 @@ async function videoResult(
   saved: JournalEntry['files'],
   costUsd: number | null,
 ): Promise<VideoResult> {
-  const outcome: RunOutcome = { kind: 'finished', prediction };
+  const outcome: RunOutcome = { kind: 'finished', prediction, strays: [] };
   const durationSeconds = meta.durationSeconds ?? 0;
   try {
     const done = finished(outcome);

@@ -125,12 +125,13 @@ describe.skipIf(postgresUnavailable !== null)('a fleet of clients on one Postgre
       const prompts = join(dir, 'prompts.txt');
       await writeFile(prompts, 'one\ntwo\nthree\nfour\n');
       const env = { ...process.env, REPLICATE_API_KEY: API_KEY, REPLICATE_BASE_URL: emu.apiUrl, NO_COLOR: '1' };
-      const batch = await run(
+      // Exits 1: some prompts failed (budget_exceeded).
+      const batch: { code?: number; stdout: string } = await run(
         process.execPath,
         [CLI, 'batch', prompts, '--out', join(dir, 'out'), '--journal', url, '--budget', '0.006', '-c', '1', '--json'],
         { env, cwd: dir },
       ).catch((error: { code: number; stdout: string }) => error);
-      expect(batch.code ?? 0).toBe(1);
+      expect(batch.code).toBe(1);
       const document = JSON.parse(batch.stdout) as { succeeded: number; results: Array<{ errorCode?: string }> };
       expect(document.succeeded).toBe(2);
       expect(document.results.filter((r) => r.errorCode === 'budget_exceeded')).toHaveLength(2);
