@@ -2,6 +2,7 @@
 // limits, faults, counters. `reset()` forgets it all except the clock.
 
 import { randomInt } from 'node:crypto';
+import { catalogueSpecs, modelledModels } from './catalogue-models.js';
 import { Clock, Scheduler } from './clock.js';
 import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
@@ -54,7 +55,12 @@ export class EmulatorState {
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
-    this.models = new ModelRegistry(options.models);
+    // The catalogue's models are served too; publicCatalogueOnly hides the modelled ones (skyreels-2).
+    this.models = new ModelRegistry(
+      options.models,
+      catalogueSpecs(),
+      new Set(options.publicCatalogueOnly ? modelledModels() : []),
+    );
     this.scheduler = new Scheduler(this.clock);
     this.speed = options.speed && options.speed > 0 ? options.speed : 1;
     this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;

@@ -20,5 +20,7 @@ export {
   needsResume,
   parseJournal,
   readJournal,
+  type SequenceJoinedRecord,
+  type SequenceRecord,
   type StatusRecord,
 } from '../journal.js';

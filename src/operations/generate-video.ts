@@ -17,14 +17,18 @@ import { checkDownload, checkInput, progressListener, readOptions } from './chec
 import { begin, type ClientContext } from './context.js';
 import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
+import { generateVideoSequence, sequenceModel, withCatalogueHint } from './video-sequence.js';
 
-export type GenerateVideoContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters'>;
+export type GenerateVideoContext = RunContext &
+  Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters' | 'prices'>;
 
 export async function generateVideo(
   ctx: GenerateVideoContext,
   imageUrls: readonly ImageInput[],
   videoOptions: GenerateVideoOptions,
 ): Promise<VideoResult> {
+  // A first-last-frame catalogue model makes one transition per pair of images, joined (video-sequence.ts).
+  if (sequenceModel(ctx, videoOptions?.model)) return generateVideoSequence(ctx, imageUrls, videoOptions);
   const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
   const durationSeconds = videoOptions?.durationSeconds ?? count;
   const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
@@ -109,6 +113,9 @@ export async function generateVideo(
   } catch (error) {
     // A failure before the run (an upload, say) releases the hold: nothing was created.
     if (hold) ctx.books.spend.settle(hold, 0);
-    return fail(asReplicateError(error), outcomeOf(error));
+    return fail(
+      withCatalogueHint(asReplicateError(error), videoOptions?.model ?? DEFAULT_VIDEO_MODEL),
+      outcomeOf(error),
+    );
   }
 }

@@ -145,6 +145,14 @@ describe('the official replicate client against the emulator', () => {
       'black-forest-labs/flux-schnell',
       'fofr/skyreels-2',
       'fofr/frames-to-video',
+      // The library's catalogue (src/catalogue.ts), served after the built-ins.
+      'kwaivgi/kling-v2.1',
+      'minimax/hailuo-02',
+      'pixverse/pixverse-v4',
+      'bytedance/seedance-2.0',
+      'black-forest-labs/flux-dev',
+      'black-forest-labs/flux-1.1-pro',
+      'black-forest-labs/flux-pro',
     ]);
     const hardware = await replicate.hardware.list();
     expect(validateAgainstOpenApi('GET', '/hardware', 200, hardware)).toEqual([]);
@@ -275,7 +283,7 @@ describe('every operation of the OpenAPI schema', () => {
       body: 'flux',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell']);
+    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro']);
     const searched = await call('GET', '/search', '/search?query=video&limit=5', 200);
     expect(searched.models.map((m: any) => m.model.name)).toContain('skyreels-2');
     await call('GET', '/models/{model_owner}/{model_name}/versions', `${flux}/versions`, 200);

@@ -208,11 +208,19 @@ describe('search and collections', () => {
     const found = await json(
       await api(emu, '/models', { method: 'QUERY', body: 'flux', headers: { 'content-type': 'text/plain' } }),
     );
-    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell']);
+    const fluxes = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro'];
+    expect(found.results.map((m: any) => m.name)).toEqual(fluxes);
     const images = await json(await api(emu, '/collections/text-to-image'));
-    expect(images.models.map((m: any) => m.name)).toEqual(['flux-schnell']);
+    expect(images.models.map((m: any) => m.name)).toEqual(fluxes);
     const videos = await json(await api(emu, '/collections/image-to-video'));
-    expect(videos.models.map((m: any) => m.name).sort()).toEqual(['frames-to-video', 'skyreels-2']);
+    expect(videos.models.map((m: any) => m.name).sort()).toEqual([
+      'frames-to-video',
+      'hailuo-02',
+      'kling-v2.1',
+      'pixverse-v4',
+      'seedance-2.0',
+      'skyreels-2',
+    ]);
     expect((await api(emu, '/collections/nothing')).status).toBe(404);
   });
 });

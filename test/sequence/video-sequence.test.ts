@@ -1,0 +1,207 @@
+// generateVideo on a first-last-frame catalogue model (kwaivgi/kling-v2.1) against the emulator: the
+// transitions a -> b -> c -> d are made, fetched and joined into one MP4 that an independent parser
+// (mp4box.js) reads and an independent H.264 decoder decodes frame by frame; a failed transition
+// leaves the others kept and is the only one made again; the budget is held before anything is made.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
+import { foldJournal, readJournal } from '../../src/entries/journal.js';
+import { describeMp4 } from '../../src/index.js';
+import { clientFor, startFast, useEmulator } from '../client/helpers.js';
+import { decodeFrames, parseWithMp4box } from '../media/mp4-helpers.js';
+
+const MODEL = 'kwaivgi/kling-v2.1';
+/** Four flat grey pictures, far apart in brightness, so a decoded frame says which one it shows. */
+const GREYS = [20, 90, 160, 235];
+
+function greyPng(level: number): string {
+  const png = new PNG({ width: 64, height: 48 });
+  for (let i = 0; i < png.data.length; i += 4) {
+    png.data[i] = level;
+    png.data[i + 1] = level;
+    png.data[i + 2] = level;
+    png.data[i + 3] = 255;
+  }
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
+
+const IMAGES = GREYS.map(greyPng);
+
+/** The grey a decoded frame is nearest to (luma, so studio-range offsets do not matter much). */
+function nearestImage(luma: Uint8Array): number {
+  const mean = luma.reduce((n, v) => n + v, 0) / luma.length;
+  // BT.601 studio range: Y = 16 + 219 * grey / 255.
+  const expected = GREYS.map((g) => 16 + (219 * g) / 255);
+  let best = 0;
+  for (let i = 1; i < expected.length; i++)
+    if (Math.abs(mean - (expected[i] as number)) < Math.abs(mean - (expected[best] as number))) best = i;
+  return best;
+}
+
+let emu: Emulator;
+useEmulator((started) => {
+  emu = started;
+});
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'seq-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('generateVideo on a first-last-frame model', () => {
+  test('makes a -> b, b -> c, c -> d and joins them into one MP4 that decodes, in order', async () => {
+    const { client } = clientFor(emu, {
+      journal: join(dir, 'journal.jsonl'),
+      prices: { [MODEL]: { unit: 'second', usd: 0.05 } },
+    });
+    const transitions: number[] = [];
+    const result = await client.generateVideo(IMAGES, {
+      model: MODEL,
+      prompt: 'a slow pan',
+      download: { dir: join(dir, 'out') },
+      intervalMs: 10,
+      onTransition: (index) => transitions.push(index),
+    });
+    if (!result.success) throw new Error(result.error);
+    expect(emu.stats().predictionsCreated).toBe(3);
+    expect(new Set(transitions)).toEqual(new Set([0, 1, 2]));
+
+    // Each transition is its own prediction: image k to image k + 1, in pro mode, 5 s (the default).
+    const segments = result.segments ?? [];
+    expect(segments.map((s) => s.index)).toEqual([0, 1, 2]);
+    for (const segment of segments) {
+      const prediction = (await client.getPrediction(segment.predictionId)) as { input: Record<string, unknown> };
+      expect(prediction.input).toMatchObject({
+        start_image: IMAGES[segment.index],
+        end_image: IMAGES[segment.index + 1],
+        mode: 'pro',
+        duration: 5,
+        prompt: 'a slow pan',
+      });
+      expect(segment.costUsd).toBe(0.25);
+    }
+    expect(result.costUsd).toBe(0.75);
+    expect(result.durationSeconds).toBe(15);
+    expect(result.plan).toMatchObject({ runs: 3, durations: [5, 5, 5], billedSeconds: 15, costUsd: 0.75 });
+
+    // The joined file on disk is the bytes in the result.
+    const bytes = result.bytes as Uint8Array;
+    expect(result.files).toHaveLength(1);
+    expect(new Uint8Array(await readFile(result.files?.[0] as string))).toEqual(bytes);
+
+    // Independent checks: mp4box parses it; every frame decodes; durations and frames add up.
+    const parts = await Promise.all(segments.map(async (s) => new Uint8Array(await readFile(s.file as string))));
+    const parsed = parseWithMp4box(bytes);
+    const partFrames = parts.map((p) => decodeFrames(parseWithMp4box(p)).luma.length);
+    const frames = decodeFrames(parsed).luma;
+    expect(frames.length).toBe(partFrames.reduce((n, f) => n + f, 0));
+    expect(frames.length).toBe(3 * 5 * 24);
+    const partSeconds = parts.map((p) => describeMp4(p).durationSeconds);
+    expect(describeMp4(bytes).durationSeconds).toBeCloseTo(
+      partSeconds.reduce((n, s) => n + s, 0),
+      6,
+    );
+    expect(parsed.info.duration / parsed.info.timescale).toBeCloseTo(15, 3);
+
+    // What it shows: starts on image a, ends on image d, and passes b and c in order.
+    expect(nearestImage(frames[0] as Uint8Array)).toBe(0);
+    expect(nearestImage(frames.at(-1) as Uint8Array)).toBe(3);
+    const shown = frames.map(nearestImage).filter((v, i, all) => i === 0 || all[i - 1] !== v);
+    expect(shown).toEqual([0, 1, 2, 3]);
+  }, 60_000);
+
+  test('one failed transition leaves the others kept; retrying creates only that one', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const { client } = clientFor(emu, { journal });
+    emu.addScenario({ model: MODEL, count: 1, fail: 'the GPU caught fire' });
+    const first = await client.generateVideo(IMAGES.slice(0, 3), {
+      model: MODEL,
+      download: { dir: join(dir, 'out') },
+      intervalMs: 10,
+    });
+    expect(first.success).toBe(false);
+    if (first.success) throw new Error('expected a failure');
+    const failedId = (await emu.stats()).predictionIds.find(
+      (id) => !first.segments?.some((s) => s.predictionId === id),
+    );
+    expect(first.segments).toHaveLength(1);
+    expect(first.retry).toHaveLength(1);
+    expect(first.predictionId).toBe(failedId);
+    expect(first.error).toContain('the GPU caught fire');
+    expect(first.error).toContain(first.sequenceId as string);
+    expect(first.errorCode).toBe('prediction_failed');
+    // The kept transition's file is on disk already: its URL would expire within the hour.
+    expect(first.segments?.[0]?.file).toMatch(/\.mp4$/);
+
+    const again = await client.generateVideo(IMAGES.slice(0, 3), {
+      model: MODEL,
+      sequenceId: first.sequenceId as string,
+      download: { dir: join(dir, 'out') },
+      intervalMs: 10,
+    });
+    if (!again.success) throw new Error(again.error);
+    // Two at first, then only the failed one again.
+    expect(emu.stats().predictionsCreated).toBe(3);
+    expect(again.segments?.map((s) => s.index)).toEqual([0, 1]);
+    expect(again.segments?.find((s) => s.index !== first.retry?.[0])?.predictionId).toBe(
+      first.segments?.[0]?.predictionId,
+    );
+    const frames = decodeFrames(parseWithMp4box(again.bytes as Uint8Array)).luma;
+    expect(frames.length).toBe(2 * 5 * 24);
+    const records = (await readJournal(journal)).records;
+    expect(records.filter((r) => r.event === 'sequence')).toHaveLength(1);
+    expect(records.filter((r) => r.event === 'sequence_joined')).toHaveLength(1);
+    const entries = foldJournal(records).entries;
+    expect(entries.every((e) => e.sequenceId === first.sequenceId)).toBe(true);
+  }, 60_000);
+
+  test('the budget holds every transition before anything is created', async () => {
+    const { client } = clientFor(emu, {
+      budgetUsd: 1,
+      prices: { [MODEL]: { unit: 'second', usd: 0.1 } },
+    });
+    // 3 transitions x 5 s x $0.10 = $1.50 > $1: refused whole, nothing created.
+    const result = await client.generateVideo(IMAGES, { model: MODEL });
+    expect(result).toMatchObject({ success: false, errorCode: 'budget_exceeded' });
+    expect(emu.stats().predictionsCreated).toBe(0);
+    expect(client.spentUsd).toBe(0);
+  });
+
+  test('the duration asked for is split across the transitions within the values the model allows', async () => {
+    const { client } = clientFor(emu);
+    const result = await client.generateVideo(IMAGES.slice(0, 3), { model: MODEL, durationSeconds: 14 });
+    if (!result.success) throw new Error(result.error);
+    // kling makes 5 or 10 s: 14 s over two transitions is 10 + 5 (the nearest), and that is billed.
+    expect(result.plan?.durations.slice().sort()).toEqual([10, 5]);
+    expect(result.durationSeconds).toBe(15);
+    expect(describeMp4(result.bytes as Uint8Array).durationSeconds).toBeCloseTo(15, 3);
+  }, 60_000);
+
+  test('one image is not a sequence: invalid_input, nothing created', async () => {
+    const { client } = clientFor(emu);
+    const result = await client.generateVideo(IMAGES.slice(0, 1), { model: MODEL });
+    expect(result).toMatchObject({ success: false, errorCode: 'invalid_input' });
+    expect(result.error).toContain('at least 2 images');
+    expect(emu.stats().predictionsCreated).toBe(0);
+  });
+});
+
+describe('a 404 for a catalogue model', () => {
+  test('names the catalogue models that do the same job', async () => {
+    const publicOnly = await startFast({ publicCatalogueOnly: true });
+    try {
+      const { client } = clientFor(publicOnly);
+      const result = await client.generateVideo(IMAGES, { model: 'fofr/skyreels-2' });
+      expect(result).toMatchObject({ success: false, httpStatus: 404 });
+      expect(result.error).toContain('kwaivgi/kling-v2.1');
+      expect(result.error).toContain('fofr/frames-to-video');
+    } finally {
+      await publicOnly.close();
+    }
+  });
+});
