@@ -6,41 +6,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { foldJournal, readJournal } from '../../src/entries/journal.js';
 import { describeMp4 } from '../../src/index.js';
 import { clientFor, startFast, useEmulator } from '../client/helpers.js';
 import { decodeFrames, parseWithMp4box } from '../media/mp4-helpers.js';
+import { IMAGES, nearestImage } from './grey-images.js';
 
 const MODEL = 'kwaivgi/kling-v2.1';
-/** Four flat grey pictures, far apart in brightness, so a decoded frame says which one it shows. */
-const GREYS = [20, 90, 160, 235];
-
-function greyPng(level: number): string {
-  const png = new PNG({ width: 64, height: 48 });
-  for (let i = 0; i < png.data.length; i += 4) {
-    png.data[i] = level;
-    png.data[i + 1] = level;
-    png.data[i + 2] = level;
-    png.data[i + 3] = 255;
-  }
-  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
-}
-
-const IMAGES = GREYS.map(greyPng);
-
-/** The grey a decoded frame is nearest to (luma, so studio-range offsets do not matter much). */
-function nearestImage(luma: Uint8Array): number {
-  const mean = luma.reduce((n, v) => n + v, 0) / luma.length;
-  // BT.601 studio range: Y = 16 + 219 * grey / 255.
-  const expected = GREYS.map((g) => 16 + (219 * g) / 255);
-  let best = 0;
-  for (let i = 1; i < expected.length; i++)
-    if (Math.abs(mean - (expected[i] as number)) < Math.abs(mean - (expected[best] as number))) best = i;
-  return best;
-}
 
 let emu: Emulator;
 useEmulator((started) => {
