@@ -294,10 +294,12 @@ export async function generateVideoSequence(
       const first = failures[0];
       const error = first?.error ?? (fetched.error as ReplicateError);
       const retry = first ? failures.map((f) => f.index) : [];
+      const n = segments.length;
+      const kept = n === 0 ? 'none succeeded' : `the ${n} that succeeded ${n === 1 ? 'is' : 'are'} kept`;
       const which = first
-        ? `transition${retry.length === 1 ? '' : 's'} ${retry.join(', ')} of ${transitions} failed (first: ${error.message})`
+        ? `${retry.length} of ${transitions} transitions failed (retry [${retry.join(', ')}], counted from 0; first: ${error.message})`
         : `a transition could not be fetched (${error.message})`;
-      const message = `${which}; the ${segments.length} other${segments.length === 1 ? ' is' : 's are'} kept: call generateVideo again with sequenceId "${id}" to ${first ? 'make only the failed ones' : 'fetch and join them'}`;
+      const message = `${which}; ${kept}: call generateVideo again with sequenceId "${id}" to ${first ? 'make only the failed ones' : 'fetch and join them'}`;
       return {
         ...failureFields(ctx.redact, error.with({ message }), undefined),
         prediction: first?.prediction ?? null,
