@@ -9,7 +9,7 @@ import * as api from '../api.js';
 import type { RunMeta } from '../bookkeeping.js';
 import { type CatalogueEntry, catalogueEntry, modelsForSameJob } from '../catalogue.js';
 import { DEFAULT_VIDEO_TIMEOUT_MS } from '../defaults.js';
-import { InvalidInputError, PredictionFailedError, type ReplicateError } from '../errors.js';
+import { InvalidInputError, JournalError, PredictionFailedError, type ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
 import { outputUrls } from '../internal/output-urls.js';
 import { printable } from '../internal/printable.js';
@@ -182,14 +182,15 @@ export async function generateVideoSequence(
     }
     const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
     if (ctx.books.journal && !previous.record) {
-      await ctx.books.journal.append({
-        event: 'sequence',
-        sequenceId: id,
-        model: entry.model,
-        transitions,
-        durations,
-        downloadDir,
-      });
+      const journal = ctx.books.journal;
+      await journal
+        .append({ event: 'sequence', sequenceId: id, model: entry.model, transitions, durations, downloadDir })
+        .catch((error: unknown) => {
+          throw new JournalError(
+            `Could not write the journal ${journal.path} (${error instanceof Error ? error.message : String(error)}); nothing was created`,
+            { cause: error },
+          );
+        });
     }
     const images =
       toCreate.length === 0

@@ -179,3 +179,15 @@ describe('a 404 for a catalogue model', () => {
     }
   });
 });
+
+describe('estimateCost on a first-last-frame model', () => {
+  test('estimates what the planned transitions bill, and asks for a price when none is known', async () => {
+    const { estimateCost } = await import('../../src/index.js');
+    const prices = { [MODEL]: { unit: 'second' as const, usd: 0.09 } };
+    // 14 s over 2 transitions of 5 or 10 s: 15 s are billed.
+    expect(estimateCost(0, 14, { videoModel: MODEL, videoImages: 3, prices })).toBe(1.35);
+    expect(estimateCost(2, 10, { videoModel: MODEL, videoImages: 3, prices })).toBe(0.906);
+    expect(() => estimateCost(0, 10, { videoModel: MODEL, videoImages: 3 })).toThrow(/pass one in the "prices" option/);
+    expect(() => estimateCost(0, 10, { videoModel: MODEL, videoImages: 1, prices })).toThrow(RangeError);
+  });
+});
