@@ -172,7 +172,9 @@ export async function generateVideoSequence(
         `Sequence ${id} has ${previous.record.transitions} transitions in the journal, but ${imageInputs.length} images make ${transitions}: pass the same images, or another sequenceId`,
       );
     }
+    // A sequence taken up again keeps the durations it started with (its transitions may exist).
     const durations = previous.record?.durations ?? plan.durations;
+    durationSeconds = durations.reduce((n, d) => n + d, 0);
     const toCreate = durations.map((_, k) => k).filter((k) => !previous.byIndex.has(k));
 
     // The budget first: one hold per transition to create, all taken before anything is created.

@@ -93,12 +93,12 @@ describe('video on a first-last-frame model', () => {
     expect(failed.stderr).toContain('out of GPUs');
     const redo = /replicate-media (video .+ --sequence (\S+) --out \S+)/.exec(failed.stderr);
     expect(redo, failed.stderr).not.toBeNull();
-    const again = await runCli([...(redo?.[1] as string).split(' '), '--interval', '0.02', '--json'], {
+    const again = await runCli([...redo![1]!.split(' '), '--interval', '0.02', '--json'], {
       env,
       cwd: dir,
     });
     expect(again.code, again.stderr).toBe(0);
-    expect(parseJson(again.stdout).sequenceId).toBe(redo?.[2]);
+    expect(parseJson(again.stdout).sequenceId).toBe(redo![2]);
     // One transition kept, one made again: three creates in all, never both again.
     expect(emu.stats().predictionsCreated).toBe(3);
     const [file] = parseJson(again.stdout).files as Array<{ path: string }>;
