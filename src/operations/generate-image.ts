@@ -9,7 +9,7 @@ import type { ImageFailure, ImageResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, failureFields, finished, noOutput, outcomeOf, withCatalogueHint } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
 
 export type GenerateImageContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal'>;
@@ -68,6 +68,6 @@ export async function generateImage(
       ...files,
     };
   } catch (error) {
-    return fail(asReplicateError(error), outcomeOf(error));
+    return fail(withCatalogueHint(asReplicateError(error), options?.model ?? DEFAULT_IMAGE_MODEL), outcomeOf(error));
   }
 }

@@ -15,9 +15,9 @@ import type { VideoFailure, VideoResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, failureFields, finished, noOutput, outcomeOf, withCatalogueHint } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
-import { generateVideoSequence, sequenceModel, withCatalogueHint } from './video-sequence.js';
+import { generateVideoSequence, sequenceModel } from './video-sequence.js';
 
 export type GenerateVideoContext = RunContext &
   Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters' | 'prices'>;

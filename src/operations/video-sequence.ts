@@ -7,7 +7,7 @@
 
 import * as api from '../api.js';
 import type { RunMeta } from '../bookkeeping.js';
-import { type CatalogueEntry, catalogueEntry, modelsForSameJob } from '../catalogue.js';
+import { type CatalogueEntry, catalogueEntry } from '../catalogue.js';
 import { DEFAULT_VIDEO_TIMEOUT_MS } from '../defaults.js';
 import { InvalidInputError, JournalError, PredictionFailedError, type ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
@@ -24,7 +24,7 @@ import type { Prediction } from '../types/prediction.js';
 import type { ResumedSequence, VideoResult, VideoSegment } from '../types/results.js';
 import { checkDownload, checkInput, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, failureFields, finished, noOutput, outcomeOf, withCatalogueHint } from './outcome.js';
 import { type RunContext, runWithBooks } from './run.js';
 import { waitForExisting } from './wait-existing.js';
 
@@ -50,16 +50,6 @@ export function sequenceModel(
   if (Object.hasOwn(ctx.videoAdapters, name)) return undefined;
   const entry = catalogueEntry(name);
   return entry?.frames.kind === 'first-last' ? (entry as CatalogueEntry & { frames: FirstLast }) : undefined;
-}
-
-/** A 404 for a catalogue model names the catalogue models that do the same job. */
-export function withCatalogueHint(error: ReplicateError, model: unknown): ReplicateError {
-  if (error.status !== 404 || typeof model !== 'string') return error;
-  const others = modelsForSameJob(model);
-  if (others.length === 0) return error;
-  return error.with({
-    message: `${error.message} (${printable(model)} is not available on this account; catalogue models that do the same job: ${others.join(', ')}; see \`replicate-media models\`)`,
-  });
 }
 
 /** The default duration of one transition: the schema's default, else the shortest allowed. */

@@ -178,6 +178,14 @@ describe('a 404 for a catalogue model', () => {
       await publicOnly.close();
     }
   });
+
+  test('for an image model too', async () => {
+    const { client } = clientFor(emu);
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 404 });
+    const result = await client.generateImage('a fox', { model: 'black-forest-labs/flux-dev' });
+    expect(result).toMatchObject({ success: false, httpStatus: 404 });
+    expect(result.error).toContain('catalogue models that do the same job: black-forest-labs/flux-schnell');
+  });
 });
 
 describe('estimateCost on a first-last-frame model', () => {
