@@ -1,6 +1,6 @@
 // A sequence killed mid-way: a child process (the built library) makes the three transitions of
 // a -> b -> c -> d on kwaivgi/kling-v2.1 and is SIGKILLed once two have finished and the third is still
-// running. resume() in a new client then waits for the third, saves every segment, and joins them:
+// running. `replicate-media resume` then waits for the third, saves every segment, and joins them:
 // the emulator's counters show no transition was created twice, and the joined video decodes and
 // shows image a first and image d last.
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { IMAGES, nearestImage } from './grey-images.js';
 
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/crash-sequence.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const MODEL = 'kwaivgi/kling-v2.1';
 /** The third transition runs this long (emulator clock): still running when the child is killed. */
 const SLOW_MS = 600_000;
@@ -77,13 +78,22 @@ it('resumes a sequence killed after two of three transitions finished, creating 
 
   // The third transition finishes while no process watches it; resume finishes the sequence.
   emu.advanceClock(SLOW_MS + 1_000);
-  const client = clientOf(emu, { journal });
-  const sequences: ResumedSequence[] = [];
-  const resumed = await client.resume({ intervalMs: 20, onSequence: (s) => sequences.push(s) });
-  expect(resumed.every((r) => r.success)).toBe(true);
-  expect(sequences).toEqual([
+  // `replicate-media resume` (the built CLI, a new process): it reports the sequence it joined.
+  const resume = spawn(
+    process.execPath,
+    [CLI, 'resume', '--journal', journal, '--base-url', emu.apiUrl, '--interval', '0.02', '--json'],
+    { env: { ...process.env, REPLICATE_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let report = '';
+  resume.stdout.setEncoding('utf8').on('data', (d: string) => (report += d));
+  const code = await new Promise<number | null>((resolve) => resume.on('close', resolve));
+  expect(code, report).toBe(0);
+  const document = JSON.parse(report) as { success: boolean; sequences: ResumedSequence[] };
+  expect(document.success).toBe(true);
+  expect(document.sequences).toEqual([
     { sequenceId: 'crash-seq', model: MODEL, success: true, file: join(out, 'crash-seq.mp4'), retry: [], error: null },
   ]);
+  const client = clientOf(emu, { journal });
 
   // Nothing was created twice.
   expect(emu.stats().predictionsCreated).toBe(3);
