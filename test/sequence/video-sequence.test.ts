@@ -156,6 +156,20 @@ describe('generateVideo on a first-last-frame model', () => {
     expect(describeMp4(result.bytes as Uint8Array).durationSeconds).toBeCloseTo(15, 3);
   }, 60_000);
 
+  test.each([
+    ['minimax/hailuo-02', 'first_frame_image', 'last_frame_image', 6],
+    ['pixverse/pixverse-v4', 'image', 'last_frame_image', 5],
+    ['bytedance/seedance-2.0', 'image', 'last_frame_image', 5],
+  ])('works the same on %s (%s -> %s, %i s a transition by default)', async (model, start, end, seconds) => {
+    const { client } = clientFor(emu);
+    const result = await client.generateVideo(IMAGES.slice(1, 3), { model });
+    if (!result.success) throw new Error(result.error);
+    const prediction = (await client.getPrediction(result.predictionId)) as { input: Record<string, unknown> };
+    expect(prediction.input).toMatchObject({ [start]: IMAGES[1], [end]: IMAGES[2], duration: seconds });
+    const frames = decodeFrames(parseWithMp4box(result.bytes as Uint8Array)).luma;
+    expect([nearestImage(frames[0] as Uint8Array), nearestImage(frames.at(-1) as Uint8Array)]).toEqual([1, 2]);
+  });
+
   test('one image is not a sequence: invalid_input, nothing created', async () => {
     const { client } = clientFor(emu);
     const result = await client.generateVideo(IMAGES.slice(0, 1), { model: MODEL });
