@@ -12,6 +12,7 @@ import { type PredictionRecord, PredictionStore, type PredictionView, prediction
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { type EmulatedSpend, emulatedSpend } from './spend.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
@@ -51,7 +52,7 @@ export class EmulatorState {
   random: () => number;
   newId: () => string;
   webhookSecret: string;
-  counters: EmulatorStats;
+  counters: Omit<EmulatorStats, keyof EmulatedSpend>;
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
@@ -129,7 +130,7 @@ export class EmulatorState {
   }
 
   stats(): EmulatorStats {
-    return structuredClone(this.counters);
+    return { ...structuredClone(this.counters), ...emulatedSpend(this) };
   }
 
   reset(): void {
@@ -156,7 +157,7 @@ export class EmulatorState {
   }
 }
 
-function emptyStats(): EmulatorStats {
+function emptyStats(): Omit<EmulatorStats, keyof EmulatedSpend> {
   return {
     requests: {},
     responsesByStatus: {},

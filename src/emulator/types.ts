@@ -209,6 +209,13 @@ export interface EmulatorStats {
   webhooksRefused: number;
   /** Requests to the public routes (output files, streams, pages) that carried an Authorization header: a client leaking its key. */
   authOnPublicRoutes: number;
+  /**
+   * What the succeeded predictions would have cost on Replicate, in USD, at the library's catalogue
+   * prices (src/catalogue.ts); computed when asked, not kept in the counters.
+   */
+  spentUsd: number;
+  /** Succeeded predictions of models whose price is unknown in the catalogue (kling-v2.1, ...): not in spentUsd. */
+  unpricedPredictions: number;
 }
 
 export interface Emulator extends AsyncDisposable {

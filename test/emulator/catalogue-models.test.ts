@@ -68,3 +68,20 @@ test('hailuo-02 takes first_frame_image and last_frame_image', async () => {
   });
   expect(lastWithoutFirst.status).toBe(422);
 });
+
+test('its account of spend uses the catalogue prices, and counts the unpriced instead of guessing', async () => {
+  const wait = async (path: string, input: Record<string, unknown>) => {
+    const response = await fetch(`${emu.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', prefer: 'wait=60' },
+      body: JSON.stringify({ input }),
+    });
+    expect(((await response.json()) as { status: string }).status).toBe('succeeded');
+  };
+  await wait('/models/black-forest-labs/flux-dev/predictions', { prompt: 'a fox', num_outputs: 2 });
+  await wait('/models/black-forest-labs/flux-schnell/predictions', { prompt: 'a fox' });
+  await wait('/models/fofr/skyreels-2/predictions', { images: [IMAGE, IMAGE], duration: 3 });
+  await wait('/models/kwaivgi/kling-v2.1/predictions', { prompt: 'x', start_image: IMAGE });
+  // 2 x $0.025 + $0.003 + 3 s x $0.10; kling's price is unknown.
+  expect(emu.stats()).toMatchObject({ spentUsd: 0.353, unpricedPredictions: 1 });
+});
