@@ -35,7 +35,11 @@ export const estimateCommand = defineCommand<EstimateOptions>({
   summary: 'estimate what images and seconds of video cost (no key needed)',
   usage: '[--images N] [--video-seconds S]',
   description: `Prints what N images and S seconds of video would cost on Replicate, from the price table
-(${DEFAULT_IMAGE_MODEL}: $0.003 per image; ${DEFAULT_VIDEO_MODEL}: $0.10 per second).`,
+(${DEFAULT_IMAGE_MODEL}: $0.003 per image; ${DEFAULT_VIDEO_MODEL}: $0.10 per second; the catalogue's
+other known prices: \`replicate-media models\`). On a first-last-frame video model (kwaivgi/kling-v2.1,
+...) the seconds are split across the --frames N images' N-1 transitions in the durations the model
+allows, and the estimate is what those runs bill; when the model's price is unknown it says so
+(--video-price USD gives one).`,
   options: [
     { name: 'images', type: 'string', short: 'i', value: 'N', description: 'how many images', default: '0' },
     { name: 'video-seconds', type: 'string', short: 's', value: 'S', description: 'seconds of video', default: '0' },
