@@ -33,7 +33,7 @@ const WHY_NO_API = 'it prices from the built-in table and talks to no API';
 export const estimateCommand = defineCommand<EstimateOptions>({
   name: 'estimate',
   summary: 'estimate what images and seconds of video cost (no key needed)',
-  usage: '[--images N] [--video-seconds S]',
+  usage: '[--images N] [--video-seconds S] [--video-model M] [--frames N]',
   description: `Prints what N images and S seconds of video would cost on Replicate, from the price table
 (${DEFAULT_IMAGE_MODEL}: $0.003 per image; ${DEFAULT_VIDEO_MODEL}: $0.10 per second; the catalogue's
 other known prices: \`replicate-media models\`). On a first-last-frame video model (kwaivgi/kling-v2.1,
