@@ -60,6 +60,7 @@ describe('generateVideo on a first-last-frame model', () => {
       expect(segment.costUsd).toBe(0.25);
     }
     expect(result.costUsd).toBe(0.75);
+    expect(client.spentUsd).toBe(0.75);
     expect(result.durationSeconds).toBe(15);
     expect(result.plan).toMatchObject({ runs: 3, durations: [5, 5, 5], billedSeconds: 15, costUsd: 0.75 });
 
@@ -133,6 +134,18 @@ describe('generateVideo on a first-last-frame model', () => {
     const entries = foldJournal(records).entries;
     expect(entries.every((e) => e.sequenceId === first.sequenceId)).toBe(true);
   }, 60_000);
+
+  test('the transitions run in parallel: every create is sent before any transition is seen again', async () => {
+    const { client } = clientFor(emu);
+    const events: Array<[number, string]> = [];
+    const result = await client.generateVideo(IMAGES, {
+      model: MODEL,
+      onTransition: (index, update) => events.push([index, update.status]),
+    });
+    if (!result.success) throw new Error(result.error);
+    const firstAnswer = events.findIndex(([, status]) => status !== 'creating');
+    expect(new Set(events.slice(0, firstAnswer).map(([index]) => index))).toEqual(new Set([0, 1, 2]));
+  });
 
   test('the budget holds every transition before anything is created', async () => {
     const { client } = clientFor(emu, {
