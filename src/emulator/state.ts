@@ -2,6 +2,7 @@
 // limits, faults, counters. `reset()` forgets it all except the clock.
 
 import { randomInt } from 'node:crypto';
+import { catalogueSpecs, modelledModels } from './catalogue-models.js';
 import { Clock, Scheduler } from './clock.js';
 import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
@@ -11,6 +12,7 @@ import { type PredictionRecord, PredictionStore, type PredictionView, prediction
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { type EmulatedSpend, emulatedSpend } from './spend.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
@@ -50,11 +52,16 @@ export class EmulatorState {
   random: () => number;
   newId: () => string;
   webhookSecret: string;
-  counters: EmulatorStats;
+  counters: Omit<EmulatorStats, keyof EmulatedSpend>;
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
-    this.models = new ModelRegistry(options.models);
+    // The catalogue's models are served too; publicCatalogueOnly hides the modelled ones (skyreels-2).
+    this.models = new ModelRegistry(
+      options.models,
+      catalogueSpecs(),
+      new Set(options.publicCatalogueOnly ? modelledModels() : []),
+    );
     this.scheduler = new Scheduler(this.clock);
     this.speed = options.speed && options.speed > 0 ? options.speed : 1;
     this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
@@ -123,7 +130,7 @@ export class EmulatorState {
   }
 
   stats(): EmulatorStats {
-    return structuredClone(this.counters);
+    return { ...structuredClone(this.counters), ...emulatedSpend(this) };
   }
 
   reset(): void {
@@ -150,7 +157,7 @@ export class EmulatorState {
   }
 }
 
-function emptyStats(): EmulatorStats {
+function emptyStats(): Omit<EmulatorStats, keyof EmulatedSpend> {
   return {
     requests: {},
     responsesByStatus: {},
