@@ -765,6 +765,7 @@ async function footprintScenario() {
       ...size,
       runtimeDependencies: deps.direct,
       runtimeDependenciesTransitive: deps.transitive,
+      optionalPeerDependencies: deps.optionalPeers,
     };
     log(
       `footprint ${pkg.id}: import ${round(importTime.medianMs)} ms, ${Math.round(size.unpackedBytes / 1024)} kB unpacked, ${deps.transitive} runtime deps`,
