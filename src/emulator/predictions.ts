@@ -345,9 +345,11 @@ export class PredictionStore {
     )
       return cached.bytes;
     const view = viewAt(record, nowMs, context.retentionMs, context.origin);
-    const bytes = Buffer.from(
-      JSON.stringify(predictionJson(record, view, context.apiUrl, context.origin, context.keepInputAndLogs)),
-    );
+    const text = JSON.stringify(predictionJson(record, view, context.apiUrl, context.origin, context.keepInputAndLogs));
+    // A memory of its own, not a slice of Node's shared 8 KB pool: a kept answer must not pin a slab
+    // that evicted ones shared with it.
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
     if (cached === undefined && this.answers.size >= MAX_CACHED_ANSWERS) {
       const oldest = this.answers.keys().next();
       if (!oldest.done) this.answers.delete(oldest.value);
