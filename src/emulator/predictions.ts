@@ -254,7 +254,7 @@ export interface AnswerContext {
 
 /** A serialized answer and the span of clock readings over which it stays true. */
 interface CachedAnswer {
-  bytes: Buffer;
+  bytes: Uint8Array;
   fromMs: number;
   untilMs: number;
   /** The record's only field that changes after creation: a cancel makes the answer stale at once. */
@@ -277,16 +277,16 @@ export const MAX_CACHED_PAGES = 16;
 interface CachedPage {
   next: string | null;
   previous: string | null;
-  results: Buffer[];
-  bytes: Buffer;
+  results: Uint8Array[];
+  bytes: Uint8Array;
 }
 
 /**
  * A list page's body, byte for byte what `JSON.stringify({ next, previous, results })` gives, but joined
  * from the predictions' already-serialized answers rather than serializing 100 objects again.
  */
-function joinListPage(next: string | null, previous: string | null, results: Buffer[]): Buffer {
-  const parts: Buffer[] = [
+function joinListPage(next: string | null, previous: string | null, results: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [
     Buffer.from(`{"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[`),
   ];
   results.forEach((bytes, i) => {
@@ -334,7 +334,7 @@ export class PredictionStore {
    * data is removed, then once more; a running one once per log line. Polls and list pages then cost a
    * lookup and a copy instead of a view, three timestamps and a serialization each.
    */
-  answerBytes(record: PredictionRecord, nowMs: number, context: AnswerContext): Buffer {
+  answerBytes(record: PredictionRecord, nowMs: number, context: AnswerContext): Uint8Array {
     const cached = this.answers.get(record.id);
     if (
       cached !== undefined &&
@@ -369,7 +369,7 @@ export class PredictionStore {
    * cached answers: nothing on it changed) is the same bytes as last time, sent without joining 100 KB
    * again. `query` only picks which earlier page to compare with; the comparison decides.
    */
-  listPageBytes(query: string, next: string | null, previous: string | null, results: Buffer[]): Buffer {
+  listPageBytes(query: string, next: string | null, previous: string | null, results: Uint8Array[]): Uint8Array {
     const cached = this.pages.get(query);
     if (
       cached !== undefined &&

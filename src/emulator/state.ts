@@ -121,7 +121,7 @@ export class EmulatorState {
   }
 
   /** The same, serialized (UTF-8 JSON), from the store's cache while the prediction cannot have changed. */
-  predictionBytes(record: PredictionRecord): Buffer {
+  predictionBytes(record: PredictionRecord): Uint8Array {
     return this.predictions.answerBytes(record, this.clock.now(), this.answerContext());
   }
 
