@@ -8,7 +8,14 @@ import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
-import { type PredictionRecord, PredictionStore, type PredictionView, predictionJson, viewAt } from './predictions.js';
+import {
+  type AnswerContext,
+  type PredictionRecord,
+  PredictionStore,
+  type PredictionView,
+  predictionJson,
+  viewAt,
+} from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
@@ -118,6 +125,25 @@ export class EmulatorState {
   /** The prediction as the API shows it now. */
   predictionJson(record: PredictionRecord): Record<string, unknown> {
     return predictionJson(record, this.view(record), this.apiUrl, this.origin, this.options.keepInputAndLogs === true);
+  }
+
+  /** The same, serialized (UTF-8 JSON), from the store's cache while the prediction cannot have changed. */
+  predictionBytes(record: PredictionRecord): Uint8Array {
+    return this.predictions.answerBytes(record, this.clock.now(), this.answerContext());
+  }
+
+  #answerContext: AnswerContext | undefined;
+
+  /** One object per origin (set once the server listens), so the store can tell its cached answers apart by identity. */
+  private answerContext(): AnswerContext {
+    if (this.#answerContext?.origin !== this.origin)
+      this.#answerContext = {
+        retentionMs: this.retentionMs,
+        apiUrl: this.apiUrl,
+        origin: this.origin,
+        keepInputAndLogs: this.options.keepInputAndLogs === true,
+      };
+    return this.#answerContext;
   }
 
   countRequest(route: RouteName): void {
