@@ -2,15 +2,24 @@
 // limits, faults, counters. `reset()` forgets it all except the clock.
 
 import { randomInt } from 'node:crypto';
+import { catalogueSpecs, modelledModels } from './catalogue-models.js';
 import { Clock, Scheduler } from './clock.js';
 import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry } from './models.js';
-import { type PredictionRecord, PredictionStore, type PredictionView, predictionJson, viewAt } from './predictions.js';
+import {
+  type AnswerContext,
+  type PredictionRecord,
+  PredictionStore,
+  type PredictionView,
+  predictionJson,
+  viewAt,
+} from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { type EmulatedSpend, emulatedSpend } from './spend.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
@@ -50,11 +59,16 @@ export class EmulatorState {
   random: () => number;
   newId: () => string;
   webhookSecret: string;
-  counters: EmulatorStats;
+  counters: Omit<EmulatorStats, keyof EmulatedSpend>;
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
-    this.models = new ModelRegistry(options.models);
+    // The catalogue's models are served too; publicCatalogueOnly hides the modelled ones (skyreels-2).
+    this.models = new ModelRegistry(
+      options.models,
+      catalogueSpecs(),
+      new Set(options.publicCatalogueOnly ? modelledModels() : []),
+    );
     this.scheduler = new Scheduler(this.clock);
     this.speed = options.speed && options.speed > 0 ? options.speed : 1;
     this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
@@ -113,6 +127,25 @@ export class EmulatorState {
     return predictionJson(record, this.view(record), this.apiUrl, this.origin, this.options.keepInputAndLogs === true);
   }
 
+  /** The same, serialized (UTF-8 JSON), from the store's cache while the prediction cannot have changed. */
+  predictionBytes(record: PredictionRecord): Uint8Array {
+    return this.predictions.answerBytes(record, this.clock.now(), this.answerContext());
+  }
+
+  #answerContext: AnswerContext | undefined;
+
+  /** One object per origin (set once the server listens), so the store can tell its cached answers apart by identity. */
+  private answerContext(): AnswerContext {
+    if (this.#answerContext?.origin !== this.origin)
+      this.#answerContext = {
+        retentionMs: this.retentionMs,
+        apiUrl: this.apiUrl,
+        origin: this.origin,
+        keepInputAndLogs: this.options.keepInputAndLogs === true,
+      };
+    return this.#answerContext;
+  }
+
   countRequest(route: RouteName): void {
     this.counters.requests[route] = (this.counters.requests[route] ?? 0) + 1;
   }
@@ -123,7 +156,7 @@ export class EmulatorState {
   }
 
   stats(): EmulatorStats {
-    return structuredClone(this.counters);
+    return { ...structuredClone(this.counters), ...emulatedSpend(this) };
   }
 
   reset(): void {
@@ -150,7 +183,7 @@ export class EmulatorState {
   }
 }
 
-function emptyStats(): EmulatorStats {
+function emptyStats(): Omit<EmulatorStats, keyof EmulatedSpend> {
   return {
     requests: {},
     responsesByStatus: {},

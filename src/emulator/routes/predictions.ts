@@ -2,7 +2,7 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext, readJsonObject, serializedJson } from '../http.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
 import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
@@ -200,7 +200,7 @@ function findPrediction(ctx: RequestContext): PredictionRecord {
 
 export const getPrediction: Handler = (ctx) => {
   const record = findPrediction(ctx);
-  return json(200, ctx.state.predictionJson(record));
+  return serializedJson(200, ctx.state.predictionBytes(record));
 };
 
 export const cancelPrediction: Handler = (ctx) => {
@@ -264,9 +264,6 @@ export const listPredictions: Handler = (ctx) => {
   const last = page[page.length - 1];
   const next = last && older ? pageUrl(encodeCursor({ before: last.seq })) : null;
   const previous = first && newer ? pageUrl(encodeCursor({ after: first.seq })) : null;
-  return json(200, {
-    next,
-    previous,
-    results: page.map((r) => state.predictionJson(r)),
-  });
+  const results = page.map((r) => state.predictionBytes(r));
+  return serializedJson(200, state.predictions.listPageBytes(ctx.url.search, next, previous, results));
 };
