@@ -119,7 +119,7 @@ export class ReplicateClient implements AsyncDisposable {
       redact,
       now,
       closeSignal: this.#close.signal,
-      ledger: new PredictionLedger(),
+      ledger: ledgerFor(books),
       books,
       prices: config.prices,
       videoAdapters: config.videoAdapters,
@@ -360,4 +360,15 @@ export class ReplicateClient implements AsyncDisposable {
     promise.then(forget, forget);
     return promise;
   }
+}
+
+/**
+ * The client's ledger; with a fleet's journal, a lost create's look leaves out the predictions another
+ * process journaled (an identical call of a twin), so it never adopts nor sweeps them.
+ */
+function ledgerFor(books: Bookkeeper): PredictionLedger {
+  const ledger = new PredictionLedger();
+  const shared = books.shared;
+  if (shared) ledger.knownElsewhere = (ids) => shared.journaledPredictions(ids);
+  return ledger;
 }

@@ -38,6 +38,11 @@ interface Attempt {
  */
 export class PredictionLedger {
   readonly #owned = new Set<string>();
+  /**
+   * With a journal a fleet shares: of these ids, those another process journaled as its own (a twin's
+   * identical call). They are never adopted nor swept as this client's.
+   */
+  knownElsewhere: ((ids: readonly string[]) => Promise<ReadonlySet<string>>) | null = null;
   readonly #attempts = new Map<string, Set<Attempt>>();
 
   /** True when a call of this client already returned (or adopted, or canceled as a stray) this prediction. */
@@ -170,8 +175,13 @@ export async function findUnowned(transport: Transport, query: LostCreateQuery):
     path = page.next;
     params = undefined; // `next` carries the cursor and the filters
   }
-  return matches
-    .filter((p) => !query.ledger.owns(p.id))
+  const unowned = matches.filter((p) => !query.ledger.owns(p.id));
+  const elsewhere =
+    unowned.length > 0 && query.ledger.knownElsewhere
+      ? await query.ledger.knownElsewhere(unowned.map((p) => p.id))
+      : new Set<string>();
+  return unowned
+    .filter((p) => !elsewhere.has(p.id))
     .sort((a, b) => (Date.parse(b.created_at) || 0) - (Date.parse(a.created_at) || 0));
 }
 

@@ -150,6 +150,16 @@ export class SharedJournal {
     return (await this.store()).twinIntents({ ...query, owner: this.owner });
   }
 
+  /** Of `ids`, the predictions the fleet's journal has a `created` record of. */
+  async journaledPredictions(ids: readonly string[]): Promise<ReadonlySet<string>> {
+    const wanted = new Set(ids);
+    const found = new Set<string>();
+    for (const record of await this.records()) {
+      if (record.event === 'created' && wanted.has(record.predictionId)) found.add(record.predictionId);
+    }
+    return found;
+  }
+
   /** Open holds for an intent's request id (resume settles them). */
   async holdsFor(requestId: string): Promise<string[]> {
     return (await this.store()).holdsFor(requestId);
