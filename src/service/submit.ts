@@ -96,8 +96,10 @@ export async function submitVideo(
     const extra = checkInput(opts.input);
     const downloadDir = checkDownload(opts.download);
     throwIfClosed(ctx);
-    // Refused before the uploads: nothing is created when the budget would be crossed.
-    hold = await ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
+    // what the model will be asked: a `duration` in `input` overrides durationSeconds (as generateVideo).
+    const heldSeconds = secondsAsked(extra, durationSeconds);
+    hold = await ctx.books.reserve(model, heldSeconds, `${heldSeconds} s of video of ${model}`);
     const deadline = ctx.now() + DEFAULT_CALL_TIMEOUT_MS;
     const resolved = await resolveImageInputs(images, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, { filename, signal: opts.signal, deadline });
@@ -112,7 +114,14 @@ export async function submitVideo(
       }),
       ...extra,
     };
-    const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds };
+    // The adapter may set the duration itself: the hold and the books follow the input actually sent.
+    const sentSeconds = secondsAsked(input, durationSeconds);
+    if (sentSeconds !== heldSeconds) {
+      ctx.books.spend.settle(hold, 0);
+      hold = null;
+      hold = await ctx.books.reserve(model, sentSeconds, `${sentSeconds} s of video of ${model}`);
+    }
+    const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds: sentSeconds };
     const taken = hold;
     hold = null; // create() settles it from here on
     return await create(ctx, meta, taken, opts, DEFAULT_VIDEO_TIMEOUT_MS);
@@ -188,4 +197,10 @@ async function create(
     ctx.books.spend.settle(hold, 0);
     throw error;
   }
+}
+
+/** Seconds of video the input asks for: its `duration` when it has a positive one, else `fallback`. */
+function secondsAsked(input: Record<string, unknown>, fallback: number): number {
+  const duration = input.duration;
+  return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : fallback;
 }

@@ -226,6 +226,35 @@ describe('submitImage + webhookHandler', () => {
   });
 });
 
+describe('submitVideo', () => {
+  test('hands over what generateVideo returns: the video saved, its duration and cost', async () => {
+    const out = scratch();
+    const c = client({ journal: join(out, 'journal.jsonl') });
+    const got = collector();
+    const hook = await serve(() => c.webhookHandler({ onResult: got.onResult }));
+    await c.submitImage('a first frame', { webhook: hook.url });
+    emu.advanceClock(PREDICT_MS);
+    await got.until(1);
+    const frame = got.results[0]?.result;
+    if (!frame?.success || !('imageUrl' in frame)) throw new Error('expected an image');
+    const { predictionId, estimateUsd } = await c.submitVideo([frame.imageUrl, frame.imageUrl], {
+      webhook: hook.url,
+      durationSeconds: 2,
+      download: { dir: out },
+    });
+    expect(estimateUsd).toBe(0.2);
+    emu.advanceClock(PREDICT_MS);
+    await got.until(2);
+    const handed = got.results[1];
+    expect(handed).toMatchObject({ kind: 'video', predictionId, via: 'webhook' });
+    expect(handed?.result).toMatchObject({ success: true, durationSeconds: 2, costUsd: 0.2, predictionId });
+    const video = handed?.result;
+    if (!video?.success || !('videoUrl' in video)) throw new Error('expected a video');
+    expect(video.files).toEqual([join(out, `${predictionId}-0.mp4`)]);
+    expect(readdirSync(out)).toContain(`${predictionId}-0.mp4`);
+  });
+});
+
 describe('the budget from submit to hand-over', () => {
   test('a submit past the budget is refused before anything is created; the hold ends at the actual cost', async () => {
     const c = client({ budgetUsd: 0.003 });
