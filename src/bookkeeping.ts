@@ -67,9 +67,9 @@ export class Bookkeeper {
   readonly #now: () => number;
   /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
   readonly #unfinished = new Map<string, RunMeta>();
-  /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
   /** Request ids whose hold in the fleet's budget this client has and has not ended. */
   readonly #fleetHoldsHere = new Set<string>();
+  /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
   readonly #keptHolds = new Map<string, { hold: Reservation; meta: RunMeta | null }>();
 
   constructor(options: BookkeeperOptions) {
