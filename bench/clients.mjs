@@ -53,8 +53,8 @@ function nonEmptyOutput(output) {
   return Array.isArray(output) ? output.length > 0 : output !== null && output !== undefined;
 }
 
-/** Makes `runOne(prompt)` for a client against `apiUrl`. */
-export async function makeClient(id, apiUrl, token) {
+/** Makes `runOne(prompt)` for a client against `apiUrl` (`options`: extra constructor options for ours). */
+export async function makeClient(id, apiUrl, token, options = {}) {
   switch (id) {
     case 'replicate-media':
     case 'original-design': {
@@ -63,6 +63,7 @@ export async function makeClient(id, apiUrl, token) {
         apiKey: token,
         baseUrl: apiUrl,
         ...(id === 'original-design' ? { preferWaitSeconds: 0, useStream: false } : {}),
+        ...options,
       });
       return async (prompt) => {
         const result = await client.generateImage(prompt);

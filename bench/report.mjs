@@ -81,10 +81,79 @@ export function evaluateGoals(results) {
       'Batch: zero failures',
       (c) => batch.clients[c] && { value: `${batch.clients[c].failures}`, met: batch.clients[c].failures === 0 },
     );
+    if (batch.bareFetch) {
+      // Against bare fetch() doing the same creates at the same concurrency in the same run, not an
+      // absolute figure: Node itself is most of a process's RSS, and it moves with the machine.
+      add('rss-vs-bare-fetch', 'Batch: peak RSS ≤ 1.05 × bare fetch() doing the same creates', (c) => {
+        const r = batch.clients[c];
+        if (!r) return null;
+        const ratio = r.peakRssMb / batch.bareFetch.peakRssMb;
+        return {
+          value: `×${ratio.toFixed(2)} (${r.peakRssMb} MB vs ${batch.bareFetch.peakRssMb} MB)`,
+          met: ratio <= 1.05,
+        };
+      });
+    }
+  }
+  if (latency?.long) {
+    add('requests-past-60s', 'At most 3 requests per ~70 s prediction, added latency p50 ≤ 20 ms', (c) => {
+      const r = latency.long.clients[c];
+      if (!r) return null;
+      if (r.failures > 0) return { value: `${r.failures}/${r.predictions} failed`, met: false };
+      return {
+        value: `${r.requestsPerPrediction} (p50 ${fmtMs(r.addedLatencyMs.p50)})`,
+        met: r.requestsPerPrediction <= 3 && r.addedLatencyMs.p50 <= 20,
+      };
+    });
+  }
+  const multi = results.scenarios.multiProcess;
+  const multiK = multi && (multi.byProcesses[4] ? 4 : Number(Object.keys(multi.byProcesses)[0]));
+  if (multi && multiK) {
+    const group = multi.byProcesses[multiK];
     add(
-      'batch-rss',
-      'Batch: peak RSS ≤ 100 MB',
-      (c) => batch.clients[c] && { value: `${batch.clients[c].peakRssMb} MB`, met: batch.clients[c].peakRssMb <= 100 },
+      'multi-process-share',
+      `${multiK} processes on one key: together ≥ 95% of the rate the limit allows, zero failures`,
+      (c) => {
+        const r = group.clients[c];
+        if (!r) return null;
+        return {
+          value: `${pct(r.rateOfAllowed)}${r.failures > 0 ? `, ${r.failures} failed` : ''}`,
+          met: r.rateOfAllowed >= 0.95 && r.failures === 0,
+        };
+      },
+    );
+    add('multi-process-429s', `${multiK} processes on one key: at most one 429 per process`, (c) => {
+      const r = group.clients[c];
+      if (!r) return null;
+      return {
+        value: `${r.max429PerProcess} (per process: ${r.responses429PerProcess.join(', ')})`,
+        met: r.max429PerProcess <= 1,
+      };
+    });
+  }
+  const emu = results.scenarios.emulator;
+  if (emu?.servers?.emulator) {
+    add(
+      'emulator-throughput-vs-prism',
+      "Emulator: ≥ 2 × Prism's requests/s on create, get and list; list page time flat with stored count",
+      (c) => {
+        if (c !== OURS) return null;
+        const prism = emu.servers.prism;
+        const routes = ['create', 'get', 'list'];
+        const ratios =
+          prism && !prism.error
+            ? routes.map((r) => emu.servers.emulator[r].requestsPerSecond / prism[r].requestsPerSecond)
+            : null;
+        const first = emu.stored[0]?.listPageMs.p50;
+        const last = emu.stored.at(-1)?.listPageMs.p50;
+        // "Does not grow": the page at the most stored within twice the page at the fewest (timer noise aside).
+        const flat = first !== undefined && last !== undefined && last <= 2 * Math.max(first, 1);
+        const vs = ratios ? routes.map((r, i) => `${r} ×${ratios[i].toFixed(1)}`).join(', ') : 'Prism not measured';
+        return {
+          value: `${vs}; list page ${emu.stored.map((row) => `${fmtMs(row.listPageMs.p50)} at ${row.stored}`).join(', ')}`,
+          met: (ratios?.every((r) => r >= 2) ?? false) && flat,
+        };
+      },
     );
   }
   if (storm) {
@@ -215,6 +284,26 @@ function rows(results) {
       ratioFloor: 0,
     });
   }
+  const multi = results.scenarios.multiProcess;
+  for (const [k, group] of Object.entries(multi?.byProcesses ?? {})) {
+    const m = (f) => (c) => group.clients[c] && f(group.clients[c]);
+    out.push({
+      group: 'multi',
+      metric: `${k} processes on one key, ${multi.n} predictions: share of the rate the limit allows`,
+      cell: m((r) => ({ value: r.rateOfAllowed, text: pct(r.rateOfAllowed) })),
+      ratioFloor: 0,
+    });
+    out.push({
+      group: 'multi',
+      metric: `${k} processes: 429 responses per process (most / all)`,
+      cell: m((r) => ({ value: r.max429PerProcess, text: `${r.max429PerProcess} / ${r.responses429}` })),
+    });
+    out.push({
+      group: 'multi',
+      metric: `${k} processes: failed predictions`,
+      cell: m((r) => ({ value: r.failures, text: `${r.failures}` })),
+    });
+  }
   if (storm) {
     const s = (f) => (c) => storm.clients[c] && f(storm.clients[c]);
     out.push({
@@ -307,7 +396,75 @@ function failureNotes(results) {
   for (const s of Object.values(results.scenarios.latency ?? {})) scan(`latency ${s.label}`, s);
   if (results.scenarios.batch) scan('batch', results.scenarios.batch);
   if (results.scenarios.storm) scan('429 storm', results.scenarios.storm);
+  for (const [k, group] of Object.entries(results.scenarios.multiProcess?.byProcesses ?? {}))
+    scan(`${k} processes on one key`, group);
   return notes.length ? notes.join('\n') : '- None.';
+}
+
+/** Peak RSS at two concurrencies and the slope between them (memory per prediction in flight). */
+function memorySlopeTable(results) {
+  const m = results.scenarios.memorySlope;
+  if (!m) return '_Not run._';
+  const [low, high] = m.concurrencies;
+  const lines = [
+    `| | peak RSS at concurrency ${low} | peak RSS at concurrency ${high} | per prediction in flight |`,
+    '|---|---:|---:|---:|',
+  ];
+  for (const [id, r] of Object.entries(m.clients)) {
+    const label = id === 'bare-fetch' ? 'bare `fetch()`' : `${id} (rate limiter off)`;
+    lines.push(
+      `| ${label} | ${r.byConcurrency[low].peakRssMb} MB | ${r.byConcurrency[high].peakRssMb} MB | ${r.kbPerInFlight} kB |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The emulator against Prism: requests/s and latency per route, and the list page as predictions pile up. */
+function emulatorTables(results) {
+  const e = results.scenarios.emulator;
+  if (!e) return '_Not run._';
+  const servers = Object.entries(e.servers).filter(([, v]) => !v.error);
+  const name = (id, v) => (id === 'prism' ? `Prism ${v.version} (mock)` : 'replicate-media emulator');
+  const lines = [
+    `| Route (${e.requests} requests, ${e.concurrency} at once) | ${servers.map(([id, v]) => name(id, v)).join(' | ')} |`,
+    `|---|${servers.map(() => '---:').join('|')}|`,
+  ];
+  for (const route of ['create', 'get', 'list']) {
+    lines.push(
+      `| ${route} | ${servers
+        .map(
+          ([, v]) =>
+            `${v[route].requestsPerSecond}/s (p50 ${fmtMs(v[route].latencyMs.p50)}, p95 ${fmtMs(v[route].latencyMs.p95)}${v[route].bytesPerResponse ? `; ${kb(v[route].bytesPerResponse)} an answer` : ''})`,
+        )
+        .join(' | ')} |`,
+    );
+  }
+  if (e.servers.prism?.error) lines.push('', `Prism was not measured: \`${clean(e.servers.prism.error)}\``);
+  lines.push('', '| Predictions stored | list page p50 / p95 | emulator RSS |', '|---:|---:|---:|');
+  for (const row of e.stored) {
+    lines.push(
+      `| ${row.stored.toLocaleString('en-US')} | ${fmtMs(row.listPageMs.p50)} / ${fmtMs(row.listPageMs.p95)} | ${row.rssMb ?? '—'} MB |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function bundleTable(results) {
+  const b = results.scenarios.bundle;
+  if (!b) return '_Not run._';
+  const only = b.onlyReplicateClient;
+  return [
+    '| | minified | minified + gzipped |',
+    '|---|---:|---:|',
+    `| replicate-media, the whole entry (\`src/index.ts\`) | ${kb(b['replicate-media'].minifiedBytes)} | ${kb(b['replicate-media'].gzippedBytes)} |`,
+    `| replicate-media, an app importing only \`ReplicateClient\` | ${kb(only.minifiedBytes)} | ${kb(only.gzippedBytes)} |`,
+    `| \`replicate\` (official), its entry | ${kb(b.replicate.minifiedBytes)} | ${kb(b.replicate.gzippedBytes)} |`,
+    '',
+    `Importing only \`ReplicateClient\` keeps ${only.files} of the entry's ${only.allFiles} source files${only.dropped.length ? ` (dropped: ${only.dropped.map((f) => `\`${f}\``).join(', ')})` : ''}; the largest kept: ${only.largest
+      .slice(0, 8)
+      .map((k) => `\`${k.file}\` ${kb(k.bytes)}`)
+      .join(', ')} (minified bytes in the output).`,
+  ].join('\n');
 }
 
 // ------------------------------------------------------------------ chart
@@ -386,6 +543,15 @@ ${parts.join('\n')}
 
 // ------------------------------------------------------------------ docs
 
+/** The many-processes setup in words, from the results (or the full run's settings when it was not run). */
+function multiProcessSetup(results) {
+  const m = results.scenarios.multiProcess;
+  const groups = Object.entries(m?.byProcesses ?? {});
+  const ks = groups.length ? groups.map(([k]) => k).join(', ') : '2, 4, 8';
+  const othersAt = groups.filter(([, g]) => Object.keys(g.clients).length > 1).map(([k]) => k);
+  return `K = ${ks} client processes, each with its own client (replicate-media at every K; the others at K = ${othersAt.length ? othersAt.join(', ') : '4'}, for scale), share ${m?.n ?? 1_000} flux-schnell predictions (n/K each) and ${m?.concurrency ?? 50} in flight (concurrency/K each, rounded) against one emulator at the real create limit of ${m?.createPerMinute ?? 600}/minute, all on one API key${m ? '' : ' (not in this run)'}`;
+}
+
 function readmeTable(results) {
   const keep = new Set([
     'Added latency p50, ~0.5 s',
@@ -424,7 +590,7 @@ is that client's figure divided by replicate-media's (latencies below 1 ms count
 
 ${table(results)}
 
-## Goals (issue 6)
+## Goals (issues 6 and 14)
 
 The goals are replicate-media's; the other clients are judged by the same bar for scale. A missed goal is
 a finding to fix, not a figure to tune.
@@ -434,6 +600,18 @@ ${goalsTable(results)}
 ## Latency
 
 ![Added latency per client](benchmarks-latency.svg)
+
+## Memory per prediction in flight
+
+${memorySlopeTable(results)}
+
+## The emulator against Prism
+
+${emulatorTables(results)}
+
+## Bundle size (no goal yet)
+
+${bundleTable(results)}
 
 ## Failures and warnings seen, in the clients' own words
 
@@ -494,6 +672,38 @@ ${clientList}
   same ${b.n} creates at concurrency ${b.concurrency} (no limit to wait out, no client) peaked at ${b.bareFetch.peakRssMb} MB, from ${b.bareFetch.rssAtStartMb} MB at start`
       : 'Node itself is about 40 MB of it'
   }.
+- **Many processes on one key**: ${multiProcessSetup(results)}.
+  The emulator counts 429s per key, and the key is shared, so each process talks to the emulator through a
+  forwarding proxy of its own (in the emulator's process, the same for every client) that counts what it
+  forwards. "Share of the rate the limit allows" is computed as for the batch, from the first create of any
+  process to the last result of any process, against the minimum for the total concurrency. The processes
+  never talk to each other: replicate-media's only coordinator is the API's \`ratelimit-remaining\` /
+  \`ratelimit-reset\` headers (see [client.md](client.md)); the other clients do not read them.
+- **Memory against bare fetch**: the batch's peak RSS of each client ÷ that of bare \`fetch()\` (one create with
+  \`Prefer: wait\` per prediction, no retries, no polling) doing the same ${b?.n ?? '?'} creates at the same concurrency, in the
+  same run, on the same machine: Node's own ~40 MB and the machine's state cancel out. Bare fetch has no limit
+  to wait out (the emulator's is off for it), so it holds its ${b?.concurrency ?? '?'} in flight for a shorter time; the peak,
+  not the time, is compared. **Per prediction in flight**: replicate-media (rate limiter off, as it would
+  pace the larger run: this measures memory, not pace) and bare fetch each run 2 × concurrency predictions at
+  concurrency ${results.scenarios.memorySlope?.concurrencies.join(' and ') ?? '50 and 500'} against an emulator without limits; the slope is the difference of the peaks ÷ the
+  difference of the concurrencies.
+- **Requests past 60 s**: the ~70 s latency scenario's requests per prediction, counted by the emulator (the held
+  create, the event stream, any polls, the final read).
+- **The emulator against Prism**: \`@stoplight/prism-cli\` ${results.scenarios.emulator?.servers?.prism?.version ?? '5.8'} (\`prism mock\`, its defaults: static examples,
+  request logging on) on the same vendored OpenAPI schema (\`test/emulator/fixtures/replicate-openapi.json\`), installed by the
+  bench on first use into \`node_modules/.cache/bench-prism\` (191 packages, ~90 MB: not a devDependency). Each server
+  runs in its own process; a load generator (\`bench/emulator-load.mjs\`, plain \`node:http\` with a keep-alive pool)
+  in another sends ${results.scenarios.emulator?.requests ?? 5_000} requests per route, ${results.scenarios.emulator?.concurrency ?? 50} at once: create (\`POST /models/black-forest-labs/flux-schnell/predictions\`, no
+  \`Prefer: wait\`), get (the created ids, round robin), list (the first page). The emulator runs without rate limits
+  (as a test suite's would need) and is stateful: a create stores a prediction that runs its lifecycle, a get reads
+  it, a list pages 100 real records (so a list answer is ~100 times the bytes of Prism's; the table gives the
+  size of an answer); Prism answers every request with the schema's example. Memory: one emulator
+  filled through the API to ${(results.scenarios.emulator?.stored.map((r) => r.stored) ?? [1_000, 10_000, 100_000]).map((n) => n.toLocaleString('en-US')).join(', ')} predictions; after each step (and 2 s for the predictions to finish) the first list
+  page is timed ${results.scenarios.emulator?.listSamples ?? 200} times, one request at a time, and the process's RSS read from \`/proc\`. A page is 100
+  predictions whatever the number stored, so its time must not grow with it.
+- **Bundle size**: esbuild (\`--bundle --minify\`, ESM, platform neutral, \`node:*\` external) on \`src/index.ts\` and on
+  \`export * from 'replicate'\`; gzip level 9. "Importing only \`ReplicateClient\`" bundles a one-line app that imports
+  it and nothing else; what remains is what the client's own module graph pulls in.
 - **429 storm**: ${st ? `${st.n} predictions at concurrency ${st.concurrency}` : 'not run'}; a seeded fault answers ${st ? st.probability * 100 : 30}% of creates with 429 and
   \`Retry-After: ${st?.retryAfterSeconds ?? 1}\` (before the rate limiter, so they cost no token). Success = the caller got the output.
 - **Footprint**: cold import = median of ${results.scenarios.footprint?.importRuns ?? '?'} fresh \`node\` processes timing \`await import(pkg)\`
@@ -520,7 +730,7 @@ ${clientList}
 ## Rerun
 
 \`\`\`sh
-npm run bench            # ~10 minutes; writes bench/results/latest.json, this file and the chart
+npm run bench            # ~20 minutes; writes bench/results/latest.json, this file and the chart
 node bench/run.mjs --quick --out /tmp/bench.json   # the CI smoke run: tiny sizes, figures meaningless
 \`\`\`
 `;

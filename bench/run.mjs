@@ -2,17 +2,20 @@
 // emulator build. Every (client, scenario) pair gets a fresh emulator in a child process (its own
 // counters, rate-limit buckets and fault draws) and a fresh client process (its own timings and RSS).
 //
-//   node bench/run.mjs            full run (~10 minutes); writes bench/results/latest.json and docs/benchmarks.md
+//   node bench/run.mjs            full run (~20 minutes); writes bench/results/latest.json and docs/benchmarks.md
 //   node bench/run.mjs --quick    tiny sizes, everything at once (CI smoke, ~15 s); writes only --out
 //   node bench/run.mjs --from bench/results/latest.json   rewrite the docs from earlier results
-//   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b  --scenarios latency,short,medium,long,batch,storm,footprint
+//   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b
+//            --scenarios latency,short,medium,long,batch,storm,footprint,multiprocess,memory,emulator,bundle
 
-import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSizes } from './bundle-size.mjs';
 import { CLIENTS } from './clients.mjs';
 import { coldImportMs, installedSize, runtimeDependencies } from './footprint.mjs';
 import { evaluateGoals, writeDocs } from './report.mjs';
@@ -65,6 +68,24 @@ const STORM = QUICK
   ? { n: 4, concurrency: 4, probability: 0.3, retryAfterSeconds: 1 }
   : { n: 100, concurrency: 10, probability: 0.3, retryAfterSeconds: 1 };
 
+/**
+ * Many processes on one key: K client processes, each with its own client, share `n` predictions (n/K
+ * each) and `concurrency` in flight (concurrency/K each) against one emulator at the real create limit.
+ * replicate-media runs at every K; the other clients at `othersK`, for scale.
+ */
+const MULTI = QUICK
+  ? { n: 8, concurrency: 4, ks: [2], othersK: [2], createPerMinute: 600, predictionMs: 1_000 }
+  : { n: 1_000, concurrency: 50, ks: [2, 4, 8], othersK: [4], createPerMinute: 600, predictionMs: 1_000 };
+
+/** Memory per in-flight prediction: replicate-media and bare fetch at two concurrencies, 2 × concurrency creates each. */
+const SLOPE = QUICK ? { concurrencies: [4, 8] } : { concurrencies: [50, 500] };
+
+/** The emulator as a product, against Prism mocking the same OpenAPI schema. */
+const EMULATOR = QUICK
+  ? { requests: 100, concurrency: 10, stored: [50, 150], listSamples: 10, prism: flag('--prism') }
+  : { requests: 5_000, concurrency: 50, stored: [1_000, 10_000, 100_000], listSamples: 200, prism: true };
+const PRISM_VERSION = '5.8';
+
 const latencyScenarios = LATENCY.filter((l) => wants('latency') || wants(l.id));
 
 const IMPORT_RUNS = QUICK ? 1 : 9;
@@ -113,7 +134,7 @@ async function startEmulatorProcess(options) {
     await exited;
     clearTimeout(timer);
   };
-  return { ...first, stop };
+  return { ...first, pid: child.pid, stop };
 }
 
 /** The distinct warnings a client printed (Node's `(node:PID) …Warning: …` lines and the like), with counts. */
@@ -177,11 +198,19 @@ function getJson(url, token) {
  * One client in one scenario against its own emulator: runs the worker, then reads the emulator's
  * counters (before any request of ours) and, when asked, each prediction's completed_at.
  */
-async function runCase({ client, emulatorOptions, jobs, concurrency, watchdogMs, completions }) {
+async function runCase({ client, emulatorOptions, jobs, concurrency, watchdogMs, completions, clientOptions }) {
   const emulator = await startEmulatorProcess(emulatorOptions);
   const loadBefore = os.loadavg()[0];
   try {
-    const report = await runWorker({ client, apiUrl: emulator.apiUrl, token: TOKEN, jobs, concurrency, watchdogMs });
+    const report = await runWorker({
+      client,
+      apiUrl: emulator.apiUrl,
+      token: TOKEN,
+      jobs,
+      concurrency,
+      watchdogMs,
+      clientOptions,
+    });
     const stats = await getJson(`${emulator.url}/_emulator/stats`);
     const predictions = new Map();
     if (completions) {
@@ -230,6 +259,7 @@ function summarize(values) {
   };
 }
 
+const pct = (ratio) => (ratio === null || ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)}%`);
 const totalRequests = (stats) => Object.values(stats.requests).reduce((s, v) => s + v, 0);
 const round = (v, digits = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
@@ -418,6 +448,300 @@ async function stormScenario(runFor) {
   return { ...STORM, clients: results };
 }
 
+async function multiProcessScenario(runFor) {
+  const results = {};
+  for (const k of MULTI.ks) {
+    const perProcess = { n: MULTI.n / k, concurrency: Math.max(1, Math.round(MULTI.concurrency / k)) };
+    const totalConcurrency = perProcess.concurrency * k;
+    const byClient = {};
+    await runFor(async (client) => {
+      if (client.id !== 'replicate-media' && !MULTI.othersK.includes(k)) return;
+      const emulator = await startEmulatorProcess({
+        seed: 7,
+        rateLimits: { createPerMinute: MULTI.createPerMinute },
+        countingProxies: k,
+      });
+      const loadBefore = os.loadavg()[0];
+      try {
+        const reports = await Promise.all(
+          emulator.proxies.map((proxy, p) =>
+            runWorker({
+              client: client.id,
+              apiUrl: proxy.apiUrl,
+              token: TOKEN,
+              jobs: Array.from({ length: perProcess.n }, (_, i) => ({ prompt: `bench multi k${k} p${p} #${i}` })),
+              concurrency: perProcess.concurrency,
+              watchdogMs: 600_000,
+            }),
+          ),
+        );
+        const stats = await getJson(`${emulator.url}/_emulator/stats`);
+        const perProxy = await Promise.all(emulator.proxies.map((proxy) => getJson(`${proxy.url}/_proxy/stats`)));
+        const records = reports.flatMap((r) => r.records);
+        const failures = records.filter((r) => !r.ok).length;
+        const totalMs =
+          Math.max(...reports.map((r) => r.lastResultMs)) - Math.min(...reports.map((r) => r.firstStartMs));
+        const minimumForSucceededMs = minimumBatchMs({
+          n: MULTI.n - failures,
+          concurrency: totalConcurrency,
+          createPerMinute: MULTI.createPerMinute,
+          predictionMs: MULTI.predictionMs,
+        });
+        const responses429PerProcess = perProxy.map((p) => p.responsesByStatus['429'] ?? 0);
+        byClient[client.id] = {
+          processes: k,
+          predictions: MULTI.n,
+          succeeded: MULTI.n - failures,
+          failures,
+          totalMs,
+          minimumMs: minimumBatchMs({ ...MULTI, concurrency: totalConcurrency }),
+          minimumForSucceededMs,
+          rateOfAllowed: round(minimumForSucceededMs / totalMs, 3),
+          responses429: stats.responsesByStatus['429'] ?? 0,
+          responses429PerProcess,
+          max429PerProcess: Math.max(...responses429PerProcess),
+          predictionsCreated: stats.predictionsCreated,
+          peakRssMbPerProcess: reports.map((r) => round(r.peakRssBytes / 2 ** 20)),
+          errors: errorSummary(records),
+          loadAverage1m: [round(loadBefore, 2), round(os.loadavg()[0], 2)],
+          warnings: reports.flatMap((r) => r.warnings),
+        };
+        const r = byClient[client.id];
+        log(
+          `multi-process K=${k} ${client.id}: ${(totalMs / 1000).toFixed(1)} s (${pct(r.rateOfAllowed)} of allowed), 429s per process ${responses429PerProcess.join('/')}, ${failures} failed`,
+        );
+      } finally {
+        await emulator.stop();
+      }
+    });
+    results[k] = { ...perProcess, totalConcurrency, clients: byClient };
+  }
+  return { n: MULTI.n, concurrency: MULTI.concurrency, createPerMinute: MULTI.createPerMinute, byProcesses: results };
+}
+
+/** Peak RSS at two concurrencies, for replicate-media (rate limiter off: this measures memory, not pace) and bare fetch. */
+async function memorySlopeScenario() {
+  const rows = {};
+  for (const concurrency of SLOPE.concurrencies) {
+    const jobs = Array.from({ length: 2 * concurrency }, (_, i) => ({ prompt: `bench memory c${concurrency} #${i}` }));
+    for (const [id, clientOptions] of [
+      ['replicate-media', { rateLimit: false }],
+      ['bare-fetch', undefined],
+    ]) {
+      const { report } = await runCase({
+        client: id,
+        emulatorOptions: { seed: 7, rateLimits: false },
+        jobs,
+        concurrency,
+        watchdogMs: 600_000,
+        completions: false,
+        clientOptions,
+      });
+      rows[id] ??= {};
+      rows[id][concurrency] = {
+        peakRssMb: round(report.peakRssBytes / 2 ** 20),
+        rssAtStartMb: round(report.rssAtStartBytes / 2 ** 20),
+        failures: report.records.filter((r) => !r.ok).length,
+      };
+      log(`memory slope ${id} at concurrency ${concurrency}: peak RSS ${rows[id][concurrency].peakRssMb} MB`);
+    }
+  }
+  const [low, high] = SLOPE.concurrencies;
+  const slopeKb = (id) => round(((rows[id][high].peakRssMb - rows[id][low].peakRssMb) * 1024) / (high - low), 1);
+  return {
+    concurrencies: SLOPE.concurrencies,
+    clients: Object.fromEntries(
+      Object.keys(rows).map((id) => [id, { byConcurrency: rows[id], kbPerInFlight: slopeKb(id) }]),
+    ),
+  };
+}
+
+const run = (file, args, options) =>
+  new Promise((res, rej) =>
+    execFile(file, args, options, (error, stdout, stderr) =>
+      error ? rej(new Error(`${error.message}\n${stderr}`)) : res(stdout),
+    ),
+  );
+
+/** Prism, installed on demand into a cache folder (191 packages, ~90 MB: too much for a devDependency). */
+async function ensurePrism() {
+  const dir = join(ROOT, 'node_modules/.cache/bench-prism');
+  const bin = join(dir, 'node_modules/@stoplight/prism-cli/dist/index.js');
+  if (!existsSync(bin)) {
+    log(`installing @stoplight/prism-cli@${PRISM_VERSION} into ${dir} (once)`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'package.json'), '{"private":true}\n');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    await run(npm, ['install', '--no-audit', '--no-fund', '--no-save', `@stoplight/prism-cli@${PRISM_VERSION}`], {
+      cwd: dir,
+      timeout: 600_000,
+    });
+  }
+  const { version } = JSON.parse(await readFile(join(dir, 'node_modules/@stoplight/prism-cli/package.json'), 'utf8'));
+  return { bin, version };
+}
+
+async function freePort() {
+  const server = http.createServer();
+  await new Promise((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address();
+  await new Promise((res) => server.close(res));
+  return port;
+}
+
+/** Starts `prism mock` on the vendored OpenAPI schema; resolves once it listens. */
+async function startPrism(bin) {
+  const port = await freePort();
+  const spec = join(ROOT, 'test/emulator/fixtures/replicate-openapi.json');
+  const child = spawn(process.execPath, [bin, 'mock', '-h', '127.0.0.1', '-p', String(port), spec], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`prism did not start: ${output.slice(-500)}`)), 120_000);
+    const onData = (d) => {
+      output += d;
+      if (output.includes('Prism is listening')) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => rej(new Error(`prism exited (${code}): ${output.slice(-500)}`)));
+  });
+  // Prism logs every request; drain its output so a full pipe never stalls it.
+  child.stdout.resume();
+  child.stderr.resume();
+  const exited = new Promise((res) => child.once('close', res));
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs the load generator against one route; resolves with its report. */
+function load(task) {
+  return run(process.execPath, [join(ROOT, 'bench/emulator-load.mjs'), JSON.stringify({ token: TOKEN, ...task })], {
+    cwd: ROOT,
+    maxBuffer: 64 * 2 ** 20,
+    timeout: 900_000,
+  }).then((stdout) => JSON.parse(stdout.trim().split('\n').pop()));
+}
+
+/** Resident set of a process, from /proc (Linux); null elsewhere. */
+async function rssMbOf(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? round(kb / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Create, get and list at the same concurrency against one server; `apiUrl` has no trailing slash. */
+async function throughput(apiUrl) {
+  const n = EMULATOR.requests;
+  const concurrency = EMULATOR.concurrency;
+  const create = await load({
+    url: `${apiUrl}/models/black-forest-labs/flux-schnell/predictions`,
+    method: 'POST',
+    body: { input: { prompt: 'bench emulator' } },
+    n,
+    concurrency,
+    collectIds: true,
+  });
+  const get = await load({ url: `${apiUrl}/predictions/{id}`, method: 'GET', ids: create.ids, n, concurrency });
+  const list = await load({ url: `${apiUrl}/predictions`, method: 'GET', n, concurrency });
+  const summary = (r) => ({
+    requestsPerSecond: round(r.requestsPerSecond),
+    latencyMs: { p50: round(r.latencyMs.p50, 2), p95: round(r.latencyMs.p95, 2), max: round(r.latencyMs.max, 2) },
+    bytesPerResponse: r.bytesPerResponse,
+    ok: r.ok,
+    statuses: r.statuses,
+  });
+  return { create: summary(create), get: summary(get), list: summary(list) };
+}
+
+async function emulatorScenario() {
+  const result = {
+    requests: EMULATOR.requests,
+    concurrency: EMULATOR.concurrency,
+    listSamples: EMULATOR.listSamples,
+    servers: {},
+    stored: [],
+  };
+  // Throughput: a fresh emulator without rate limits (a test suite's would hit 600/min at once).
+  const emulator = await startEmulatorProcess({ seed: 7, rateLimits: false });
+  try {
+    result.servers.emulator = await throughput(emulator.apiUrl);
+  } finally {
+    await emulator.stop();
+  }
+  log(
+    `emulator: ${['create', 'get', 'list'].map((r) => `${r} ${result.servers.emulator[r].requestsPerSecond}/s`).join(', ')}`,
+  );
+  if (EMULATOR.prism) {
+    try {
+      const { bin, version } = await ensurePrism();
+      const prism = await startPrism(bin);
+      try {
+        result.servers.prism = { version, ...(await throughput(prism.apiUrl)) };
+      } finally {
+        await prism.stop();
+      }
+      log(
+        `prism ${version}: ${['create', 'get', 'list'].map((r) => `${r} ${result.servers.prism[r].requestsPerSecond}/s`).join(', ')}`,
+      );
+    } catch (error) {
+      result.servers.prism = { error: String(error).slice(0, 500) };
+      log(`prism: not measured (${result.servers.prism.error})`);
+    }
+  }
+  // Memory and list-page time as predictions pile up: one emulator, filled through the API.
+  const store = await startEmulatorProcess({ seed: 7, rateLimits: false });
+  try {
+    let stored = 0;
+    for (const target of EMULATOR.stored) {
+      const fill = await load({
+        url: `${store.apiUrl}/models/black-forest-labs/flux-schnell/predictions`,
+        method: 'POST',
+        body: { input: { prompt: 'bench stored' } },
+        n: target - stored,
+        concurrency: EMULATOR.concurrency,
+      });
+      stored = target;
+      // Let the predictions finish (flux-schnell: 1 s), so the memory is that of stored ones, not timers.
+      await new Promise((res) => setTimeout(res, 2_000));
+      const list = await load({
+        url: `${store.apiUrl}/predictions`,
+        method: 'GET',
+        n: EMULATOR.listSamples,
+        concurrency: 1,
+      });
+      const row = {
+        stored,
+        createdOk: fill.ok,
+        listPageMs: { p50: round(list.latencyMs.p50, 2), p95: round(list.latencyMs.p95, 2) },
+        rssMb: await rssMbOf(store.pid),
+      };
+      result.stored.push(row);
+      log(`emulator with ${stored} stored: list page p50 ${row.listPageMs.p50} ms, RSS ${row.rssMb} MB`);
+    }
+  } finally {
+    await store.stop();
+  }
+  return result;
+}
+
 async function footprintScenario() {
   const packages = [
     { id: 'replicate-media', specifier: 'replicate-media', dir: './' },
@@ -530,6 +854,11 @@ if (QUICK) {
   }
   if (wants('batch')) tasks.push(batchScenario(quickly).then((r) => (results.scenarios.batch = r)));
   if (wants('storm')) tasks.push(stormScenario(quickly).then((r) => (results.scenarios.storm = r)));
+  if (wants('multiprocess'))
+    tasks.push(multiProcessScenario(quickly).then((r) => (results.scenarios.multiProcess = r)));
+  if (wants('memory')) tasks.push(memorySlopeScenario().then((r) => (results.scenarios.memorySlope = r)));
+  if (wants('emulator')) tasks.push(emulatorScenario().then((r) => (results.scenarios.emulator = r)));
+  if (wants('bundle')) tasks.push(bundleSizes(ROOT).then((r) => (results.scenarios.bundle = r)));
   await Promise.all(tasks);
   if (results.scenarios.latency)
     results.scenarios.latency = Object.fromEntries(
@@ -548,6 +877,10 @@ if (QUICK) {
   }
   if (wants('batch')) results.scenarios.batch = await batchScenario(sequential);
   if (wants('storm')) results.scenarios.storm = await stormScenario(sequential);
+  if (wants('multiprocess')) results.scenarios.multiProcess = await multiProcessScenario(sequential);
+  if (wants('memory')) results.scenarios.memorySlope = await memorySlopeScenario();
+  if (wants('emulator')) results.scenarios.emulator = await emulatorScenario();
+  if (wants('bundle')) results.scenarios.bundle = await bundleSizes(ROOT);
 }
 
 results.finishedAt = new Date().toISOString();

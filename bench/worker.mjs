@@ -1,12 +1,13 @@
 // One client's share of one scenario, in a fresh process so its timings and its peak RSS are its own.
-// Input: JSON in argv[2] { client, apiUrl, token, jobs: [{ prompt, startAtOffsetMs }], concurrency, watchdogMs }.
+// Input: JSON in argv[2] { client, apiUrl, token, jobs: [{ prompt, startAtOffsetMs }], concurrency, watchdogMs,
+// clientOptions? } (clientOptions: passed to replicate-media's constructor, for the memory slope only).
 // Output: one JSON line on stdout with a record per job (wall-clock ms of start and of the result).
 
 import { makeClient } from './clients.mjs';
 
 const task = JSON.parse(process.argv[2]);
 const rssAtStartBytes = process.memoryUsage().rss;
-const runOne = await makeClient(task.client, task.apiUrl, task.token);
+const runOne = await makeClient(task.client, task.apiUrl, task.token, task.clientOptions);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const t0 = Date.now();

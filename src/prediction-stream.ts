@@ -44,12 +44,16 @@ export async function waitForStreamDone(
   transport: Transport,
   url: string,
   signal: AbortSignal,
-  limits: StreamLimits = {},
+  limits: StreamLimits & {
+    /** Told true when a connection opens and false when it ends: the waiter skips its polls while one is open. */
+    onConnected?: (open: boolean) => void;
+  } = {},
 ): Promise<boolean> {
   const { emptyConnectionsTolerated, reconnectDelayMs, maxReconnectDelayMs, maxLineBytes } = {
     ...DEFAULT_LIMITS,
     ...limits,
   };
+  const onConnected = limits.onConnected ?? (() => {});
   let lastEventId: string | null = null;
   let empty = 0;
   let quick = 0;
@@ -67,11 +71,16 @@ export async function waitForStreamDone(
       });
       if (!response.body) return false;
       let received = false;
-      for await (const event of serverSentEvents(response.body, maxLineBytes)) {
-        if (event.event === 'comment') continue; // a keep-alive or the host's `: 408` is not news
-        received = true;
-        if (event.id !== null) lastEventId = event.id;
-        if (event.event === 'done') return true;
+      onConnected(true);
+      try {
+        for await (const event of serverSentEvents(response.body, maxLineBytes)) {
+          if (event.event === 'comment') continue; // a keep-alive or the host's `: 408` is not news
+          received = true;
+          if (event.id !== null) lastEventId = event.id;
+          if (event.event === 'done') return true;
+        }
+      } finally {
+        onConnected(false);
       }
       empty = received ? 0 : empty + 1;
       quick = transport.now() - openedAt < reconnectDelayMs ? quick + 1 : 0;

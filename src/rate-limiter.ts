@@ -1,7 +1,9 @@
 // Client-side rate limiting: token buckets that keep one client's requests under Replicate's limits
 // (600 prediction creates and 3000 other requests per minute), so that a batch goes as fast as the
 // limit allows and never sees a 429 in normal operation. The transport takes a token before every
-// attempt (retries included); every call of one client shares the same buckets.
+// attempt (retries included); every call of one client shares the same buckets. Several clients on one
+// key (processes, machines) share the key's limit through the API's own rate-limit headers: each one
+// follows its share of the key's recent use (see SharedKey).
 
 import { DEFAULT_RATE_LIMIT } from './defaults.js';
 
@@ -22,6 +24,11 @@ export interface RateLimitOptions {
   otherPerMinute?: number | false;
   /** Burst of the other requests. Default: a minute's worth less one second's (2950 at 3000/min). */
   otherBurst?: number;
+  /**
+   * Follow the API's `ratelimit-remaining` / `ratelimit-reset` answers on creates, so that clients sharing
+   * a key share its limit. Default true; false: this client's buckets alone decide (as before).
+   */
+  followServer?: boolean;
 }
 
 /** The default burst for a rate: a minute's worth less one second's, and at least 1. */
@@ -30,16 +37,21 @@ export function defaultBurst(perMinute: number): number {
 }
 
 /**
- * A token bucket with reservations: `reserve()` takes a token now, or books the next one to refill
- * and says when it may be used. Reservations keep waiters in order and cost one number each, not a
- * queue entry. Refills continuously on the injected clock, like the emulator's bucket.
+ * A token bucket with tickets: `take()` books the next token and `readyAt(ticket)` says when it may be
+ * used, on the bucket's current rate. Tickets keep waiters in order and cost one number each, not a
+ * queue entry; a waiter re-asks after each sleep, so a rate lowered meanwhile (the server said the key
+ * is shared) holds it back. Refills continuously on the injected clock, like the emulator's bucket.
  */
 export class TokenBucket {
+  /** The configured rate (the account's limit), per minute. */
   readonly perMinute: number;
   readonly burst: number;
-  readonly #perMs: number;
   readonly #now: () => number;
-  #tokens: number;
+  #perMs: number;
+  // Tokens ever made available (the burst, refills, refunds, less what the server's answers took away)
+  // and tickets ever handed out: ticket k may go once supply >= k; supply - issued is what is left.
+  #supply: number;
+  #issued = 0;
   #updatedMs: number;
 
   constructor(perMinute: number, burst: number, now: () => number) {
@@ -51,47 +63,242 @@ export class TokenBucket {
     this.burst = burst;
     this.#perMs = perMinute / 60_000;
     this.#now = now;
-    this.#tokens = burst;
+    this.#supply = burst;
     this.#updatedMs = now();
   }
 
-  /** Tokens available now (negative while reservations are waiting). */
+  /** Tokens available now (negative while tickets are waiting). */
   get tokens(): number {
     this.#refill();
-    return this.#tokens;
+    return this.#supply - this.#issued;
+  }
+
+  /** The rate the bucket refills at now, per minute (lower than `perMinute` while the key is shared). */
+  get refillPerMinute(): number {
+    return this.#perMs * 60_000;
+  }
+
+  /** Books the next token; returns its ticket for `readyAt`. */
+  take(): number {
+    this.#refill();
+    this.#issued += 1;
+    return this.#issued;
+  }
+
+  /** The clock time from which a ticket may be used: now when it is covered, else when the refill covers it. */
+  readyAt(ticket: number): number {
+    this.#refill();
+    if (this.#supply >= ticket) return this.#updatedMs;
+    return Math.ceil(this.#updatedMs + (ticket - this.#supply) / this.#perMs);
   }
 
   /**
    * Takes a token. Returns the clock time from which it may be used: now when the bucket had one,
-   * else the moment the refill covers this reservation (rounded up to a whole millisecond).
+   * else the moment the refill covers this reservation at the current rate (rounded up to a whole ms).
    */
   reserve(): number {
-    this.#refill();
-    this.#tokens -= 1;
-    if (this.#tokens >= 0) return this.#updatedMs;
-    return Math.ceil(this.#updatedMs + -this.#tokens / this.#perMs);
+    return this.readyAt(this.take());
   }
 
-  /** Gives back a reserved token that was not used (its waiter was aborted). */
+  /** Gives back a booked token that was not used (its waiter was aborted): every later ticket moves up. */
   refund(): void {
     this.#refill();
-    this.#tokens = Math.min(this.burst, this.#tokens + 1);
+    this.#supply = Math.min(this.#issued + this.burst, this.#supply + 1);
+  }
+
+  /** Refills at `perMinute` from now on (at most the configured rate, at least a hundredth of it). */
+  setRate(perMinute: number): void {
+    this.#refill();
+    this.#perMs = Math.min(this.perMinute, Math.max(this.perMinute / 100, perMinute)) / 60_000;
+  }
+
+  /**
+   * Sets what may be sent from now on to `available` tokens (as the server's answers tell it), of which
+   * `waiting` go first to the tickets already waiting; at most the burst.
+   */
+  setAvailable(available: number, waiting: number): void {
+    this.#refill();
+    this.#supply = Math.min(this.#issued + this.burst, this.#issued - waiting + available);
   }
 
   #refill(): void {
     const nowMs = this.#now();
     const elapsedMs = Math.max(0, nowMs - this.#updatedMs);
-    this.#tokens = Math.min(this.burst, this.#tokens + elapsedMs * this.#perMs);
+    this.#supply = Math.max(this.#supply, Math.min(this.#issued + this.burst, this.#supply + elapsedMs * this.#perMs));
     this.#updatedMs = Math.max(this.#updatedMs, nowMs);
+  }
+}
+
+/** What one answer's rate-limit headers said, stamped with when its request was sent. */
+interface ServerReading {
+  /** The client's clock when the request went (the server took its token then, or just after). */
+  atMs: number;
+  /** `ratelimit-remaining`: whole tokens the key had left after this request. */
+  remaining: number;
+  /** When the key's bucket would be full again with nobody sending (from `ratelimit-reset`). */
+  fullAtMs: number;
+  /** How many of this client's own requests of the class had gone by then, this one included. */
+  ownSent: number;
+  /**
+   * Whether `ownSent` is exact: not when other requests of this client went in the same millisecond, as
+   * the server may have counted them before or after this one (such readings bound, but do not measure).
+   */
+  exact: boolean;
+}
+
+// How far back the readings go when estimating this client's share of the key's use, and how few
+// tokens of the key's use make an estimate worth taking (fewer: the floor of `remaining` is too coarse).
+const SHARE_WINDOW_MS = 8_000;
+const SHARE_MIN_TOKENS = 4;
+// The lowest share a client assumes, so that one that was idle can always win some rate back.
+const SHARE_FLOOR = 0.02;
+// Added to the measured share while requests are waiting for tokens and the key has more than the
+// reserve left: clients that all want more drift towards equal shares, and the level they settle at is
+// the reserve.
+const SHARE_NUDGE = 0.01;
+
+/**
+ * The server's view of a key shared with other clients (other processes, other machines): from the
+ * `ratelimit-remaining` / `ratelimit-reset` headers of this client's own answers, its share of the
+ * key's recent use, and a bound on what it may still send. The readings are stamped with the request's
+ * send time, since a held `Prefer: wait` create is answered up to a minute later.
+ */
+class SharedKey {
+  readonly #bucket: TokenBucket;
+  readonly #perMs: number;
+  /** Tokens of the key's bucket left unclaimed, for jitter that bunches requests up. */
+  readonly #reserve: number;
+  readonly #now: () => number;
+  #readings: ServerReading[] = [];
+  // Send times of this client's own recent requests of the class (ascending), and how many were dropped.
+  #sends: number[] = [];
+  #dropped = 0;
+  #share = 1;
+  #waiting = 0;
+
+  constructor(bucket: TokenBucket, now: () => number) {
+    this.#bucket = bucket;
+    this.#perMs = bucket.perMinute / 60_000;
+    // The same slack below the server's bucket as the burst keeps (a second's worth by default).
+    this.#reserve = Math.max(bucket.perMinute / 60, bucket.perMinute - bucket.burst);
+    this.#now = now;
+  }
+
+  /** This client's estimated share of the key's use (1 until the server's answers say otherwise). */
+  get share(): number {
+    return this.#share;
+  }
+
+  waiting(delta: number): void {
+    this.#waiting += delta;
+  }
+
+  /** Records one of this client's own sends. */
+  sent(atMs: number): void {
+    this.#sends.push(atMs);
+    const horizon = atMs - 2 * SHARE_WINDOW_MS;
+    let old = 0;
+    while (old < this.#sends.length && (this.#sends[old] ?? Number.POSITIVE_INFINITY) < horizon) old += 1;
+    if (old > 64) {
+      this.#sends.splice(0, old);
+      this.#dropped += old;
+    }
+  }
+
+  /** Own sends at or before `atMs`, counted from the start. */
+  #ownSentBy(atMs: number): number {
+    return this.#dropped + this.#firstAfter(atMs);
+  }
+
+  /** The index of the first recorded send later than `atMs`. */
+  #firstAfter(atMs: number): number {
+    let lo = 0;
+    let hi = this.#sends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#sends[mid] ?? Number.POSITIVE_INFINITY) <= atMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Takes in one answer's headers: re-estimates the share, and sets the bucket to its part of what is left. */
+  observe(remaining: number, resetSeconds: number | null, sentAtMs: number): void {
+    // A create held longer than the sends kept in memory (a long `Prefer: wait`) says nothing current.
+    if (sentAtMs < this.#now() - 2 * SHARE_WINDOW_MS) return;
+    const reading: ServerReading = {
+      atMs: sentAtMs,
+      remaining,
+      fullAtMs:
+        resetSeconds === null
+          ? sentAtMs + Math.max(0, this.#bucket.perMinute - remaining) / this.#perMs
+          : sentAtMs + Math.max(0, resetSeconds - 1) * 1000,
+      ownSent: this.#ownSentBy(sentAtMs),
+      exact: this.#firstAfter(sentAtMs) - this.#firstAfter(sentAtMs - 1) <= 1,
+    };
+    const readings = this.#readings;
+    let at = readings.length;
+    while (at > 0 && (readings[at - 1]?.atMs ?? Number.NEGATIVE_INFINITY) > sentAtMs) at -= 1;
+    readings.splice(at, 0, reading);
+    const newest = readings.at(-1) ?? reading;
+    while (readings.length > 2 && (readings[0]?.atMs ?? Number.POSITIVE_INFINITY) < newest.atMs - SHARE_WINDOW_MS)
+      readings.shift();
+    if (readings.length > 256) readings.splice(0, readings.length - 256);
+    this.#estimateShare();
+    // An answer that arrives after a later one's (held creates end in any order) tells nothing newer.
+    if (newest === reading) this.#bound(reading);
+  }
+
+  #estimateShare(): void {
+    const readings = this.#readings;
+    const newest = readings.at(-1);
+    if (newest === undefined) return;
+    if (newest.fullAtMs <= newest.atMs) {
+      // The key's bucket is (nearly) full: nobody is using the key up, so nothing limits this client's share.
+      this.#setShare(1);
+      return;
+    }
+    if (!newest.exact) return;
+    // The oldest exact reading in the window after which the bucket cannot have filled up (a full bucket hides use).
+    const oldest = readings.find((r) => r !== newest && r.exact && r.fullAtMs >= newest.atMs);
+    if (!oldest || newest.atMs - oldest.atMs < 1_000) return;
+    const used = oldest.remaining - newest.remaining + (newest.atMs - oldest.atMs) * this.#perMs;
+    if (used < SHARE_MIN_TOKENS) return;
+    const own = newest.ownSent - oldest.ownSent;
+    const measured = Math.min(1, Math.max(SHARE_FLOOR, own / used));
+    // Clients held back by their share, while the key still has more than the reserve left, ask for a
+    // little more: shares drift towards equal, and an idle client wins its part back.
+    const spare = newest.remaining > this.#reserve;
+    this.#setShare(measured + (this.#waiting > 0 && spare ? SHARE_NUDGE : 0));
+  }
+
+  #setShare(share: number): void {
+    this.#share = Math.min(1, share);
+    this.#bucket.setRate(this.#bucket.perMinute * this.#share);
+  }
+
+  /** What the server's reading leaves this client: its share of the tokens left, refilled since, less its own sends since. */
+  #bound(reading: ServerReading): void {
+    const nowMs = this.#now();
+    const sinceMs = Math.max(0, nowMs - reading.atMs);
+    const ownSince = this.#ownSentBy(nowMs) - reading.ownSent;
+    const available = this.#share * (Math.max(0, reading.remaining - this.#reserve) + sinceMs * this.#perMs) - ownSince;
+    this.#bucket.setAvailable(available, this.#waiting);
   }
 }
 
 /** Waits `ms` (abortable by whoever supplies it); resolves early when the waiter is stopped. */
 export type RateWait = (ms: number) => Promise<void>;
 
-/** The buckets of one client: one for prediction creates and, unless turned off, one for the rest. */
+/**
+ * The buckets of one client: one for prediction creates and, unless turned off, one for the rest.
+ * The create bucket also follows the API's `ratelimit-remaining` / `ratelimit-reset` answers (see
+ * `observe`), so that several clients on one key (processes, machines) stay under the key's limit together.
+ */
 export class RateLimiter {
   readonly #buckets: Partial<Record<RateClass, TokenBucket>>;
+  readonly #shared: SharedKey;
+  readonly #followServer: boolean;
   readonly #now: () => number;
 
   /** @throws RangeError for a rate or burst that is not a positive number. */
@@ -99,15 +306,23 @@ export class RateLimiter {
     this.#now = now;
     const creates = options.createsPerMinute ?? DEFAULT_RATE_LIMIT.createsPerMinute;
     const others = options.otherPerMinute === undefined ? DEFAULT_RATE_LIMIT.otherPerMinute : options.otherPerMinute;
+    const create = new TokenBucket(creates, options.burst ?? defaultBurst(creates), now);
     this.#buckets = {
-      create: new TokenBucket(creates, options.burst ?? defaultBurst(creates), now),
+      create,
       ...(others === false ? {} : { other: new TokenBucket(others, options.otherBurst ?? defaultBurst(others), now) }),
     };
+    this.#shared = new SharedKey(create, now);
+    this.#followServer = options.followServer ?? true;
   }
 
   /** The bucket of a class, if it is limited. */
   bucket(rateClass: RateClass): TokenBucket | undefined {
     return this.#buckets[rateClass];
+  }
+
+  /** This client's estimated share of the key's create rate, from the server's answers (1: not shared). */
+  get createShare(): number {
+    return this.#shared.share;
   }
 
   /**
@@ -118,20 +333,43 @@ export class RateLimiter {
   async acquire(rateClass: RateClass, wait: RateWait, stopped: () => boolean): Promise<boolean> {
     const bucket = this.#buckets[rateClass];
     if (!bucket) return true;
-    const goAtMs = bucket.reserve();
-    // Re-read the clock after each sleep: a timer may fire a little early, and a sleep stops early on abort.
-    for (let nowMs = this.#now(); nowMs < goAtMs; nowMs = this.#now()) {
+    const shared = rateClass === 'create' ? this.#shared : undefined;
+    const ticket = bucket.take();
+    shared?.waiting(1);
+    try {
+      // Re-ask after each sleep: a timer may fire a little early, a sleep stops early on abort, and the
+      // server's answers may have lowered the rate meanwhile.
+      for (let goAtMs = bucket.readyAt(ticket), nowMs = this.#now(); nowMs < goAtMs; ) {
+        if (stopped()) {
+          bucket.refund();
+          return false;
+        }
+        await wait(goAtMs - nowMs);
+        goAtMs = bucket.readyAt(ticket);
+        nowMs = this.#now();
+      }
       if (stopped()) {
         bucket.refund();
         return false;
       }
-      await wait(goAtMs - nowMs);
+      shared?.sent(this.#now());
+      return true;
+    } finally {
+      shared?.waiting(-1);
     }
-    if (stopped()) {
-      bucket.refund();
-      return false;
-    }
-    return true;
+  }
+
+  /**
+   * Takes in an API answer's rate-limit headers (any status, 429 included). `sentAtMs` is when its
+   * request went, on the client's clock. Only creates are followed: Replicate's other routes have limits
+   * of their own (a GET of one prediction answers with a much higher one), so their figures do not add up.
+   */
+  observe(rateClass: RateClass, headers: Headers, sentAtMs: number): void {
+    if (rateClass !== 'create' || !this.#followServer) return;
+    const remaining = Number.parseInt(headers.get('ratelimit-remaining') ?? '', 10);
+    if (!Number.isFinite(remaining) || remaining < 0) return;
+    const reset = Number.parseFloat(headers.get('ratelimit-reset') ?? '');
+    this.#shared.observe(remaining, Number.isFinite(reset) && reset >= 0 ? reset : null, sentAtMs);
   }
 }
 

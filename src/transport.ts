@@ -392,6 +392,7 @@ export class Transport {
       }
       this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
       this.#learnClock(response.headers);
+      this.#config.rateLimiter?.observe(rateClassOf(req.method, url.pathname), response.headers, started);
       if (response.status >= 200 && response.status < 300) {
         if (text.trim() === '') return { status: response.status, headers: response.headers, body: null };
         try {

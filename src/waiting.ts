@@ -14,6 +14,12 @@ import type { RetryInfo, Transport } from './transport.js';
 import type { PredictionTarget } from './types/options.js';
 import { isTerminalStatus, type Prediction, type StatusListener, type StatusUpdate } from './types/prediction.js';
 
+/**
+ * While the prediction's stream is connected, the longest time without a poll: a safety net for a
+ * connection that stays open without ever delivering `done` (Replicate ends a stream after a while anyway).
+ */
+export const STREAM_SAFETY_POLL_MS = 60_000;
+
 /** How long clean-up work (canceling after a give-up) may take, on the client's clock. */
 export const CLEANUP_TIMEOUT_MS = 30_000;
 
@@ -81,8 +87,10 @@ export class Operation {
 /**
  * Polls until the prediction reaches a terminal status (`succeeded`, `failed`, `canceled` or `aborted`).
  * With `useStream` and a `urls.stream`, the stream's `done` event is awaited alongside: it wakes the wait
- * between polls at once, and a GET reads the final state. Polling keeps its schedule whatever the stream
- * does, so a stream that fails or ends early never makes the wait slower or its answer different.
+ * at once, and a GET reads the final state. While the stream is connected, a poll would only repeat what
+ * its `done` will say, so the scheduled polls are skipped (one still goes every STREAM_SAFETY_POLL_MS, in
+ * case a connection stays open but dead); while it is opening, reconnecting or has failed, polling keeps
+ * its schedule, so a stream that fails or ends early never makes the wait slower or its answer different.
  * @throws TimeoutError when the deadline passes first; the transport's errors otherwise.
  */
 export async function waitForPrediction(
@@ -98,14 +106,22 @@ export async function waitForPrediction(
   const stopStream = new AbortController();
   // Aborted when the stream says `done`: ends the wait in progress (a wait's abort only wakes it).
   let wake: AbortController | null = null;
+  // Whether the stream has a connection open right now (it says so as connections open and end).
+  let streamConnected = false;
   if (typeof streamUrl === 'string') {
     const woken = new AbortController();
     wake = woken;
     const streamSignal = operation.signal ? AbortSignal.any([operation.signal, stopStream.signal]) : stopStream.signal;
-    void waitForStreamDone(transport, streamUrl, streamSignal).then((done) => {
+    void waitForStreamDone(transport, streamUrl, streamSignal, {
+      onConnected: (open) => {
+        streamConnected = open;
+      },
+    }).then((done) => {
+      streamConnected = false;
       if (done) woken.abort();
     });
   }
+  let lastPollMs = operation.now();
   try {
     while (!isTerminalStatus(current.status)) {
       const remainingMs = operation.remainingMs();
@@ -114,9 +130,14 @@ export async function waitForPrediction(
       await transport.wait(Math.min(intervalMs, remainingMs), {
         signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
       });
+      const streamSaidDone = wake?.signal.aborted === true;
       // The stream's `done` is used once: should the GET still say running, polling goes on as usual.
-      if (wake?.signal.aborted) wake = null;
+      if (streamSaidDone) wake = null;
       if (operation.remainingMs() <= 0 && !operation.signal?.aborted) throw timeoutError(current, operation);
+      const connectedAndRecent =
+        wake !== null && streamConnected && operation.now() - lastPollMs < STREAM_SAFETY_POLL_MS;
+      if (!streamSaidDone && !operation.signal?.aborted && connectedAndRecent) continue;
+      lastPollMs = operation.now();
       current = await getPrediction(transport, current.id, {
         signal: operation.signal,
         deadline: operation.deadline,
@@ -153,7 +174,7 @@ export interface RunRequest {
   keepRunning: boolean;
   /** Longest `Prefer: wait` hold asked of the create, in seconds (0: do not hold, poll from the start). */
   preferWaitSeconds: number;
-  /** Also wait on the prediction's `urls.stream` for its `done` event (polling continues alongside). */
+  /** Also wait on the prediction's `urls.stream` for its `done` event (polling only while it is not connected). */
   useStream: boolean;
   ledger: PredictionLedger;
 }

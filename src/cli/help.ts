@@ -33,11 +33,10 @@ function wrap(words: readonly string[], width: number): string[] {
 
 /** Option rows, aligned: `  -o, --out DIR       where to save ... (default replicate-output)`. */
 export function optionRows(decls: readonly OptionDecl[]): string {
-  const syntaxes = decls.map(optionSyntax);
-  const width = Math.min(MAX_SYNTAX_WIDTH, Math.max(...syntaxes.map((s) => s.length)));
-  return decls
-    .map((decl, i) => {
-      const syntax = syntaxes[i]!;
+  const rows = decls.map((decl) => ({ decl, syntax: optionSyntax(decl) }));
+  const width = Math.min(MAX_SYNTAX_WIDTH, Math.max(...rows.map((row) => row.syntax.length)));
+  return rows
+    .map(({ decl, syntax }) => {
       const indent = ' '.repeat(2 + width + 2);
       const description = wrap(optionDescription(decl), PAGE_WIDTH - indent.length).join(`\n${indent}`);
       return syntax.length > width

@@ -12,16 +12,19 @@ export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: rows }, (_, i) =>
     Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
-  for (let i = 1; i < rows; i++) {
+  // Every cell read is inside the table; Infinity (never chosen by Math.min) only satisfies the types.
+  const cell = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (const [i, row] of d.entries()) {
+    if (i === 0) continue;
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      let best = Math.min(cell(i - 1, j) + 1, cell(i, j - 1) + 1, cell(i - 1, j - 1) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
+        best = Math.min(best, cell(i - 2, j - 2) + 1);
+      row[j] = best;
     }
   }
-  return d[rows - 1]![cols - 1]!;
+  return cell(rows - 1, cols - 1);
 }
 
 /**

@@ -282,6 +282,61 @@ export class PredictionStore {
     return this.ordered.filter((r) => this.visible(r)).reverse();
   }
 
+  /**
+   * One page of the list, newest first: up to `size` records that `keep` accepts, older than the record
+   * numbered `before`, or (with `after`) the `size` oldest newer than `after`, else the newest; and whether
+   * more accepted records lie on either side. It walks from the cursor only as far as the page needs,
+   * so a page costs the same with 100 predictions stored or 100 000.
+   */
+  page(
+    size: number,
+    accepts: (record: PredictionRecord) => boolean,
+    cursor: { before?: number; after?: number },
+  ): { records: PredictionRecord[]; older: boolean; newer: boolean } {
+    // Late predictions (`visibleFromMs`) are not listed until they appear.
+    const keep = (record: PredictionRecord) => this.visible(record) && accepts(record);
+    const records: PredictionRecord[] = [];
+    if (cursor.after !== undefined) {
+      for (let i = this.#firstAbove(cursor.after); i < this.ordered.length && records.length < size; i++) {
+        const record = this.ordered[i];
+        if (record && keep(record)) records.push(record);
+      }
+      records.reverse();
+    } else {
+      const start = cursor.before === undefined ? this.ordered.length - 1 : this.#firstAbove(cursor.before - 1) - 1;
+      for (let i = start; i >= 0 && records.length < size; i--) {
+        const record = this.ordered[i];
+        if (record && keep(record)) records.push(record);
+      }
+    }
+    const newest = records[0];
+    const oldest = records[records.length - 1];
+    const any = (from: number, step: 1 | -1): boolean => {
+      for (let i = from; i >= 0 && i < this.ordered.length; i += step) {
+        const record = this.ordered[i];
+        if (record && keep(record)) return true;
+      }
+      return false;
+    };
+    return {
+      records,
+      older: oldest !== undefined && any(this.#firstAbove(oldest.seq - 1) - 1, -1),
+      newer: newest !== undefined && any(this.#firstAbove(newest.seq), 1),
+    };
+  }
+
+  /** The index of the first record numbered above `seq` (records are in creation order, numbers ascending). */
+  #firstAbove(seq: number): number {
+    let lo = 0;
+    let hi = this.ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.ordered[mid]?.seq ?? Number.POSITIVE_INFINITY) <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   subscribe(id: string, listener: () => void): () => void {
     let set = this.listeners.get(id);
     if (!set) {

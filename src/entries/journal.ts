@@ -1,4 +1,4 @@
-// `replicate-media/journal`: reading a journal file written by a client with `{ journal }` (the CLI's
+// `replicate-media/journal`: reading a journal written by a client with `{ journal }` (the CLI's
 // `history` uses it). The file format is in docs/durability.md; `resume()` is the usual way to act on it.
 
 export {
@@ -22,3 +22,24 @@ export {
   readJournal,
   type StatusRecord,
 } from '../journal.js';
+// The journal as a store a fleet can share: the JSON Lines file, or PostgreSQL when given a
+// `postgres://` URL (the optional peer dependency `pg`, loaded only then). docs/durability.md.
+export {
+  type BudgetTotals,
+  type ClaimedWork,
+  FileJournalStore,
+  type FileJournalStoreOptions,
+  type GrantedHold,
+  isPostgresUrl,
+  type JournalHistory,
+  type JournalStore,
+  type JournalStoreOptions,
+  LATEST_SCHEMA_VERSION,
+  openJournalStore,
+  PostgresJournalStore,
+  type PostgresJournalStoreOptions,
+  type RefusedHold,
+  type ReserveOutcome,
+  type TwinIntent,
+  type TwinQuery,
+} from '../journal-store/index.js';

@@ -46,7 +46,8 @@ export interface ReplicateClientOptions {
   /**
    * While waiting for a prediction that is still running (after the held create, or in `pollPrediction`),
    * also listen on its `urls.stream` (server-sent events, fetched without credentials) for `done`, and read
-   * the final state as soon as it comes rather than at the next poll. Polling continues alongside. Default true.
+   * the final state as soon as it comes rather than at the next poll. While the stream is connected, polls are
+   * skipped (but one a minute); while it is not, polling keeps its schedule. Default true.
    */
   useStream?: boolean;
   /** Price overrides or additions, per model (`owner/name`). */

@@ -129,6 +129,7 @@ describe.skipIf(!hasChromium)('the gallery in headless Chromium', () => {
         expect(image.height).toBeGreaterThan(0);
       }
       expect(new Set(images.map((i) => i.src!.split('.').pop()))).toEqual(new Set(['png', 'jpg', 'webp']));
+      // biome-ignore lint/performance/useDomNodeTextContent: the test asserts the text a reader sees (rendered, whitespace collapsed), which is innerText
       const text = await tab.evaluate(() => document.body.innerText);
       expect(text).toContain(NASTY);
       expect(text).toContain('8 prompts · 7 images · 1 failed · total cost $0.021');

@@ -1,5 +1,6 @@
 // The benchmark at tiny sizes, so `npm run bench` cannot rot: it must finish and write a well-formed
 // results file with every client and every scenario. Nothing here looks at the figures themselves.
+// (Prism is left out of the quick run: installing it is a one-time ~90 MB download; `--prism` adds it.)
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -32,6 +33,14 @@ interface PackageFootprint {
   unpackedBytes: number;
   runtimeDependencies: number;
 }
+interface MultiProcessRun extends ClientRun {
+  processes: number;
+  responses429PerProcess: number[];
+  rateOfAllowed: number;
+}
+interface RouteLoad {
+  ok: number;
+}
 interface BenchResults {
   schemaVersion: number;
   quick: boolean;
@@ -42,8 +51,12 @@ interface BenchResults {
     batch: { clients: Record<string, LoadRun> };
     storm: { clients: Record<string, LoadRun> };
     footprint: { packages: Record<string, PackageFootprint> };
+    multiProcess: { byProcesses: Record<string, { clients: Record<string, MultiProcessRun> }> };
+    memorySlope: { clients: Record<string, { kbPerInFlight: number }> };
+    emulator: { requests: number; servers: { emulator: Record<string, RouteLoad> }; stored: { stored: number }[] };
+    bundle: Record<string, { gzippedBytes: number }>;
   };
-  goals: { clients: Record<string, { met: unknown } | undefined> }[];
+  goals: { id: string; clients: Record<string, { met: unknown } | undefined> }[];
 }
 
 describe('npm run bench --quick', () => {
@@ -90,6 +103,31 @@ describe('npm run bench --quick', () => {
       expect(p.unpackedBytes).toBeGreaterThan(0);
       expect(Number.isInteger(p.runtimeDependencies)).toBe(true);
     }
+    // Many processes on one key: every client, each process's 429s counted apart.
+    for (const group of Object.values(results.scenarios.multiProcess.byProcesses)) {
+      expect(Object.keys(group.clients).sort()).toEqual([...CLIENT_IDS].sort());
+      for (const r of Object.values(group.clients)) {
+        expect(r.succeeded + r.failures).toBe(r.predictions);
+        expect(r.responses429PerProcess).toHaveLength(r.processes);
+        expect(Number.isFinite(r.rateOfAllowed)).toBe(true);
+      }
+    }
+    for (const r of Object.values(results.scenarios.memorySlope.clients))
+      expect(Number.isFinite(r.kbPerInFlight)).toBe(true);
+    const emulator = results.scenarios.emulator;
+    for (const route of ['create', 'get', 'list']) expect(emulator.servers.emulator[route]?.ok).toBe(emulator.requests);
+    expect(emulator.stored.map((row) => row.stored)).toEqual([50, 150]);
+    expect(results.scenarios.bundle['replicate-media']?.gzippedBytes).toBeGreaterThan(0);
+    expect(results.scenarios.bundle.onlyReplicateClient?.gzippedBytes).toBeGreaterThan(0);
+    const goalIds = results.goals.map((g) => g.id);
+    for (const id of [
+      'multi-process-share',
+      'multi-process-429s',
+      'rss-vs-bare-fetch',
+      'requests-past-60s',
+      'emulator-throughput-vs-prism',
+    ])
+      expect(goalIds).toContain(id);
     expect(results.goals.length).toBeGreaterThan(0);
     for (const goal of results.goals) expect(typeof goal.clients['replicate-media']?.met).toBe('boolean');
   });

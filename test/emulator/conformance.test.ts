@@ -6,7 +6,16 @@ import type { AddressInfo } from 'node:net';
 import Replicate, { type ApiError, validateWebhook } from 'replicate';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { api, openApiOperations, SLOW, sniff, start, validateAgainstOpenApi } from './helpers.js';
+import {
+  api,
+  type OpenApiSchemaJson,
+  openApiOperations,
+  type PredictionJson,
+  SLOW,
+  sniff,
+  start,
+  validateAgainstOpenApi,
+} from './helpers.js';
 
 let emu: Emulator;
 let replicate: Replicate;
@@ -112,7 +121,7 @@ describe('the official replicate client against the emulator', () => {
   test('models.get and versions.list publish the input schema', async () => {
     const model = await replicate.models.get('black-forest-labs', 'flux-schnell');
     expect(validateAgainstOpenApi('GET', '/models/{model_owner}/{model_name}', 200, model)).toEqual([]);
-    const schema = (model.latest_version as { openapi_schema: any }).openapi_schema;
+    const schema = (model.latest_version as { openapi_schema: OpenApiSchemaJson }).openapi_schema;
     expect(schema.components.schemas.Input.required).toEqual(['prompt']);
     expect(schema.components.schemas.Input.properties.num_outputs).toMatchObject({
       minimum: 1,
@@ -244,14 +253,17 @@ describe('every operation of the OpenAPI schema', () => {
   test('answers as its schema says, statefully, in one session that touches them all', async () => {
     await using emu = await start(SLOW);
     const covered = new Set<string>();
-    /** Calls one operation, checks the status and validates the answer against its schema. */
-    const call = async (
+    /**
+     * Calls one operation, checks the status and validates the answer against its schema; `T` names the
+     * fields the test then reads (the schema check above is what vouches for them).
+     */
+    const call = async <T = unknown>(
       method: string,
       template: string,
       path: string,
       status: number,
       init: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
-    ): Promise<any> => {
+    ): Promise<T> => {
       const res = await api(emu, path, {
         method,
         ...(init.json !== undefined ? { json: init.json } : {}),
@@ -264,31 +276,38 @@ describe('every operation of the OpenAPI schema', () => {
       const body = isJson ? JSON.parse(text) : text;
       expect(validateAgainstOpenApi(method, template, status, body), `${method} ${path}`).toEqual([]);
       covered.add(`${method} ${template}`);
-      return body;
+      return body as T;
     };
     const flux = '/models/black-forest-labs/flux-schnell';
-    const version = ((await call('GET', '/models/{model_owner}/{model_name}', flux, 200)) as any).latest_version.id;
+    const version = (
+      await call<{ latest_version: { id: string } }>('GET', '/models/{model_owner}/{model_name}', flux, 200)
+    ).latest_version.id;
 
     // Models, versions, search, examples, readme, collections.
     await call('GET', '/models', '/models', 200);
-    const found = await call('QUERY', '/models', '/models', 200, {
+    const found = await call<{ results: { name: string }[] }>('QUERY', '/models', '/models', 200, {
       body: 'flux',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell']);
-    const searched = await call('GET', '/search', '/search?query=video&limit=5', 200);
-    expect(searched.models.map((m: any) => m.model.name)).toContain('skyreels-2');
+    expect(found.results.map((m) => m.name)).toEqual(['flux-schnell']);
+    const searched = await call<{ models: { model: { name: string } }[] }>(
+      'GET',
+      '/search',
+      '/search?query=video&limit=5',
+      200,
+    );
+    expect(searched.models.map((m) => m.model.name)).toContain('skyreels-2');
     await call('GET', '/models/{model_owner}/{model_name}/versions', `${flux}/versions`, 200);
     await call('GET', '/models/{model_owner}/{model_name}/versions/{version_id}', `${flux}/versions/${version}`, 200);
     await call('GET', '/models/{model_owner}/{model_name}/examples', `${flux}/examples`, 200);
     expect(await call('GET', '/models/{model_owner}/{model_name}/readme', `${flux}/readme`, 200)).toContain(
       'flux-schnell',
     );
-    const collections = await call('GET', '/collections', '/collections', 200);
-    const collection = await call(
+    const collections = await call<{ results: { slug: string }[] }>('GET', '/collections', '/collections', 200);
+    const collection = await call<{ models: unknown[] }>(
       'GET',
       '/collections/{collection_slug}',
-      `/collections/${collections.results[0].slug}`,
+      `/collections/${collections.results[0]!.slug}`,
       200,
     );
     expect(collection.models.length).toBeGreaterThan(0);
@@ -298,16 +317,16 @@ describe('every operation of the OpenAPI schema', () => {
 
     // A model of one's own: create, update, train into it, run its version, delete version and model.
     const mine = '/models/emulator/mine';
-    const created = await call('POST', '/models', '/models', 201, {
+    const created = await call<{ latest_version: unknown }>('POST', '/models', '/models', 201, {
       json: { owner: 'emulator', name: 'mine', visibility: 'private', hardware: 'cpu' },
     });
     expect(created.latest_version).toBeNull();
-    const updated = await call('PATCH', '/models/{model_owner}/{model_name}', mine, 200, {
+    const updated = await call<{ description: string }>('PATCH', '/models/{model_owner}/{model_name}', mine, 200, {
       json: { description: 'my model', readme: '# mine' },
     });
     expect(updated.description).toBe('my model');
     expect(await call('GET', '/models/{model_owner}/{model_name}/readme', `${mine}/readme`, 200)).toBe('# mine');
-    const training = await call(
+    const training = await call<{ id: string; status: string }>(
       'POST',
       '/models/{model_owner}/{model_name}/versions/{version_id}/trainings',
       `${flux}/versions/${version}/trainings`,
@@ -317,21 +336,36 @@ describe('every operation of the OpenAPI schema', () => {
     expect(training.status).toBe('starting');
     await call('GET', '/trainings', '/trainings', 200);
     emu.advanceClock(10_000 + 5 * 20_000);
-    const trained = await call('GET', '/trainings/{training_id}', `/trainings/${training.id}`, 200);
+    const trained = await call<{ status: string; output: { version: string } }>(
+      'GET',
+      '/trainings/{training_id}',
+      `/trainings/${training.id}`,
+      200,
+    );
     expect(trained.status).toBe('succeeded');
     const newVersion = trained.output.version.split(':')[1];
-    const latest = await call('GET', '/models/{model_owner}/{model_name}', mine, 200);
+    const latest = await call<{ latest_version: { id: string } }>(
+      'GET',
+      '/models/{model_owner}/{model_name}',
+      mine,
+      200,
+    );
     expect(latest.latest_version.id).toBe(newVersion);
-    const second = await call(
+    const second = await call<{ id: string }>(
       'POST',
       '/models/{model_owner}/{model_name}/versions/{version_id}/trainings',
       `${flux}/versions/${version}/trainings`,
       201,
       { json: { destination: 'emulator/mine', input: {} } },
     );
-    const canceled = await call('POST', '/trainings/{training_id}/cancel', `/trainings/${second.id}/cancel`, 200);
+    const canceled = await call<{ status: string }>(
+      'POST',
+      '/trainings/{training_id}/cancel',
+      `/trainings/${second.id}/cancel`,
+      200,
+    );
     expect(canceled.status).toBe('canceled');
-    const byVersion = await call('POST', '/predictions', '/predictions', 201, {
+    const byVersion = await call<PredictionJson>('POST', '/predictions', '/predictions', 201, {
       json: { version: `emulator/mine:${newVersion}`, input: { prompt: 'trained' } },
     });
     expect(byVersion.model).toBe('emulator/mine');
@@ -345,7 +379,7 @@ describe('every operation of the OpenAPI schema', () => {
     expect((await api(emu, mine)).status).toBe(404);
 
     // Deployments: create, list, get, update (release 2), predict, delete.
-    const deployment = await call('POST', '/deployments', '/deployments', 200, {
+    const deployment = await call<{ owner: string }>('POST', '/deployments', '/deployments', 200, {
       json: {
         name: 'dep',
         model: 'black-forest-labs/flux-schnell',
@@ -358,11 +392,17 @@ describe('every operation of the OpenAPI schema', () => {
     const dep = `/deployments/${deployment.owner}/dep`;
     await call('GET', '/deployments', '/deployments', 200);
     await call('GET', '/deployments/{deployment_owner}/{deployment_name}', dep, 200);
-    const release2 = await call('PATCH', '/deployments/{deployment_owner}/{deployment_name}', dep, 200, {
-      json: { max_instances: 4 },
-    });
+    const release2 = await call<{ current_release: { number: number } }>(
+      'PATCH',
+      '/deployments/{deployment_owner}/{deployment_name}',
+      dep,
+      200,
+      {
+        json: { max_instances: 4 },
+      },
+    );
     expect(release2.current_release.number).toBe(2);
-    const deployed = await call(
+    const deployed = await call<PredictionJson & { deployment: string }>(
       'POST',
       '/deployments/{deployment_owner}/{deployment_name}/predictions',
       `${dep}/predictions`,
@@ -373,7 +413,7 @@ describe('every operation of the OpenAPI schema', () => {
     await call('DELETE', '/deployments/{deployment_owner}/{deployment_name}', dep, 204);
 
     // Predictions and files.
-    const prediction = await call(
+    const prediction = await call<PredictionJson>(
       'POST',
       '/models/{model_owner}/{model_name}/predictions',
       `${flux}/predictions`,
@@ -389,7 +429,7 @@ describe('every operation of the OpenAPI schema', () => {
     form.append('content', new Blob([new Uint8Array([1, 2, 3])], { type: 'application/octet-stream' }), 'a.bin');
     const upload = await api(emu, '/files', { method: 'POST', body: form });
     expect(upload.status).toBe(201);
-    const file = await upload.json();
+    const file = (await upload.json()) as { id: string };
     expect(validateAgainstOpenApi('POST', '/files', 201, file)).toEqual([]);
     covered.add('POST /files');
     await call('GET', '/files', '/files', 200);

@@ -275,8 +275,9 @@ describe('a video is made from its input images', () => {
   });
   afterAll(() => emu.close());
 
-  async function finished(id: string): Promise<Record<string, any>> {
-    let prediction: Record<string, any> = {};
+  /** The prediction once it has succeeded; `output` is a list of URLs for images, one URL for a video. */
+  async function finished(id: string): Promise<{ status: string; output: unknown }> {
+    let prediction: { status: string; output: unknown } = { status: 'not fetched', output: null };
     await eventually(async () => {
       prediction = await getPrediction(emu, id);
       expect(prediction.status).toBe('succeeded');

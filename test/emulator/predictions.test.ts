@@ -9,6 +9,8 @@ import {
   eventually,
   getPrediction,
   isIsoDate,
+  type OpenApiSchemaJson,
+  type PredictionJson,
   SLOW,
   sniff,
   start,
@@ -96,17 +98,15 @@ describe('lifecycle on the emulator clock', () => {
   test('cancel while starting ends canceled without a start; canceling a finished prediction changes nothing', async () => {
     await using emu = await start(SLOW);
     const created = await createFlux(emu);
-    const canceled = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<
-      string,
-      any
-    >;
+    const canceled = (await (
+      await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })
+    ).json()) as PredictionJson;
     expect(canceled.status).toBe('canceled');
     expect(canceled.started_at).toBeUndefined();
     emu.advanceClock(60_000);
-    const again = (await (await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })).json()) as Record<
-      string,
-      any
-    >;
+    const again = (await (
+      await api(emu, `/predictions/${created.id}/cancel`, { method: 'POST' })
+    ).json()) as PredictionJson;
     expect(again.status).toBe('canceled');
     expect(again.completed_at).toBe(canceled.completed_at);
   });
@@ -295,14 +295,14 @@ describe('scenarios and prompt directives', () => {
         json: { input: { prompt: 'x [emulator:fail=NSFW content detected]' } },
         headers: wait,
       })
-    ).json()) as any;
+    ).json()) as PredictionJson;
     expect(a).toMatchObject({ status: 'failed', error: 'NSFW content detected' });
     const b = (await (
       await api(emu, '/models/black-forest-labs/flux-schnell/predictions', {
         json: { input: { prompt: '[emulator:fail] y' } },
         headers: wait,
       })
-    ).json()) as any;
+    ).json()) as PredictionJson;
     expect(b.status).toBe('failed');
     expect(b.error).toMatch(/emulated failure/);
   });
@@ -420,7 +420,7 @@ describe('input validation and model resolution', () => {
     const version = model.latest_version.id;
     expect(version).toMatch(/^[0-9a-f]{64}$/);
     const input = { images: ['https://example.com/a.png', 'https://example.com/b.png'] };
-    const bare = (await (await create(emu, '/predictions', { version, input })).json()) as Record<string, any>;
+    const bare = (await (await create(emu, '/predictions', { version, input })).json()) as PredictionJson;
     expect(bare).toMatchObject({ model: 'fofr/skyreels-2', version });
     const named = await create(emu, '/predictions', { version: `fofr/skyreels-2:${version}`, input });
     expect(named.status).toBe(201);
@@ -531,7 +531,7 @@ describe('extra models', () => {
     expect(sniff(new Uint8Array(await (await fetch(p.output)).arrayBuffer()))).toBe('png');
     expect((await api(emu, '/models/acme/upscaler/predictions', { json: { input: { image: 'x' } } })).status).toBe(422);
     const model = (await (await api(emu, '/models/acme/upscaler')).json()) as {
-      latest_version: { openapi_schema: any };
+      latest_version: { openapi_schema: OpenApiSchemaJson };
     };
     expect(model.latest_version.openapi_schema.components.schemas.Input.required).toEqual(['image']);
     // The built-in models are still there.

@@ -3,17 +3,25 @@
 
 import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { api, SLOW, start } from './helpers.js';
+import { api, type PredictionJson, SLOW, start } from './helpers.js';
 
 const FLUX = '/models/black-forest-labs/flux-schnell';
 
-async function json(res: Response): Promise<any> {
+/** The answer's JSON body; `T` names the fields a test reads (undefined for an empty body). */
+async function json<T = unknown>(res: Response): Promise<T> {
   const text = await res.text();
-  return text ? JSON.parse(text) : undefined;
+  return text ? JSON.parse(text) : (undefined as T);
 }
 
+/** The shapes these tests read from the emulator's answers. */
+type ProblemJson = { detail: string };
+type ModelJson = { latest_version: { id: string } | null; github_url: string | null };
+type TrainingJson = { id: string; status: string; output: { version: string } };
+type ListJson = { results: unknown[] };
+type ModelListJson = { models: { name: string }[] };
+
 async function fluxVersion(emu: Emulator): Promise<string> {
-  return (await json(await api(emu, FLUX))).latest_version.id;
+  return (await json<ModelJson>(await api(emu, FLUX))).latest_version!.id;
 }
 
 async function createModel(emu: Emulator, name: string, visibility = 'private'): Promise<Response> {
@@ -27,11 +35,11 @@ async function train(emu: Emulator, name: string): Promise<string> {
     json: { destination: `emulator/${name}`, input: {} },
   });
   expect(res.status).toBe(201);
-  const training = await json(res);
+  const training = await json<TrainingJson>(res);
   emu.advanceClock(10_000 + 5 * 20_000);
-  const done = await json(await api(emu, `/trainings/${training.id}`));
+  const done = await json<TrainingJson>(await api(emu, `/trainings/${training.id}`));
   expect(done.status).toBe('succeeded');
-  return done.output.version.split(':')[1];
+  return done.output.version.split(':')[1]!;
 }
 
 describe('models of your own', () => {
@@ -44,11 +52,11 @@ describe('models of your own', () => {
       json: { owner: 'emulator', name: 'x', visibility: 'secret', hardware: 'cpu' },
     });
     expect(badVisibility.status).toBe(422);
-    expect((await json(badVisibility)).detail).toContain('visibility');
+    expect((await json<ProblemJson>(badVisibility)).detail).toContain('visibility');
     const badHardware = await api(emu, '/models', {
       json: { owner: 'emulator', name: 'x', visibility: 'public', hardware: 'tpu' },
     });
-    expect((await json(badHardware)).detail).toContain('hardware');
+    expect((await json<ProblemJson>(badHardware)).detail).toContain('hardware');
   });
 
   test('built-in models cannot be updated, deleted, nor have versions deleted (403)', async () => {
@@ -57,7 +65,7 @@ describe('models of your own', () => {
     expect((await api(emu, FLUX, { method: 'PATCH', json: { description: 'mine now' } })).status).toBe(403);
     expect((await api(emu, FLUX, { method: 'DELETE' })).status).toBe(403);
     expect((await api(emu, `${FLUX}/versions/${version}`, { method: 'DELETE' })).status).toBe(403);
-    expect((await json(await api(emu, FLUX))).latest_version.id).toBe(version);
+    expect((await json<ModelJson>(await api(emu, FLUX))).latest_version?.id).toBe(version);
   });
 
   test('a model with versions is not deleted (409); a public one neither (403)', async () => {
@@ -66,7 +74,7 @@ describe('models of your own', () => {
     const version = await train(emu, 'trained');
     const refused = await api(emu, '/models/emulator/trained', { method: 'DELETE' });
     expect(refused.status).toBe(409);
-    expect((await json(refused)).detail).toContain('delete them first');
+    expect((await json<ProblemJson>(refused)).detail).toContain('delete them first');
     expect((await api(emu, `/models/emulator/trained/versions/${version}`, { method: 'DELETE' })).status).toBe(202);
     expect((await api(emu, '/models/emulator/trained', { method: 'DELETE' })).status).toBe(204);
     await createModel(emu, 'shown', 'public');
@@ -77,7 +85,7 @@ describe('models of your own', () => {
     await using emu = await start(SLOW);
     await createModel(emu, 'doc');
     expect((await api(emu, '/models/emulator/doc/readme')).status).toBe(404);
-    const patched = await json(
+    const patched = await json<ModelJson>(
       await api(emu, '/models/emulator/doc', { method: 'PATCH', json: { readme: '# Doc', github_url: 'https://x.y' } }),
     );
     expect(patched.github_url).toBe('https://x.y');
@@ -94,7 +102,7 @@ describe('trainings', () => {
       json: { destination: 'emulator/nowhere', input: {} },
     });
     expect(missing.status).toBe(404);
-    expect((await json(missing)).detail).toContain('create it first');
+    expect((await json<ProblemJson>(missing)).detail).toContain('create it first');
     const builtIn = await api(emu, `${FLUX}/versions/${version}/trainings`, {
       json: { destination: 'fofr/skyreels-2', input: {} },
     });
@@ -112,7 +120,9 @@ describe('trainings', () => {
       await api(emu, '/models/emulator/style/predictions', { json: { input: { prompt: 'x' } } }),
     );
     expect(byName).toMatchObject({ model: 'emulator/style', version });
-    const byId = await json(await api(emu, '/predictions', { json: { version, input: { prompt: 'x' } } }));
+    const byId = await json<PredictionJson>(
+      await api(emu, '/predictions', { json: { version, input: { prompt: 'x' } } }),
+    );
     expect(byId.model).toBe('emulator/style');
     // A version that is the base of a training cannot be deleted, even from one's own model (409).
     await createModel(emu, 'child');
@@ -127,15 +137,15 @@ describe('trainings', () => {
     await using emu = await start(SLOW);
     await createModel(emu, 'stopped');
     const version = await fluxVersion(emu);
-    const training = await json(
+    const training = await json<TrainingJson>(
       await api(emu, `${FLUX}/versions/${version}/trainings`, { json: { destination: 'emulator/stopped', input: {} } }),
     );
-    expect((await json(await api(emu, `/trainings/${training.id}/cancel`, { method: 'POST' }))).status).toBe(
-      'canceled',
-    );
+    expect(
+      (await json<TrainingJson>(await api(emu, `/trainings/${training.id}/cancel`, { method: 'POST' }))).status,
+    ).toBe('canceled');
     emu.advanceClock(1_000_000);
-    expect((await json(await api(emu, `/trainings/${training.id}`))).status).toBe('canceled');
-    expect((await json(await api(emu, '/models/emulator/stopped'))).latest_version).toBeNull();
+    expect((await json<TrainingJson>(await api(emu, `/trainings/${training.id}`))).status).toBe('canceled');
+    expect((await json<ModelJson>(await api(emu, '/models/emulator/stopped'))).latest_version).toBeNull();
   });
 });
 
@@ -184,8 +194,8 @@ describe('deployments', () => {
     });
     emu.reset();
     expect((await api(emu, '/models/emulator/gone')).status).toBe(404);
-    expect((await json(await api(emu, '/deployments'))).results).toEqual([]);
-    expect((await json(await api(emu, '/trainings'))).results).toEqual([]);
+    expect((await json<ListJson>(await api(emu, '/deployments'))).results).toEqual([]);
+    expect((await json<ListJson>(await api(emu, '/trainings'))).results).toEqual([]);
   });
 });
 
@@ -197,22 +207,24 @@ describe('search and collections', () => {
     ).toBe(400);
     expect((await api(emu, '/search')).status).toBe(400);
     expect((await api(emu, '/search?query=flux&limit=0')).status).toBe(400);
-    const one = await json(await api(emu, '/search?query=video&limit=1'));
+    const one = await json<{ models: { metadata: { score: number } }[] }>(
+      await api(emu, '/search?query=video&limit=1'),
+    );
     expect(one.models).toHaveLength(1);
-    expect(one.models[0].metadata.score).toBeGreaterThan(0);
+    expect(one.models[0]!.metadata.score).toBeGreaterThan(0);
   });
 
   test('private models are not found by search; collections group the models by what they make', async () => {
     await using emu = await start(SLOW);
     await createModel(emu, 'flux-secret');
-    const found = await json(
+    const found = await json<{ results: { name: string }[] }>(
       await api(emu, '/models', { method: 'QUERY', body: 'flux', headers: { 'content-type': 'text/plain' } }),
     );
-    expect(found.results.map((m: any) => m.name)).toEqual(['flux-schnell']);
-    const images = await json(await api(emu, '/collections/text-to-image'));
-    expect(images.models.map((m: any) => m.name)).toEqual(['flux-schnell']);
-    const videos = await json(await api(emu, '/collections/image-to-video'));
-    expect(videos.models.map((m: any) => m.name).sort()).toEqual(['frames-to-video', 'skyreels-2']);
+    expect(found.results.map((m) => m.name)).toEqual(['flux-schnell']);
+    const images = await json<ModelListJson>(await api(emu, '/collections/text-to-image'));
+    expect(images.models.map((m) => m.name)).toEqual(['flux-schnell']);
+    const videos = await json<ModelListJson>(await api(emu, '/collections/image-to-video'));
+    expect(videos.models.map((m) => m.name).sort()).toEqual(['frames-to-video', 'skyreels-2']);
     expect((await api(emu, '/collections/nothing')).status).toBe(404);
   });
 });

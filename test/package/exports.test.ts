@@ -45,7 +45,19 @@ const MAIN = [
   'writeGallery',
 ];
 
-const JOURNAL = ['JOURNAL_VERSION', 'foldJournal', 'journalTotals', 'needsResume', 'parseJournal', 'readJournal'];
+const JOURNAL = [
+  'FileJournalStore',
+  'JOURNAL_VERSION',
+  'LATEST_SCHEMA_VERSION',
+  'PostgresJournalStore',
+  'foldJournal',
+  'isPostgresUrl',
+  'journalTotals',
+  'needsResume',
+  'openJournalStore',
+  'parseJournal',
+  'readJournal',
+];
 
 const EMULATOR = ['MODELS', 'imageSize', 'signWebhook', 'startEmulator'];
 

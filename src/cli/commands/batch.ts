@@ -80,7 +80,8 @@ Exits 1 if any prompt failed (the others are still saved).`,
   ],
 
   parse({ values, positionals }) {
-    if (positionals.length !== 1) {
+    const [file] = positionals;
+    if (file === undefined || positionals.length !== 1) {
       throw new UsageError(
         positionals.length === 0
           ? 'Missing PROMPTS_FILE: run `replicate-media batch prompts.txt --out DIR` (see --help).'
@@ -91,7 +92,7 @@ Exits 1 if any prompt failed (the others are still saved).`,
     formatInput(values, input);
     aspectRatioInput(values, input);
     return {
-      file: positionals[0]!,
+      file,
       outDir: stringOption(values, 'out') ?? DEFAULT_OUT_DIR,
       concurrency:
         numberOption(values, 'concurrency', { integer: true, min: 1, max: 256 }) ?? DEFAULT_BATCH_CONCURRENCY,
@@ -120,6 +121,12 @@ Exits 1 if any prompt failed (the others are still saved).`,
       `Batch of ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}, ${concurrency} at a time, into ${outDir}`,
     );
     const costOfResult = (result: ImageResult): number | null => (result.success ? result.costUsd : null);
+    // Results come back in prompt order, one per prompt; a missing one is a bug in generateImages.
+    const promptAt = (index: number): string => {
+      const prompt = prompts[index];
+      if (prompt === undefined) throw new Error(`internal: batch result ${index} has no prompt`);
+      return prompt;
+    };
     let last: BatchProgress | null = null;
     const results = await client.generateImages(prompts, {
       model,
@@ -140,24 +147,28 @@ Exits 1 if any prompt failed (the others are still saved).`,
         if (result.success) {
           const cost = costOfResult(result);
           ctx.progress.log(
-            `${where} ✓ ${result.predictionId} ${quote(prompts[index]!)}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
+            `${where} ✓ ${result.predictionId} ${quote(promptAt(index))}${cost === null ? '' : ` ${formatUsd(cost)}`}${counts}`,
           );
         } else {
           ctx.progress.log(
-            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(prompts[index]!)}: ${result.error}${counts}`,
+            `${where} ✗ ${result.predictionId ?? 'not created'} ${quote(promptAt(index))}: ${result.error}${counts}`,
           );
         }
       },
     });
     ctx.progress.stop();
 
-    const entries: GalleryEntry[] = results.map((result, index) => ({
-      prompt: prompts[index]!,
-      predictionId: result.predictionId,
-      costUsd: costOfResult(result),
-      files: (result.success ? result.files : undefined) ?? [],
-      error: result.success ? null : result.error,
-    }));
+    const rows = results.map((result, index) => {
+      const entry: GalleryEntry = {
+        prompt: promptAt(index),
+        predictionId: result.predictionId,
+        costUsd: costOfResult(result),
+        files: (result.success ? result.files : undefined) ?? [],
+        error: result.success ? null : result.error,
+      };
+      return { result, entry };
+    });
+    const entries = rows.map((row) => row.entry);
     const gallery = await writeGallery(outDir, entries, { title: `Batch: ${file}` });
     const final = last as BatchProgress | null;
     const failed = results.filter((r) => !r.success).length;
@@ -172,13 +183,13 @@ Exits 1 if any prompt failed (the others are still saved).`,
       costUsd,
       elapsedMs: Math.round(elapsedMs),
       gallery,
-      results: results.map((result, index) => ({
+      results: rows.map(({ result, entry }, index) => ({
         index,
-        prompt: prompts[index]!,
+        prompt: entry.prompt,
         success: result.success,
         predictionId: result.predictionId,
-        files: entries[index]!.files,
-        costUsd: entries[index]!.costUsd,
+        files: entry.files,
+        costUsd: entry.costUsd,
         ...(result.success ? {} : { error: result.error, errorCode: result.errorCode }),
       })),
     };

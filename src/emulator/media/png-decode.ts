@@ -123,8 +123,9 @@ export function decodePng(bytes: Uint8Array): RgbRaster {
         let alpha = 255;
         if (colorType === 3) {
           const index = sample(0) * 3;
-          if (index + 2 >= (palette as Uint8Array).length) throw new PngDecodeError('palette index out of range');
-          [r, g, b] = [palette![index] as number, palette![index + 1] as number, palette![index + 2] as number];
+          // `!palette` was refused above (no PLTE); checked again here so the reads below need no assertion.
+          if (!palette || index + 2 >= palette.length) throw new PngDecodeError('palette index out of range');
+          [r, g, b] = [palette[index] as number, palette[index + 1] as number, palette[index + 2] as number];
         } else if (colorType === 0 || colorType === 4) {
           r = g = b = sample(0);
           if (colorType === 4) alpha = sample(1);

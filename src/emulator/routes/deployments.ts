@@ -12,8 +12,15 @@ import type { EmulatorState } from '../state.js';
 import { ACCOUNT } from './account.js';
 import { HARDWARE } from './models.js';
 
+/** The release a deployment runs now: its newest. Every record is made with one, so none is a bug. */
+function currentRelease(record: DeploymentRecord): DeploymentRelease {
+  const release = record.releases.at(-1);
+  if (release === undefined) throw new Error(`internal: deployment ${record.owner}/${record.name} has no release`);
+  return release;
+}
+
 function deploymentJson(record: DeploymentRecord): Record<string, unknown> {
-  const release = record.releases.at(-1)!;
+  const release = currentRelease(record);
   return {
     owner: record.owner,
     name: record.name,
@@ -120,7 +127,7 @@ export const updateDeployment: Handler = async (ctx) => {
   const allowed = ['version', 'hardware', 'min_instances', 'max_instances'];
   const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
   if (unknown.length > 0) fail(422, `${unknown[0]}: cannot be updated (updatable: ${allowed.join(', ')})`);
-  const current = record.releases.at(-1)!;
+  const current = currentRelease(record);
   record.releases.push({
     number: current.number + 1,
     model: current.model,

@@ -2,7 +2,7 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
 import { predictionReply } from '../huge-logs.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
@@ -220,7 +220,7 @@ function freeId(store: { has(id: string): boolean }, id: string): string {
 }
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
-  const record = ctx.state.predictions.get(ctx.params.id!);
+  const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
   if (!record) fail(404, `Prediction ${ctx.params.id} not found`);
   return record;
 }
@@ -281,18 +281,14 @@ export const listPredictions: Handler = (ctx) => {
   const { state } = ctx;
   const after = parseDateParam(ctx, 'created_after');
   const before = parseDateParam(ctx, 'created_before');
-  const all = state.predictions
-    .newestFirst()
-    .filter((r) => (after === undefined || r.createdAtMs > after) && (before === undefined || r.createdAtMs < before));
+  const keep = (r: PredictionRecord) =>
+    (after === undefined || r.createdAtMs > after) && (before === undefined || r.createdAtMs < before);
   const configured = state.options.listPageSize;
   const pageSize =
     configured !== undefined && Number.isFinite(configured) ? Math.max(1, Math.floor(configured)) : DEFAULT_PAGE_SIZE;
   const cursorText = ctx.url.searchParams.get('cursor');
   const cursor = cursorText ? decodeCursor(cursorText) : {};
-  let page: PredictionRecord[];
-  if (cursor.before !== undefined) page = all.filter((r) => r.seq < cursor.before!).slice(0, pageSize);
-  else if (cursor.after !== undefined) page = all.filter((r) => r.seq > cursor.after!).slice(-pageSize);
-  else page = all.slice(0, pageSize);
+  const { records: page, older, newer } = state.predictions.page(pageSize, keep, cursor);
 
   const pageUrl = (c: string) => {
     const url = new URL(`${state.apiUrl}/predictions`);
@@ -305,8 +301,8 @@ export const listPredictions: Handler = (ctx) => {
   };
   const first = page[0];
   const last = page[page.length - 1];
-  const next = last && all.some((r) => r.seq < last.seq) ? pageUrl(encodeCursor({ before: last.seq })) : null;
-  const previous = first && all.some((r) => r.seq > first.seq) ? pageUrl(encodeCursor({ after: first.seq })) : null;
+  const next = last && older ? pageUrl(encodeCursor({ before: last.seq })) : null;
+  const previous = first && newer ? pageUrl(encodeCursor({ after: first.seq })) : null;
   return json(200, {
     next,
     previous,

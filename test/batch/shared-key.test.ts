@@ -1,0 +1,231 @@
+// Several clients on one key (processes, machines): each follows the API's `ratelimit-remaining` /
+// `ratelimit-reset` answers, so that together they stay under the key's limit, with no coordinator but
+// the API. First on virtual time against the emulator's own bucket, then against real HTTP servers.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { RateLimiter as EmulatorBucket } from '../../src/emulator/rate-limit.js';
+import { ReplicateClient } from '../../src/index.js';
+import { defaultSleep } from '../../src/internal/sleep.js';
+import { RateLimiter } from '../../src/rate-limiter.js';
+import { virtualTime } from './virtual-time.js';
+
+interface FleetRun {
+  endMs: number;
+  refusedPerClient: number[];
+  shares: number[];
+}
+
+/**
+ * K clients, `lanes` workers each, share `total` creates against one bucket of 600/min (the emulator's).
+ * A create is answered 0.9–1.1 s after it is sent (a held `Prefer: wait` of flux-schnell), with the
+ * headers of the moment it arrived; a refused one at once, and retried after its Retry-After.
+ */
+async function fleet(k: number, lanes: number, total: number): Promise<FleetRun> {
+  const time = virtualTime();
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 48_271) % 2_147_483_647;
+    return seed / 2_147_483_647;
+  };
+  const server = new EmulatorBucket({ create: 600, other: 3000 }, time.now);
+  const clients = Array.from({ length: k }, () => new RateLimiter({}, time.now));
+  const refusedPerClient = new Array<number>(k).fill(0);
+  // Each client has its own share of the work, as separate processes do.
+  const left = new Array<number>(k).fill(total / k);
+  const start = time.now();
+  const lane = async (c: number): Promise<void> => {
+    const limiter = clients[c]!;
+    while (left[c]! > 0) {
+      left[c]! -= 1;
+      for (;;) {
+        await limiter.acquire('create', time.sleep, () => false);
+        const sentAt = time.now();
+        const decision = server.take('create', 'one key')!;
+        const headers = new Headers({
+          'ratelimit-remaining': String(decision.remaining),
+          'ratelimit-reset': String(decision.resetSeconds),
+        });
+        if (!decision.allowed) {
+          refusedPerClient[c]! += 1;
+          limiter.observe('create', headers, sentAt);
+          await time.sleep(decision.retryAfterSeconds * 1000);
+          continue;
+        }
+        await time.sleep(900 + Math.floor(random() * 200));
+        limiter.observe('create', headers, sentAt);
+        break;
+      }
+    }
+  };
+  // The shares in the middle of the run, when every client is busy.
+  let shares: number[] = [];
+  const sample = time.sleep(25_000).then(() => {
+    shares = clients.map((l) => l.createShare);
+  });
+  await time.run(Promise.all([sample, ...clients.flatMap((_, c) => Array.from({ length: lanes }, () => lane(c)))]));
+  return { endMs: time.now() - start, refusedPerClient, shares };
+}
+
+describe('clients sharing one key, on virtual time', () => {
+  for (const k of [2, 4, 8]) {
+    test(`${k} clients, 1 000 creates at 600/min, 50 in flight: no 429, each near a 1/${k} share, near the pace the key allows`, async () => {
+      const run = await fleet(k, Math.ceil(50 / k), 1_000);
+      expect(run.refusedPerClient).toEqual(new Array(k).fill(0));
+      for (const share of run.shares) expect(Math.abs(share - 1 / k)).toBeLessThan(0.5 / k);
+      // 600 at once, then 10 a second: the last of 1 000 cannot go before 40 s, nor end before 41 s.
+      // Each client alone at the full rate would overrun the key k times over and wait out 429s instead.
+      // Eight clients lose a little more to noisier share estimates (each sees a slower trickle of answers).
+      expect(run.endMs).toBeLessThan(k === 8 ? 45_000 : 43_000);
+    });
+  }
+
+  test('without the headers, the same fleet overruns the key (what the test above guards against)', async () => {
+    const time = virtualTime();
+    const server = new EmulatorBucket({ create: 600, other: 3000 }, time.now);
+    const clients = Array.from({ length: 4 }, () => new RateLimiter({}, time.now));
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++) {
+      await clients[i % 4]!.acquire('create', time.sleep, () => false);
+      if (!server.take('create', 'one key')!.allowed) refused += 1;
+    }
+    expect(refused).toBeGreaterThan(300);
+  });
+});
+
+describe('the client reads the headers of real answers', () => {
+  let server: http.Server;
+  let baseUrl = '';
+  let creates = 0;
+  let remaining = 3;
+  beforeAll(async () => {
+    // A key whose bucket another process has nearly spent: every create answer says what is left.
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        creates += 1;
+        const left = Math.max(0, remaining - creates);
+        res.writeHead(201, {
+          'content-type': 'application/json',
+          'ratelimit-remaining': String(left),
+          'ratelimit-reset': String(60 - left),
+        });
+        res.end(
+          JSON.stringify({
+            id: `p${creates}`,
+            model: 'black-forest-labs/flux-schnell',
+            version: 'hidden',
+            input: {},
+            output: null,
+            error: null,
+            status: 'starting',
+            created_at: new Date().toISOString(),
+            urls: {},
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('told that the key has 2 creates left, a client with a full bucket of its own sends no more than those', async () => {
+    creates = 0;
+    remaining = 3;
+    const frozen = Date.now();
+    const sleeping: Array<() => void> = [];
+    const client = new ReplicateClient({
+      apiKey: 'r8_SharedKeyTest0123456789abcdefghijklmn',
+      baseUrl,
+      now: () => frozen,
+      // The clock never moves: a create that has to wait for the refill waits until the test ends.
+      sleep: (_ms, signal) =>
+        new Promise<void>((resolve) => {
+          sleeping.push(resolve);
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        }),
+      rateLimit: { createsPerMinute: 60 },
+    });
+    const create = (): Promise<unknown> =>
+      client
+        .createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x' }, timeoutMs: 600_000 })
+        .catch(() => null);
+    await create(); // the first answer: 2 left
+    expect(creates).toBe(1);
+    const more = Array.from({ length: 10 }, create);
+    // Wait until each of the ten has either reached the server or is waiting for a token.
+    while (sleeping.length + creates - 1 < 10) await new Promise((r) => setTimeout(r, 5));
+    // Its own bucket (59 at once) would have let all ten go; the key had 2 left, less the 1 kept in reserve.
+    expect(creates).toBe(2);
+    await client.close();
+    await Promise.all(more);
+  });
+
+  test('with followServer: false the headers are ignored and the bucket alone decides', async () => {
+    creates = 0;
+    remaining = 3;
+    const client = new ReplicateClient({
+      apiKey: 'r8_SharedKeyTest0123456789abcdefghijklmn',
+      baseUrl,
+      now: () => 1_700_000_000_000,
+      rateLimit: { createsPerMinute: 60, followServer: false },
+    });
+    const create = (): Promise<unknown> =>
+      client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x' }, timeoutMs: 600_000 });
+    await create();
+    await Promise.all(Array.from({ length: 10 }, create));
+    expect(creates).toBe(11);
+    await client.close();
+  });
+});
+
+describe('two clients in one process on one emulator, the real 600/min limit, time dilated', () => {
+  const DILATION = 5;
+  const API_KEY = 'r8_SharedKeyEmuTest0123456789abcdefghijk';
+  const origin = performance.now();
+  const epoch = Date.now();
+  const now = (): number => epoch + Math.floor((performance.now() - origin) * DILATION);
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => defaultSleep(ms / DILATION, signal);
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({
+      token: API_KEY,
+      now,
+      timings: { '*': { startMs: 0, predictMs: 0 } },
+      imageMaxSide: 16,
+    });
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  test('750 creates between them past the burst: at most one 429 each, none failed', { timeout: 120_000 }, async () => {
+    // As in rate.test.ts: the clock runs 5x, so a real second of slack is 5 s' worth of tokens.
+    const burst = 600 - 10 * DILATION;
+    const make = (): ReplicateClient =>
+      new ReplicateClient({
+        apiKey: API_KEY,
+        baseUrl: emu.apiUrl,
+        now,
+        sleep,
+        preferWaitSeconds: 5,
+        rateLimit: { burst },
+      });
+    const [a, b] = [make(), make()];
+    const prompts = (tag: string): string[] => Array.from({ length: 375 }, (_, i) => `${tag} ${i}`);
+    const run = (client: ReplicateClient, tag: string) => client.generateImages(prompts(tag));
+    const [ra, rb] = await Promise.all([run(a, 'a'), run(b, 'b')]);
+    await Promise.all([a.close(), b.close()]);
+    expect(ra.filter((r) => r.success)).toHaveLength(375);
+    expect(rb.filter((r) => r.success)).toHaveLength(375);
+    const stats = emu.stats();
+    expect(stats.predictionsCreated).toBe(750);
+    // The emulator counts per key, not per client: two clients, at most one each.
+    expect(stats.responsesByStatus['429'] ?? 0).toBeLessThanOrEqual(2);
+  });
+});
