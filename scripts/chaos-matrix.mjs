@@ -580,7 +580,7 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
   // Let what the calls left running end (bounded), then take the emulator's account.
   let predictions = await account(emu);
   for (const until = performance.now() + SETTLE_MS; performance.now() < until; ) {
-    if (predictions.every((p) => TERMINAL.has(p.status))) break;
+    if (predictions.every((p) => setupIds.has(p.id) || TERMINAL.has(p.status))) break;
     await sleep(20);
     predictions = await account(emu);
   }
