@@ -20,6 +20,7 @@ const INTERVAL_MS = 10;
 const CALL_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 const DOWNLOAD_RETRY_DELAYS_MS = [5, 10, 20];
+const CREATE_SETTLE_MS = 500;
 /** A call past its deadline by more than this is counted (the bound: deadline plus a small margin). */
 export const DEADLINE_MARGIN_MS = 1_000;
 /** A call still running this long past its deadline is abandoned (counted past its deadline) so the matrix ends. */
@@ -482,6 +483,9 @@ async function runOnce({ lib, downloadsLib, emu, fault, op, run, seed, dir, expe
     random,
     requestTimeoutMs: fault.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     preferWaitSeconds,
+    // How long a lost create is looked for before it is sent again (default 5 s), compressed like the
+    // retry waits; still over three times the late-create row's 150 ms. Older clients ignore it.
+    createSettleMs: CREATE_SETTLE_MS,
     budgetUsd,
     logger: { debug: capture, info: capture, warn: capture, error: capture },
   });

@@ -39,6 +39,13 @@ describe('deep listings', () => {
     expect(all.ids.at(-1)).toBe(mine.id);
     // The background ones are someone else's: not in the ids a client must account for.
     expect(emu.stats()).toMatchObject({ predictionIds: [mine.id], predictionsCreated: 1, backgroundPredictions: 250 });
+    // The emulator's account: the caller's one prediction and what it bills, background ones only on request.
+    const account = (await (await admin(emu, '/predictions')).json()) as { predictions: unknown[] };
+    expect(account.predictions).toEqual([
+      expect.objectContaining({ id: mine.id, background: false, units: { images: 1, videoSeconds: 0 } }),
+    ]);
+    const everything = (await (await admin(emu, '/predictions?background=true')).json()) as { predictions: unknown[] };
+    expect(everything.predictions).toHaveLength(251);
   });
 
   test('POST /_emulator/predictions adds succeeded background predictions, newest first in listings', async () => {
