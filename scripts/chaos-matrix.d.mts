@@ -8,7 +8,7 @@ export declare const OPERATIONS: readonly string[];
 
 export interface ChaosFault {
   name: string;
-  expect: 'success' | 'failed' | 'canceled' | 'either';
+  expect: 'success' | 'failed' | 'canceled' | 'refused' | 'either';
   ops?: string[];
   /** A shorter per-request timeout for this fault's runs (stalls the client must give up on). */
   requestTimeoutMs?: number;

@@ -45,7 +45,8 @@ const FRAME =
  * The faults. `rules(run)` gives the emulator fault rules of one run (added after the run's setup, so
  * they hit only the operation under test); `expect` is what a correct client does: `success` (the
  * fault is transient and must be ridden out), `failed` / `canceled` (the prediction really ended so and
- * the call must say so, with the prediction id), or `either` (the client may give up; counters still 0).
+ * the call must say so, with the prediction id), `refused` (the last call must be refused with
+ * `budget_exceeded`), or `either` (the client may give up; counters still 0).
  * `ops` limits the fault to the operations it can affect.
  */
 export const FAULTS = [
@@ -152,7 +153,8 @@ export const FAULTS = [
   },
   {
     name: 'cancel answers processing, then succeeds (2 calls, budget for 1.5)',
-    expect: 'either',
+    // The first call's prediction is still running (then billed): the second does not fit the budget.
+    expect: 'refused',
     ops: ['generateImage', 'generateVideo'],
     // The first call gives up at 300 ms; its cancel is accepted but ignored, so it is billed at 800 ms.
     calls: [{ timeoutMs: 300 }, {}],
@@ -241,7 +243,7 @@ export const FAULTS = [
   },
   {
     name: 'video of 30 s asked through input, budget $0.50',
-    expect: 'either',
+    expect: 'refused',
     ops: ['generateVideo'],
     videoInput: { duration: 30 },
     budgetUsd: 0.5,
@@ -696,7 +698,9 @@ function judge(op, expect, value, thrown) {
         ? got === 'prediction_failed' || got === 'failed prediction_failed' || got === 'failed'
         : expect === 'canceled'
           ? got === 'canceled' || got === 'canceled canceled'
-          : got === 'success';
+          : expect === 'refused'
+            ? got === 'budget_exceeded' || got === 'threw budget_exceeded'
+            : got === 'success';
   // `either`: giving up is allowed (it is listed, not counted as correct).
   return { ok, why: ok ? null : String(got) };
 }

@@ -40,6 +40,8 @@ const AWAITING_LIBRARY_FIX: Record<string, string> = {
   'cancel answers processing, then succeeds (2 calls, budget for 1.5) × generateImage': 'item 5',
   'video of 30 s asked through input, budget $0.50 × generateVideo': 'item 4',
   'output host stalls, call deadline 1.5 s × generateImage → files': 'item 11',
+  // A race: before the fix it breaks in some runs only, so it is not asserted to break every time.
+  'identical calls at once, one answer lost × batch': 'item 3 (a race)',
 };
 
 const cell = (row: ChaosRow) => `${row.fault} × ${row.op}`;
@@ -92,7 +94,7 @@ describe('fault matrix slice', () => {
   });
 
   test('cells awaiting a library fix still break a promise (once one does not, delete it from AWAITING_LIBRARY_FIX)', () => {
-    for (const row of rows.filter(awaiting)) {
+    for (const row of rows.filter((r) => awaiting(r) && !AWAITING_LIBRARY_FIX[cell(r)]?.includes('race'))) {
       const { cell: name, ...counters } = zeroCounters(row);
       const broken = Object.values(counters).some((n) => n > 0) || (row.expect !== 'either' && row.ok < row.runs);
       expect({ cell: name, fixedBy: AWAITING_LIBRARY_FIX[name], stillBroken: broken }).toEqual({
