@@ -2,58 +2,23 @@
 // Creates are made safe against double billing here: after an ambiguous failure the prediction the
 // lost request may have created is looked up and adopted instead of creating another.
 
-import { LIVE_ADOPTION_SKEW_MS } from './defaults.js';
-import { HttpError, InvalidInputError, type ReplicateError } from './errors.js';
-import { canonical, inputMatches } from './internal/canonical.js';
+import {
+  expectPage,
+  type LostCreateQuery,
+  LostCreates,
+  type PredictionLedger,
+  settleLostCreate,
+} from './create-recovery.js';
+import { DEFAULT_CREATE_SETTLE_MS } from './defaults.js';
+import { HttpError, InvalidInputError, ReplicateError } from './errors.js';
+import { canonical } from './internal/canonical.js';
 import { quoted } from './internal/printable.js';
 import { parseModelRef } from './models.js';
 import type { ApiResponse, RetryInfo, Transport } from './transport.js';
 import type { CreatePredictionOptions, PredictionTarget } from './types/options.js';
-import { isPrediction, type Prediction, type PredictionPage, type UploadedFile } from './types/prediction.js';
+import { isPrediction, type Prediction, type UploadedFile } from './types/prediction.js';
 
-// Only recent predictions can be mistaken for a lost create's, so the ledger keeps the newest ids:
-// memory stays flat however many predictions a long-lived client makes.
-const OWNED_IDS_KEPT = 10_000;
-
-/**
- * What one client owns and is creating, so that a create whose answer was lost adopts its own
- * prediction and never another call's.
- */
-export class PredictionLedger {
-  readonly #owned = new Set<string>();
-  readonly #creating = new Map<string, Set<Promise<unknown>>>();
-
-  /** True when a call of this client already returned (or adopted) this prediction. */
-  owns(id: string): boolean {
-    return this.#owned.has(id);
-  }
-
-  /** Records a prediction as returned by (or adopted for) one call. */
-  claim(id: string): void {
-    this.#owned.add(id);
-    if (this.#owned.size > OWNED_IDS_KEPT) {
-      const oldest = this.#owned.values().next().value;
-      if (oldest !== undefined) this.#owned.delete(oldest);
-    }
-  }
-
-  /** The creates of the same model and input already in flight. */
-  inFlight(key: string): Promise<unknown>[] {
-    return [...(this.#creating.get(key) ?? [])];
-  }
-
-  /** Makes a create visible to later creates of the same key until it settles. */
-  track(key: string, create: Promise<unknown>): void {
-    const set = this.#creating.get(key) ?? new Set<Promise<unknown>>();
-    set.add(create);
-    this.#creating.set(key, set);
-    const done = (): void => {
-      set.delete(create);
-      if (set.size === 0 && this.#creating.get(key) === set) this.#creating.delete(key);
-    };
-    create.then(done, done);
-  }
-}
+export { findCreatedPrediction, PredictionLedger } from './create-recovery.js';
 
 /** Internal knobs the client passes down to a create. */
 export interface CreateContext {
@@ -64,12 +29,11 @@ export interface CreateContext {
   ledger: PredictionLedger;
   onRetry?: (info: RetryInfo) => void;
   cleanup?: boolean;
+  /** How long after a lost create to keep looking for its prediction before re-sending it. */
+  settleMs?: number;
+  /** Filled in with what the creates lost (for the caller's final sweep); a fresh one when absent. */
+  lost?: LostCreates;
 }
-
-// Once the API's clock is known (to the second, from `Date`), how much earlier than the call's start (in
-// server time) a prediction may have been created and still be the call's: the header's one-second
-// resolution plus a round trip. Anything older was made by someone else (another process, same input).
-const ADOPTION_MARGIN_MS = 2_000;
 
 /** Resolves the target to its endpoint and body fields; throws InvalidInputError when it makes no sense. */
 export function resolveTarget(target: PredictionTarget): { path: string; version?: string; model: string | null } {
@@ -135,96 +99,89 @@ export async function createPrediction(
   if (options.webhookEventsFilter !== undefined) body.webhook_events_filter = options.webhookEventsFilter;
   if (options.stream !== undefined) body.stream = options.stream;
 
-  // Identical creates started earlier by this client may still be waiting for their answers: once they
-  // have settled, their predictions are owned and cannot be mistaken for this one's. (Only earlier ones:
-  // two lost creates then never wait for each other.)
+  // Each attempt on the wire is visible to this client's other identical creates: a looker waits for
+  // them to be answered (their predictions are then owned) before it looks. A lost attempt has ended,
+  // so two lost creates never wait for each other.
   const key = canonical([target.path, target.version ?? null, options.input]);
-  const earlier = context.ledger.inFlight(key);
-  const recover = async (error: ReplicateError): Promise<ApiResponse | null> => {
-    transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
-    await Promise.allSettled(earlier);
-    const found = await findCreatedPrediction(transport, {
-      target: options,
-      input: options.input,
-      since: context.startedAt,
-      ledger: context.ledger,
-      deadline: context.deadline,
-      signal: options.signal,
-      cleanup: context.cleanup,
-    });
-    return found ? { status: 201, headers: new Headers(), body: found } : null;
-  };
-
-  const request = transport.request({
-    method: 'POST',
-    path: target.path,
-    json: body,
-    headers,
-    signal: options.signal,
+  const lost = context.lost ?? new LostCreates();
+  const query: LostCreateQuery = {
+    model: target.model,
+    version: target.version ?? null,
+    input: options.input,
+    key,
+    since: context.startedAt,
+    ledger: context.ledger,
     deadline: context.deadline,
-    // A held answer takes as long as the wait, on top of the usual per-request allowance.
-    timeoutMs: waitSeconds * 1000 + transport.requestTimeoutMs,
-    idempotent: false,
-    recover,
-    onRetry: context.onRetry,
+    signal: options.signal,
     cleanup: context.cleanup,
-  });
-  context.ledger.track(key, request);
-  const prediction = expectPrediction((await request).body, 'create');
-  context.ledger.claim(prediction.id);
-  return prediction;
-}
-
-/** What a lost create would have made. */
-export interface AdoptionQuery {
-  target: PredictionTarget;
-  input: Record<string, unknown>;
-  since: number;
-  ledger: PredictionLedger;
-  deadline: number;
-  signal: AbortSignal | undefined;
-  cleanup: boolean | undefined;
-}
-
-/**
- * Looks for a prediction created (by a create whose answer was lost) since the call started, for the same
- * model or version and the same input, that this client does not already own. "Since" is in the API's
- * clock, learned from the `Date` header of the answers (the list's own included), less
- * `ADOPTION_MARGIN_MS`; without one, 30 s of skew is allowed. Among the matches the newest is taken: an
- * identical prediction another process made just before the call must not be adopted (and canceled).
- */
-export async function findCreatedPrediction(transport: Transport, query: AdoptionQuery): Promise<Prediction | null> {
-  const { model, version = null } = resolveTarget(query.target);
-  const earliest = (): number => {
-    const serverStart = transport.serverTime(query.since);
-    return serverStart === null ? query.since - LIVE_ADOPTION_SKEW_MS : serverStart - ADOPTION_MARGIN_MS;
   };
-  const response = await transport.request({
-    method: 'GET',
-    path: '/predictions',
-    query: { created_after: new Date(earliest()).toISOString() },
-    signal: query.signal,
-    deadline: query.deadline,
-    cleanup: query.cleanup,
-  });
-  const page = expectPage(response.body);
-  // The list's answer has just refreshed what we know of the server's clock.
-  const notBefore = earliest();
-  const matches = page.results.filter(
-    (p) =>
-      !query.ledger.owns(p.id) &&
-      !(Date.parse(p.created_at) < notBefore) &&
-      (model === null || p.model === model) &&
-      (version === null || p.version === version) &&
-      inputMatches(query.input, p.input),
-  );
-  const newest = matches.reduce<Prediction | null>(
-    (best, p) => (best === null || Date.parse(p.created_at) > Date.parse(best.created_at) ? p : best),
-    null,
-  );
-  if (newest) query.ledger.claim(newest.id);
-  return newest;
+  lost.query = query;
+  const settleMs = context.settleMs ?? DEFAULT_CREATE_SETTLE_MS;
+  let attempt: { end(): void } | null = null;
+  let attemptLost = false;
+  const endAttempt = (): void => {
+    attempt?.end();
+    attempt = null;
+  };
+  const recover = async (error: ReplicateError, retry: { retryDelayMs: number }): Promise<ApiResponse | null> => {
+    endAttempt();
+    attemptLost = true;
+    lost.lost += 1;
+    transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
+    // Looks go on until the create may be sent again: the settle window, or the retry's wait if longer.
+    const found = await settleLostCreate(transport, query, Math.max(settleMs, retry.retryDelayMs));
+    if (!found) return null;
+    lost.found += 1;
+    return { status: 201, headers: ADOPTED, body: found };
+  };
+
+  for (;;) {
+    let response: ApiResponse;
+    try {
+      response = await transport.request({
+        method: 'POST',
+        path: target.path,
+        json: body,
+        headers,
+        signal: options.signal,
+        deadline: context.deadline,
+        // A held answer takes as long as the wait, on top of the usual per-request allowance.
+        timeoutMs: waitSeconds * 1000 + transport.requestTimeoutMs,
+        idempotent: false,
+        recover,
+        onAttempt: () => {
+          endAttempt();
+          attempt = context.ledger.beginAttempt(key);
+          attemptLost = false;
+        },
+        onRetry: context.onRetry,
+        cleanup: context.cleanup,
+      });
+    } catch (error) {
+      // A failure the transport did not look into (no retry left, stopped) may still have made one.
+      if (error instanceof ReplicateError && error.ambiguous && !attemptLost) lost.lost += 1;
+      throw error;
+    } finally {
+      endAttempt();
+    }
+    const prediction = expectPrediction(response.body, 'create');
+    // Adopted after a loss: already claimed by the look.
+    if (response.headers === ADOPTED) return prediction;
+    if (context.ledger.claim(prediction.id)) return prediction;
+    // Another call of this client, looking for its own lost create, took this one (identical input):
+    // take its place, and look for the prediction its lost create made (or re-send once none appears).
+    lost.lost += 1;
+    transport.log('info', `prediction ${prediction.id} was adopted by an identical call; looking for the one it lost`);
+    const found = await settleLostCreate(transport, query, settleMs);
+    if (found) {
+      lost.found += 1;
+      return found;
+    }
+  }
 }
+
+// Marks an answer made up from a found prediction (it is already claimed).
+const ADOPTED = new Headers();
 
 /** `GET /predictions/{id}`. */
 export async function getPrediction(
@@ -332,16 +289,4 @@ function checkId(id: string): string {
 function expectPrediction(body: unknown, what: string): Prediction {
   if (!isPrediction(body)) throw new HttpError(`The ${what} answer is not a prediction object`);
   return body;
-}
-
-function expectPage(body: unknown): PredictionPage {
-  const page = body as Partial<PredictionPage> | null;
-  if (!page || typeof page !== 'object' || !Array.isArray(page.results)) {
-    throw new HttpError('The prediction list answer is not a page of predictions');
-  }
-  return {
-    results: page.results.filter(isPrediction),
-    next: typeof page.next === 'string' ? page.next : null,
-    previous: typeof page.previous === 'string' ? page.previous : null,
-  };
 }

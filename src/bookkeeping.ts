@@ -2,6 +2,7 @@
 // finished, files) and the spend (budget holds, actual cost). generate*, download and resume all go
 // through the Bookkeeper, so the journal and `spentUsd` tell the same story.
 
+import type { Stray } from './create-recovery.js';
 import { DownloadError, type DownloadProgress, downloadOutput, type MediaKind } from './downloads.js';
 import {
   CanceledError,
@@ -39,6 +40,7 @@ export interface BookkeeperOptions {
   journalPath: string | undefined;
   budgetUsd: number | undefined;
   prices: PriceTable;
+  /** Applied to every journal line: removes the exact API key and nothing else (the journal keeps what was sent). */
   redact: (text: string) => string;
   now: () => number;
   fetch: FetchFn;
@@ -58,10 +60,11 @@ export class Bookkeeper {
   readonly #prices: PriceTable;
   readonly #fetch: FetchFn;
   readonly #warn: (message: string) => void;
+  readonly #now: () => number;
   /** Lower-layer predictions created by this client and not yet seen finished (bounded like the ledger). */
   readonly #unfinished = new Map<string, RunMeta>();
   /** Holds kept for predictions a call gave up on while they may still run, until they are seen finished. */
-  readonly #keptHolds = new Map<string, Reservation>();
+  readonly #keptHolds = new Map<string, { hold: Reservation; meta: RunMeta | null }>();
 
   constructor(options: BookkeeperOptions) {
     if (
@@ -78,6 +81,7 @@ export class Bookkeeper {
     this.#prices = options.prices;
     this.#fetch = options.fetch;
     this.#warn = options.warn;
+    this.#now = options.now;
   }
 
   /** The estimated cost in micro-dollars of `units` (images, or seconds of video) of `model`; null without a price. */
@@ -183,8 +187,10 @@ export class Bookkeeper {
 
   /** Books a lower-layer prediction of this client once a poll sees it terminal (others are ignored). */
   async finishIfCreatedHere(prediction: Prediction): Promise<void> {
-    const meta = this.#unfinished.get(prediction.id);
-    if (!meta || !isTerminalStatus(prediction.status)) return;
+    if (!isTerminalStatus(prediction.status)) return;
+    // A prediction a call gave up on while it could still be billed: its hold ends now, at its actual cost.
+    const meta = this.#unfinished.get(prediction.id) ?? this.#keptHolds.get(prediction.id)?.meta;
+    if (!meta) return;
     this.#unfinished.delete(prediction.id);
     await this.finish(meta, prediction, null);
   }
@@ -205,12 +211,13 @@ export class Bookkeeper {
         status: prediction.status,
         output: prediction.output,
         durationSeconds: meta.durationSeconds,
-        input: meta.input,
+        // What the server holds wins (its defaults included); what was sent when it no longer has it.
+        input: { ...meta.input, ...(isObjectInput(prediction.input) ? prediction.input : {}) },
         imageCount: typeof prediction.metrics?.image_count === 'number' ? prediction.metrics.image_count : null,
       },
       this.#prices,
     );
-    const held = hold ?? this.#keptHolds.get(prediction.id) ?? null;
+    const held = hold ?? this.#keptHolds.get(prediction.id)?.hold ?? null;
     this.#keptHolds.delete(prediction.id);
     if (held) this.spend.settle(held, micros);
     else this.spend.record(micros);
@@ -243,9 +250,10 @@ export class Bookkeeper {
     hold: Reservation | null,
     prediction: { id: string | null; status: Prediction['status'] | null },
     canceledOnServer: boolean,
+    meta: RunMeta | null = null,
   ): Promise<void> {
     if (hold && (prediction.id === null || canceledOnServer)) this.spend.settle(hold, 0);
-    else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, hold);
+    else if (hold && prediction.id !== null) this.#keptHolds.set(prediction.id, { hold, meta });
     if (prediction.id !== null) {
       await this.#append({
         event: 'status',
@@ -254,6 +262,31 @@ export class Bookkeeper {
         note: canceledOnServer ? 'the call gave up and canceled it' : 'the call gave up; it may still be running',
       });
     }
+  }
+
+  /**
+   * Books a prediction a lost create of this run made, found and canceled before the call returned: its
+   * `created` record (no downloads), then `finished` when the cancel answered a terminal status (its actual
+   * cost, 0 when canceled), else a `status` record and a hold of `holdMicros` (the run's estimate) kept
+   * until it is seen finished (`resume()` waits for it), since it may still be billed.
+   */
+  async stray(meta: RunMeta, stray: Stray, holdMicros: number): Promise<void> {
+    const strayMeta: RunMeta = { ...meta, downloadDir: null };
+    await this.#append(this.createdRecord(strayMeta, stray.prediction));
+    const after = stray.afterCancel;
+    if (after && isTerminalStatus(after.status)) {
+      await this.finish(strayMeta, after, null);
+      return;
+    }
+    this.#keptHolds.set(stray.prediction.id, { hold: this.spend.holdExisting(holdMicros), meta: strayMeta });
+    await this.#append({
+      event: 'status',
+      predictionId: stray.prediction.id,
+      status: after?.status ?? stray.prediction.status,
+      note: after
+        ? 'made by a lost create of this call; cancel accepted, still running'
+        : 'made by a lost create of this call; the cancel failed',
+    });
   }
 
   /**
@@ -269,6 +302,8 @@ export class Bookkeeper {
       expect: MediaKind;
       indices?: readonly number[];
       signal?: AbortSignal;
+      /** The call's deadline on the client's clock: each file gets what is left of it (and at least 1 ms). */
+      deadline?: number;
       onProgress?: (progress: DownloadProgress) => void;
     },
   ): Promise<SaveOutcome> {
@@ -285,6 +320,7 @@ export class Bookkeeper {
           expect: options.expect,
           fetch: this.#fetch as typeof fetch,
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.deadline !== undefined ? { timeoutMs: Math.max(1, options.deadline - this.#now()) } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
         files.push(file.path);
@@ -366,4 +402,8 @@ export function downloadFailure(caught: unknown, predictionId: string | null, ur
     default:
       return new HttpError(`Saving the output${of} failed: ${reason}`, { ...details, status });
   }
+}
+
+function isObjectInput(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

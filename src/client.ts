@@ -19,6 +19,7 @@ import { pollPrediction } from './operations/poll.js';
 import { resume } from './operations/resume.js';
 import { estimateCost } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
+import { createKeyScrubber } from './redact.js';
 import { Transport } from './transport.js';
 import type {
   CreatePredictionOptions,
@@ -67,7 +68,8 @@ export class ReplicateClient implements AsyncDisposable {
         journalPath: options.journal,
         budgetUsd: options.budgetUsd,
         prices: config.prices,
-        redact,
+        // The journal stores what was sent: only the exact key is removed, never text that merely looks like one.
+        redact: createKeyScrubber(config.apiKey),
         now,
         fetch: config.fetch,
         warn: (message) => logger?.warn?.(redact(message)),
@@ -109,6 +111,7 @@ export class ReplicateClient implements AsyncDisposable {
       keepRunning: config.keepRunning,
       preferWaitSeconds: config.preferWaitSeconds,
       useStream: config.useStream,
+      createSettleMs: config.createSettleMs,
     };
   }
 

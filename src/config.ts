@@ -4,6 +4,7 @@
 
 import {
   DEFAULT_BASE_URL,
+  DEFAULT_CREATE_SETTLE_MS,
   DEFAULT_PREFER_WAIT_SECONDS,
   DEFAULT_PRICES,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -33,6 +34,7 @@ export interface ClientConfig {
   keepRunning: boolean;
   preferWaitSeconds: number;
   useStream: boolean;
+  createSettleMs: number;
 }
 
 interface Env {
@@ -123,6 +125,12 @@ export function resolveConfig(options: ReplicateClientOptions): ClientConfig {
   }
   const useStream = options.useStream ?? true;
   if (typeof useStream !== 'boolean') throw new ConfigurationError('useStream must be true or false');
+  const createSettleMs = options.createSettleMs ?? DEFAULT_CREATE_SETTLE_MS;
+  if (typeof createSettleMs !== 'number' || !Number.isFinite(createSettleMs) || createSettleMs < 0) {
+    throw new ConfigurationError(
+      `createSettleMs must be a number of milliseconds, 0 or more, got ${String(options.createSettleMs)}`,
+    );
+  }
   return {
     apiKey,
     redact,
@@ -136,5 +144,6 @@ export function resolveConfig(options: ReplicateClientOptions): ClientConfig {
     keepRunning,
     preferWaitSeconds,
     useStream,
+    createSettleMs,
   };
 }

@@ -87,6 +87,15 @@ export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const LIVE_ADOPTION_SKEW_MS = 30_000;
 
 /**
+ * Default of `createSettleMs`: after a create's answer was lost and its prediction not found, how long the
+ * client keeps looking (at 0.25, 0.75, 1.75, 3.75 s and at the end) before it sends the create again. A
+ * busy queue can write a prediction a moment after the connection dropped; re-sending sooner would make a
+ * second, billed one. Five seconds is the first retry's wait anyway (DEFAULT_RETRY), so a lost create
+ * costs no extra time when nothing was made.
+ */
+export const DEFAULT_CREATE_SETTLE_MS = 5_000;
+
+/**
  * `resume()` (after a crash): clock skew tolerated between the process that wrote an intent and the API's
  * `created_at`. Wider than the live path's: resume measures on the local clock, which may have been stepped
  * (NTP after a reboot) between the crash and the resume, and missing one's own paid prediction is the worse
@@ -104,6 +113,7 @@ export const DEFAULTS = Object.freeze({
   requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
   callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  createSettleMs: DEFAULT_CREATE_SETTLE_MS,
   preferWaitSeconds: DEFAULT_PREFER_WAIT_SECONDS,
   imageModel: DEFAULT_IMAGE_MODEL,
   videoModel: DEFAULT_VIDEO_MODEL,

@@ -2,6 +2,7 @@
 // call that the prediction finished, sooner than the next poll would. Polling stays the authority; a stream
 // that fails just stops, and the caller never depends on it.
 
+import { concatBytes } from './internal/bytes.js';
 import type { Transport } from './transport.js';
 
 /** Limits of the stream reader; every field has a default. */
@@ -127,15 +128,7 @@ async function* lines(body: ReadableStream<Uint8Array>, maxLineBytes: number): A
   let pendingBytes = 0;
   let skipLeadingLF = false; // the previous chunk ended with CR: a LF that opens this one belongs to it
   const take = (last: Uint8Array): string => {
-    const parts = pending.length === 0 ? [last] : [...pending, last];
-    let total = 0;
-    for (const p of parts) total += p.byteLength;
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      joined.set(p, at);
-      at += p.byteLength;
-    }
+    const joined = pending.length === 0 ? last : concatBytes([...pending, last]);
     pending = [];
     pendingBytes = 0;
     return decoder.decode(joined);

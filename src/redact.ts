@@ -62,6 +62,16 @@ export function containsSecret(text: string, key: string | null | undefined): bo
 }
 
 /**
+ * The journal's scrubber: removes only the exact key (when secret-shaped), so what was sent is stored as
+ * sent. Pattern redaction would alter a prompt such as "Bearer oakwood on a desk" and `resume()` could
+ * then no longer recognise the prediction the server holds for it.
+ */
+export function createKeyScrubber(key: string | null | undefined): Redactor {
+  if (!isSecretShaped(key)) return (text) => text;
+  return (text) => (text.includes(key) ? text.split(key).join(REDACTED) : text);
+}
+
+/**
  * A copy of a parsed API answer (a prediction, a page of them, any JSON value) with a secret-shaped
  * `key` removed from every string in it, keys of objects included, at any depth. Only the exact key:
  * a prediction's input may legitimately contain text shaped like a token, and `resume()` matches

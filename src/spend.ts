@@ -19,7 +19,7 @@ export interface Produced {
   model: string;
   status: Prediction['status'];
   output: unknown;
-  /** Seconds of video asked for; falls back to the input's `duration`. */
+  /** Seconds of video asked for, when the input has no `duration` (the input's wins: it is what was sent). */
   durationSeconds?: number | null;
   input?: Record<string, unknown>;
   /** `metrics.image_count`, used when the output is no longer there (data removed). */
@@ -48,7 +48,9 @@ export function actualCostMicros(produced: Produced, prices: PriceTable): number
       return costMicros(model, count, prices);
     }
     case 'second': {
-      const asked = produced.durationSeconds ?? produced.input?.duration;
+      // What the model was asked: the input's `duration` when it has one (it is what was sent).
+      const sent = produced.input?.duration;
+      const asked = typeof sent === 'number' && Number.isFinite(sent) && sent > 0 ? sent : produced.durationSeconds;
       return costMicros(model, typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? asked : 0, prices);
     }
     case 'run':
@@ -123,6 +125,15 @@ export class Spend {
       }
     }
     const micros = estimateMicros ?? 0;
+    this.#reservedMicros += micros;
+    return { micros, settled: false };
+  }
+
+  /**
+   * Holds `micros` without checking the budget: for a prediction that exists already and may be billed
+   * (one a lost create made, whose cancel was accepted but not yet done). Refusing it would not unmake it.
+   */
+  holdExisting(micros: number): Reservation {
     this.#reservedMicros += micros;
     return { micros, settled: false };
   }

@@ -79,9 +79,12 @@ export interface ApiRequest {
   idempotent?: boolean;
   /**
    * Called after an ambiguous failure of a non-idempotent request, before any retry: returns the answer
-   * the lost request produced (e.g. the prediction it created), or null when it produced nothing.
+   * the lost request produced (e.g. the prediction it created), or null when it produced nothing. It is
+   * told the retry's scheduled wait; the time it takes counts against that wait.
    */
-  recover?: (error: ReplicateError) => Promise<ApiResponse | null>;
+  recover?: (error: ReplicateError, retry: { retryDelayMs: number }) => Promise<ApiResponse | null>;
+  /** Called as each attempt (the first and every retry) is about to be sent. */
+  onAttempt?: () => void;
   onRetry?: (info: RetryInfo) => void;
   /** Clean-up work (canceling after a give-up): allowed after `close()`, not aborted by it. */
   cleanup?: boolean;
@@ -191,6 +194,7 @@ export class Transport {
       let error: ReplicateError;
       let headers: Headers | null = null;
       try {
+        req.onAttempt?.();
         return await this.#attempt(req, url, label, body);
       } catch (caught) {
         if (!(caught instanceof ReplicateError)) throw caught;
@@ -207,12 +211,23 @@ export class Transport {
         headers ? serverRequestedDelayMs(headers, this.serverTime(now()) ?? now(), retry.minDelayMs) : null,
       );
       if (!decision.retry) throw error;
+      const scheduledMs = decision.fromServer
+        ? decision.delayMs
+        : withJitter(decision.delayMs, retry.jitterRatio, this.#config.random);
+      let delayMs = scheduledMs;
       if (kind === 'ambiguous' && !idempotent) {
         if (!req.recover) throw error;
         let recovered: ApiResponse | null;
+        const lookingSince = now();
         try {
-          recovered = await req.recover(error);
+          recovered = await req.recover(error, { retryDelayMs: scheduledMs });
         } catch (lookupError) {
+          // Stopped while looking: the request may still have taken effect (the caller looks again).
+          if (
+            lookupError instanceof ReplicateError &&
+            (lookupError.code === 'canceled' || lookupError.code === 'closed')
+          )
+            throw lookupError.with({ ambiguous: true, retries });
           this.log(
             'warn',
             `${label}: could not check whether the failed request took effect (${describe(lookupError)}); not repeating it`,
@@ -223,10 +238,9 @@ export class Transport {
           this.log('info', `${label}: the failed request had taken effect; adopted its result`);
           return recovered;
         }
+        // The time spent looking (the settle window) was the wait before repeating it.
+        delayMs = Math.max(0, scheduledMs - (now() - lookingSince));
       }
-      const delayMs = decision.fromServer
-        ? decision.delayMs
-        : withJitter(decision.delayMs, retry.jitterRatio, this.#config.random);
       if (req.deadline !== undefined && now() + delayMs >= req.deadline) {
         throw error.with({
           message: `${error.message} (gave up: retrying in ${delayMs} ms would pass the operation's deadline)`,
@@ -236,7 +250,7 @@ export class Transport {
       if (kind !== 'throttled') transientRetries += 1;
       this.log('warn', `${label}: ${error.message}; retry ${retries} in ${delayMs} ms`);
       req.onRetry?.({ attempt: retries, delayMs, error });
-      await this.wait(delayMs, req);
+      if (delayMs > 0) await this.wait(delayMs, req);
     }
   }
 
@@ -294,6 +308,22 @@ export class Transport {
       await Promise.race([this.#config.sleep(ms, signal), aborted]);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The signal that stops work of `req`: its own and, unless it is clean-up, the client's close. */
+  stopSignal(req: Pick<ApiRequest, 'signal' | 'cleanup'>): AbortSignal | undefined {
+    const signals = this.#signals(req);
+    return signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
+  }
+
+  /** @throws ClosedError, CanceledError, or TimeoutError once `req.deadline` has passed. */
+  throwIfStopped(req: Pick<ApiRequest, 'signal' | 'cleanup' | 'deadline' | 'predictionId'>): void {
+    const details = { predictionId: req.predictionId ?? null, ambiguous: true };
+    const stopped = this.#stopped(req, details);
+    if (stopped) throw stopped;
+    if (req.deadline !== undefined && this.#config.now() >= req.deadline) {
+      throw new TimeoutError("timeout: the operation's deadline passed", details);
     }
   }
 

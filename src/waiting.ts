@@ -1,13 +1,14 @@
 // Waiting for predictions: create with `Prefer: wait` and a `Cancel-After` deadline, then poll until a
 // terminal status (aborted included) or the deadline; when a call gives up, cancel what it started.
 
+import { cancelPrediction, createPrediction, getPrediction } from './api.js';
 import {
-  cancelPrediction,
-  createPrediction,
   findCreatedPrediction,
-  getPrediction,
+  LostCreates,
   type PredictionLedger,
-} from './api.js';
+  type Stray,
+  sweepStrays,
+} from './create-recovery.js';
 import { ReplicateError, TimeoutError } from './errors.js';
 import { waitForStreamDone } from './prediction-stream.js';
 import type { RetryInfo, Transport } from './transport.js';
@@ -158,12 +159,18 @@ function timeoutError(prediction: Prediction, operation: Operation): TimeoutErro
   );
 }
 
-/** How a run ended. */
+/** How a run ended. `strays`: other predictions its lost creates made, found and canceled before it returned. */
 export type RunOutcome =
   /** The prediction reached a terminal status (any of them). */
-  | { kind: 'finished'; prediction: Prediction }
+  | { kind: 'finished'; prediction: Prediction; strays: Stray[] }
   /** The call stopped waiting: timeout, abort, close or an error; the prediction, if any, is reported. */
-  | { kind: 'gave_up'; error: ReplicateError; prediction: Prediction | null; canceledOnServer: boolean };
+  | {
+      kind: 'gave_up';
+      error: ReplicateError;
+      prediction: Prediction | null;
+      canceledOnServer: boolean;
+      strays: Stray[];
+    };
 
 /** What to run and how long to wait for it. */
 export interface RunRequest {
@@ -177,6 +184,8 @@ export interface RunRequest {
   /** Also wait on the prediction's `urls.stream` for its `done` event (polling only while it is not connected). */
   useStream: boolean;
   ledger: PredictionLedger;
+  /** How long to keep looking for a lost create's prediction before re-sending (DEFAULT_CREATE_SETTLE_MS). */
+  createSettleMs?: number;
 }
 
 /**
@@ -190,6 +199,14 @@ export async function runPrediction(
   operation: Operation,
 ): Promise<RunOutcome> {
   let prediction: Prediction | null = null;
+  const lost = new LostCreates();
+  // A sweep started as soon as the call has its prediction, so a stray of a long run is not left running
+  // (and billed) until the end; the final sweep then looks for any that appeared later. Never rejects.
+  let early: Promise<Stray[]> = Promise.resolve([]);
+  const sweeps = async (kept = 0): Promise<Stray[]> => {
+    const first = await early;
+    return [...first, ...(await sweepAfterLoss(transport, lost, operation, kept))];
+  };
   try {
     operation.report();
     const remainingMs = operation.remainingMs();
@@ -209,74 +226,111 @@ export async function runPrediction(
         startedAt: operation.startedAt,
         ledger: request.ledger,
         onRetry: operation.onRetry,
+        lost,
+        ...(request.createSettleMs !== undefined ? { settleMs: request.createSettleMs } : {}),
       },
     );
     operation.observe(prediction);
+    early = sweepAfterLoss(transport, lost, operation);
     prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
       useStream: request.useStream,
     });
-    return { kind: 'finished', prediction };
+    return { kind: 'finished', prediction, strays: await sweeps() };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
-    const canceledOnServer = request.keepRunning
-      ? false
-      : await cancelAfterGivingUp(transport, request, operation, prediction, caught);
+    const cancel = request.keepRunning
+      ? 'none'
+      : await cancelAfterGivingUp(transport, lost, operation, prediction, caught);
     // The create's answer may have been lost and the prediction found afterwards: report its id either way.
     const predictionId = prediction?.id ?? operation.predictionId ?? caught.predictionId;
     const error = caught.with({
       predictionId,
       retries: operation.retries,
-      message: `${caught.message}${whatHappened(predictionId, prediction, canceledOnServer)}`,
+      message: `${caught.message}${whatHappened(predictionId, prediction, cancel)}`,
     });
-    return { kind: 'gave_up', error, prediction, canceledOnServer };
+    // Only a cancel the server answered `canceled` ends the prediction: one still `processing` after it
+    // may yet finish and be billed, so its budget hold stays (item 5 of issue 10).
+    // Without a prediction and left running (keepRunning), one lost create's prediction is the call's own.
+    const strays = await sweeps(prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0);
+    return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled', strays };
   }
 }
 
-function whatHappened(predictionId: string | null, prediction: Prediction | null, canceled: boolean): string {
+/**
+ * For a call that lost creates: a look for the predictions those creates made and nobody adopted (one
+ * may have appeared after the settle window), each canceled and counted as found. Made once the call has
+ * its prediction and once more before it returns. Clean-up work: it runs after an abort or close too,
+ * within CLEANUP_TIMEOUT_MS.
+ */
+async function sweepAfterLoss(
+  transport: Transport,
+  lost: LostCreates,
+  operation: Operation,
+  kept = 0,
+): Promise<Stray[]> {
+  const count = lost.unaccounted - kept;
+  if (count <= 0 || lost.query === null) return [];
+  const strays = await sweepStrays(
+    transport,
+    { ...lost.query, signal: undefined, cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS },
+    count,
+  );
+  lost.found += strays.length;
+  return strays;
+}
+
+function whatHappened(predictionId: string | null, prediction: Prediction | null, cancel: CancelOutcome): string {
   if (!predictionId) return '';
-  if (canceled) return `; prediction ${predictionId} was canceled on the server`;
+  if (cancel === 'canceled') return `; prediction ${predictionId} was canceled on the server`;
+  if (cancel === 'requested')
+    return `; a cancel of prediction ${predictionId} was accepted but it was still running: it may yet finish and be billed`;
   if (prediction && isTerminalStatus(prediction.status)) return '';
   return `; prediction ${predictionId} may still be running on the server`;
 }
 
 /**
+ * What a cancel after giving up achieved: `canceled` (the server answered `canceled`), `requested` (accepted,
+ * but the prediction was still running: it may finish and be billed), `none` (nothing to cancel, or it failed).
+ */
+export type CancelOutcome = 'canceled' | 'requested' | 'none';
+
+/**
  * Cancels the prediction a call gave up on, so giving up costs nothing more. When the create's answer was
  * lost (an abort or timeout during the create), first finds the prediction it made.
- * Returns true when a cancel was accepted.
  */
 async function cancelAfterGivingUp(
   transport: Transport,
-  request: RunRequest,
+  lost: LostCreates,
   operation: Operation,
   prediction: Prediction | null,
   error: ReplicateError,
-): Promise<boolean> {
-  if (prediction && isTerminalStatus(prediction.status)) return false;
-  if (!prediction && !error.ambiguous) return false;
+): Promise<CancelOutcome> {
+  if (prediction && isTerminalStatus(prediction.status)) return 'none';
+  if (!prediction && !error.ambiguous) return 'none';
   const cleanup = { cleanup: true, deadline: operation.now() + CLEANUP_TIMEOUT_MS };
   try {
     let id = prediction?.id ?? null;
     if (id === null) {
-      const found = await findCreatedPrediction(transport, {
-        target: request.target,
-        input: request.input,
-        since: operation.startedAt,
-        ledger: request.ledger,
-        signal: undefined,
-        ...cleanup,
-      });
-      if (!found) return false;
+      if (lost.query === null) return 'none';
+      const found = await findCreatedPrediction(transport, { ...lost.query, signal: undefined, ...cleanup });
+      if (!found) {
+        // This was the call's last look: what it did not find, a sweep would not find either.
+        lost.found = lost.lost;
+        return 'none';
+      }
+      lost.found += 1;
       id = found.id;
       operation.predictionId = id;
-      if (isTerminalStatus(found.status)) return false;
+      if (isTerminalStatus(found.status)) return 'none';
     }
     const canceled = await cancelPrediction(transport, id, cleanup);
-    return canceled.status === 'canceled' || !isTerminalStatus(canceled.status);
+    if (canceled.status === 'canceled') return 'canceled';
+    return isTerminalStatus(canceled.status) ? 'none' : 'requested';
   } catch (cancelError) {
     transport.log(
       'warn',
       `could not cancel the prediction after giving up: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`,
     );
-    return false;
+    return 'none';
   }
 }

@@ -44,4 +44,4 @@ export type {
   TwinIntent,
   TwinQuery,
 } from './store.js';
-export { canonicalJson, inputKey } from './store.js';
+export { inputKey } from './store.js';

@@ -4,6 +4,7 @@
 // prediction (claims with a lease), which webhook deliveries were handled, and the intents of every
 // process (so a lost create never adopts another process's twin). Design: docs/durability.md.
 
+import { canonical } from '../internal/canonical.js';
 import type {
   IntentRecord,
   JournalEntry,
@@ -150,23 +151,12 @@ export function intentSubject(requestId: string): string {
   return `intent:${requestId}`;
 }
 
-/** JSON with object keys sorted at every level: equal inputs give equal text whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      typeof v === 'object' && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-    ) ?? 'null'
-  );
-}
-
 /**
  * The key under which twins meet: SHA-256 (hex) of the model and the canonical input. A hash, not the
  * text, because an input may carry a data URL far larger than an index entry may be.
  */
 export async function inputKey(model: string, input: Record<string, unknown>): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson({ model, input }));
+  const bytes = new TextEncoder().encode(canonical({ model, input }));
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -27,6 +27,8 @@ export interface ClientContext {
   readonly keepRunning: boolean;
   readonly preferWaitSeconds: number;
   readonly useStream: boolean;
+  /** How long to keep looking for a lost create's prediction before sending the create again. */
+  readonly createSettleMs: number;
 }
 
 /** A waiting operation that has started, and its polling interval. */

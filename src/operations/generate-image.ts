@@ -9,7 +9,7 @@ import type { ImageFailure, ImageResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, duplicatesOf, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
 
 export type GenerateImageContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal'>;
@@ -66,6 +66,7 @@ export async function generateImage(
       prediction,
       costUsd,
       ...files,
+      ...duplicatesOf(outcome),
     };
   } catch (error) {
     return fail(asReplicateError(error), outcomeOf(error));

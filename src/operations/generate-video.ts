@@ -15,7 +15,7 @@ import type { VideoFailure, VideoResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import { asReplicateError, duplicatesOf, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
 
 export type GenerateVideoContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters'>;
@@ -27,10 +27,12 @@ export async function generateVideo(
 ): Promise<VideoResult> {
   const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
   const durationSeconds = videoOptions?.durationSeconds ?? count;
+  // What the model is asked for: `durationSeconds`, unless the input sent says `duration`.
+  let askedSeconds = durationSeconds;
   const fail = (error: ReplicateError, outcome?: RunOutcome): VideoFailure => ({
     ...failureFields(ctx.redact, error, outcome),
     videoUrl: null,
-    durationSeconds,
+    durationSeconds: askedSeconds,
   });
   let hold: Reservation | null = null;
   try {
@@ -58,8 +60,11 @@ export async function generateVideo(
     // The deadline starts now: uploads of large images count against it.
     const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
     const { operation } = started;
-    // Refused before the uploads: nothing is created when the budget would be crossed.
-    hold = ctx.books.reserve(model, durationSeconds, `${durationSeconds} s of video of ${model}`);
+    // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
+    // what the model will be asked: a `duration` in `input` overrides durationSeconds.
+    const heldSeconds = secondsAsked(extra, durationSeconds);
+    askedSeconds = heldSeconds;
+    hold = ctx.books.reserve(model, heldSeconds, `${heldSeconds} s of video of ${model}`);
     const images = await resolveImageInputs(imageUrls, async (content, filename) => {
       const file = await api.uploadFile(ctx.transport, content, {
         filename,
@@ -78,7 +83,22 @@ export async function generateVideo(
       }),
       ...extra,
     };
-    const meta: RunMeta = { requestId: null, model, input, kind: 'video', downloadDir, durationSeconds };
+    // The adapter may set the duration itself: the hold and the books follow the input actually sent.
+    const sentSeconds = secondsAsked(input, durationSeconds);
+    if (sentSeconds !== heldSeconds) {
+      ctx.books.spend.settle(hold, 0);
+      hold = null;
+      hold = ctx.books.reserve(model, sentSeconds, `${sentSeconds} s of video of ${model}`);
+      askedSeconds = sentSeconds;
+    }
+    const meta: RunMeta = {
+      requestId: null,
+      model,
+      input,
+      kind: 'video',
+      downloadDir,
+      durationSeconds: sentSeconds,
+    };
     const run = await runWithBooks(ctx, { model, input, started, keepRunning: options.keepRunning, meta, hold });
     hold = null;
     const { outcome, costUsd } = run;
@@ -99,16 +119,23 @@ export async function generateVideo(
     return {
       success: true,
       videoUrl,
-      durationSeconds,
+      durationSeconds: askedSeconds,
       predictionId: prediction.id,
       error: null,
       prediction,
       costUsd,
       ...files,
+      ...duplicatesOf(outcome),
     };
   } catch (error) {
     // A failure before the run (an upload, say) releases the hold: nothing was created.
     if (hold) ctx.books.spend.settle(hold, 0);
     return fail(asReplicateError(error), outcomeOf(error));
   }
+}
+
+/** Seconds of video the input asks for: its `duration` when it has a positive one, else `fallback`. */
+function secondsAsked(input: Record<string, unknown>, fallback: number): number {
+  const duration = input.duration;
+  return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : fallback;
 }

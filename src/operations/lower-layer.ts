@@ -3,9 +3,11 @@
 
 import * as api from '../api.js';
 import type { RunMeta } from '../bookkeeping.js';
+import { LostCreates, sweepStrays } from '../create-recovery.js';
 import { InvalidInputError, ReplicateError } from '../errors.js';
 import type { CreatePredictionOptions, ListPredictionsOptions, RequestOptions } from '../types/options.js';
 import type { Prediction, UploadedFile } from '../types/prediction.js';
+import { CLEANUP_TIMEOUT_MS } from '../waiting.js';
 import { checkCallTimeout, isObject, readOptions } from './checks.js';
 import type { ClientContext } from './context.js';
 import { cleanError, rethrowClean } from './outcome.js';
@@ -17,7 +19,7 @@ type CallContext = Pick<ClientContext, 'transport' | 'redact' | 'now'>;
  * lost request made rather than creating a second one.
  */
 export function createPrediction(
-  ctx: CallContext & Pick<ClientContext, 'books' | 'ledger'>,
+  ctx: CallContext & Pick<ClientContext, 'books' | 'ledger' | 'createSettleMs'>,
   options: CreatePredictionOptions,
 ): Promise<Prediction> {
   return rethrowClean(ctx.redact, async () => {
@@ -26,12 +28,16 @@ export function createPrediction(
     const meta = ctx.books.journal ? lowerLayerMeta(opts) : null;
     if (meta) await ctx.books.intent(meta, null);
     const now = ctx.now();
+    const deadline = now + checkCallTimeout(opts.timeoutMs);
+    const lost = new LostCreates();
     let prediction: Prediction;
     try {
       prediction = await api.createPrediction(ctx.transport, opts, {
-        deadline: now + checkCallTimeout(opts.timeoutMs),
+        deadline,
         startedAt: now,
         ledger: ctx.ledger,
+        settleMs: ctx.createSettleMs,
+        lost,
       });
     } catch (error) {
       if (meta?.requestId && error instanceof ReplicateError && !error.ambiguous)
@@ -39,6 +45,20 @@ export function createPrediction(
       throw error;
     }
     if (meta) await ctx.books.created(meta, prediction);
+    // A create that was lost and then re-sent may have made a prediction nobody adopted: cancel it now.
+    if (lost.unaccounted > 0 && lost.query) {
+      const strays = await sweepStrays(
+        ctx.transport,
+        {
+          ...lost.query,
+          signal: undefined,
+          cleanup: true,
+          deadline: Math.max(deadline, ctx.now() + CLEANUP_TIMEOUT_MS),
+        },
+        lost.unaccounted,
+      );
+      if (meta) for (const stray of strays) await ctx.books.stray(meta, stray, 0);
+    }
     return prediction;
   });
 }

@@ -81,7 +81,14 @@ export function failureFields(redact: Redactor, error: ReplicateError, outcome?:
     predictionId: error.predictionId,
     prediction: outcome?.prediction ?? null,
     canceledOnServer: outcome?.kind === 'gave_up' ? outcome.canceledOnServer : false,
+    ...duplicatesOf(outcome),
   };
+}
+
+/** `{ duplicatesCanceled }` when the run canceled predictions its lost creates made, else nothing. */
+export function duplicatesOf(outcome: RunOutcome | undefined): { duplicatesCanceled?: string[] } {
+  const strays = outcome?.strays ?? [];
+  return strays.length === 0 ? {} : { duplicatesCanceled: strays.map((s) => s.prediction.id) };
 }
 
 /** Makes sure what escapes the lower layer is a ReplicateError without the key in it. */

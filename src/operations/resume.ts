@@ -23,6 +23,7 @@ import {
   readJournal,
 } from '../journal.js';
 import { parseModelRef } from '../models.js';
+import { REDACTED } from '../redact.js';
 import type { ResumeOptions, WaitOptions } from '../types/options.js';
 import type { Prediction } from '../types/prediction.js';
 import type { ResumedPrediction } from '../types/results.js';
@@ -202,7 +203,31 @@ function madeBy(intent: IntentRecord, prediction: Prediction): boolean {
     const id = target.version.includes(':') ? target.version.split(':').pop() : target.version;
     if (prediction.version !== id) return false;
   }
-  return inputMatches(intent.input, prediction.input);
+  return inputMatches(intent.input, prediction.input) || redactedInputMatches(intent.input, prediction.input);
+}
+
+/**
+ * Journals written before inputs were stored verbatim had credential-shaped text in prompts replaced by
+ * `[REDACTED]`: such a string matches the server's when the rest of it is the same, each `[REDACTED]`
+ * standing for some text. Only strings holding the marker are compared this way.
+ */
+function redactedInputMatches(sent: Record<string, unknown>, echoed: unknown): boolean {
+  if (typeof echoed !== 'object' || echoed === null) return false;
+  const server = echoed as Record<string, unknown>;
+  let marked = false;
+  const same = Object.entries(sent).every(([key, value]) => {
+    const theirs = server[key];
+    if (typeof value === 'string' && value.includes(REDACTED) && typeof theirs === 'string') {
+      marked = true;
+      const pattern = value
+        .split(REDACTED)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.+?');
+      return new RegExp(`^${pattern}$`, 's').test(theirs);
+    }
+    return inputMatches({ [key]: value }, server);
+  });
+  return marked && same;
 }
 
 function metaOfIntent(intent: IntentRecord): RunMeta {

@@ -3,6 +3,7 @@
 
 import type { RunMeta } from '../bookkeeping.js';
 import type { DownloadProgress, MediaKind } from '../downloads.js';
+import { ClosedError } from '../errors.js';
 import { parseModelRef } from '../models.js';
 import type { Reservation } from '../spend.js';
 import { isTerminalStatus, type Prediction } from '../types/prediction.js';
@@ -25,7 +26,7 @@ export interface RunRequest {
 
 export type RunContext = Pick<
   ClientContext,
-  'transport' | 'books' | 'ledger' | 'keepRunning' | 'preferWaitSeconds' | 'useStream' | 'now'
+  'transport' | 'books' | 'ledger' | 'keepRunning' | 'preferWaitSeconds' | 'useStream' | 'now' | 'createSettleMs'
 >;
 
 /**
@@ -58,6 +59,7 @@ export async function runWithBooks(
         preferWaitSeconds: ctx.preferWaitSeconds,
         useStream: ctx.useStream,
         ledger: ctx.ledger,
+        createSettleMs: ctx.createSettleMs,
       },
       operation,
     );
@@ -68,6 +70,8 @@ export async function runWithBooks(
     operation.onPrediction = undefined;
   }
   await watcher.settled();
+  // Other predictions its lost creates made: canceled already, recorded here (journal and spend).
+  for (const stray of outcome.strays) await books.stray(meta, stray, hold.micros);
   const last = outcome.prediction;
   if (last && isTerminalStatus(last.status)) {
     return { outcome, costUsd: await books.finish(meta, last, hold) };
@@ -78,7 +82,7 @@ export async function runWithBooks(
     if (id === null && meta.requestId !== null && !outcome.error.ambiguous) await books.notCreated(meta.requestId);
     // Found only while canceling (a lost create): it still gets its created record.
     if (id !== null && !watcher.seen()) await books.adopt(meta, placeholderPrediction(id, model, input, ctx.now()));
-    await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer);
+    await books.gaveUp(hold, { id, status: last?.status ?? null }, outcome.canceledOnServer, meta);
   }
   return { outcome, costUsd: null };
 }
@@ -104,13 +108,23 @@ export async function saveOutputs(
   const { dir, operation, onProgress } = request;
   if (dir === null) return {};
   const signal = operation.signal ? AbortSignal.any([operation.signal, ctx.closeSignal]) : ctx.closeSignal;
+  // The download is part of the call: it ends at the call's deadline, on its signal, and on close().
   const saved = await ctx.books.save(request.prediction.id, request.urls, {
     dir,
     expect: request.expect,
     signal,
+    deadline: operation.deadline,
     ...(onProgress ? { onProgress } : {}),
   });
-  if (saved.error) throw new OutcomeError(saved.error, request.outcome);
+  if (saved.error) {
+    const error =
+      saved.error.code === 'canceled' && ctx.closeSignal.aborted && !operation.signal?.aborted
+        ? new ClosedError(`The client was closed while saving the output of prediction ${request.prediction.id}`, {
+            predictionId: request.prediction.id,
+          })
+        : saved.error;
+    throw new OutcomeError(error, request.outcome);
+  }
   return { files: saved.files };
 }
 

@@ -50,6 +50,14 @@ export interface ReplicateClientOptions {
    * skipped (but one a minute); while it is not, polling keeps its schedule. Default true.
    */
   useStream?: boolean;
+  /**
+   * After a create's answer was lost (a reset, a timeout, a 5xx) and its prediction is not found, how long
+   * to keep looking for it (with backoff) before sending the create again: a queue can write a prediction
+   * a moment late, and re-sending sooner would make a second, billed one. 0 re-sends after one look.
+   * Capped by the call's deadline. See docs/client.md, "When a create's answer is lost".
+   * @default DEFAULT_CREATE_SETTLE_MS (5000)
+   */
+  createSettleMs?: number;
   /** Price overrides or additions, per model (`owner/name`). */
   prices?: Record<string, Price>;
   /** Extra or replacement video input adapters, per model. */

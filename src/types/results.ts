@@ -24,6 +24,8 @@ export interface FailureFields {
   prediction: Prediction | null;
   /** True when the call gave up and canceled its prediction on the server. */
   canceledOnServer: boolean;
+  /** See {@link ImageSuccess.duplicatesCanceled}. */
+  duplicatesCanceled?: string[];
 }
 
 /** A generated image (or several, with `num_outputs`). */
@@ -40,6 +42,12 @@ export interface ImageSuccess {
   costUsd: number | null;
   /** The saved files, in output order, when `download` was asked for. */
   files?: string[];
+  /**
+   * Present only when a create's answer was lost and that create made a prediction beside the one this
+   * result reports: the ids of those other predictions, each found and canceled (cancel requested) before
+   * the call returned, and recorded in the journal. They are never the result's prediction.
+   */
+  duplicatesCanceled?: string[];
 }
 
 /** A failed image generation. */
@@ -64,6 +72,8 @@ export interface VideoSuccess {
   costUsd: number | null;
   /** The saved file, when `download` was asked for. */
   files?: string[];
+  /** See {@link ImageSuccess.duplicatesCanceled}. */
+  duplicatesCanceled?: string[];
 }
 
 /** A failed video generation. */

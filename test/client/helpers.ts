@@ -81,3 +81,18 @@ export function clientFor(
   });
   return { client, time, logs };
 }
+
+/**
+ * The waits of a lost create's settle window: looks 250 ms apart, doubling, until the create may be sent
+ * again `untilMs` after the loss (DEFAULT_CREATE_SETTLE_MS, or the retry's wait when longer).
+ */
+export function settleWaits(untilMs: number): number[] {
+  const waits: number[] = [];
+  let elapsed = 0;
+  for (let wait = 250; elapsed < untilMs; wait *= 2) {
+    const next = Math.min(wait, untilMs - elapsed);
+    waits.push(next);
+    elapsed += next;
+  }
+  return waits;
+}

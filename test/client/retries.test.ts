@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { ReplicateError } from '../../src/index.js';
 import { serverRequestedDelayMs } from '../../src/retry-policy.js';
-import { clientFor, fakeTime, startFast, useEmulator } from './helpers.js';
+import { clientFor, fakeTime, settleWaits, startFast, useEmulator } from './helpers.js';
 
 let emu: Emulator;
 useEmulator((started) => {
@@ -101,7 +101,10 @@ describe('transient failures', () => {
       emu.addFault({ route: 'predictions.create', type: 'status', status, count: 2 });
       const result = await client.generateImage('a dog');
       expect(result.success).toBe(true);
-      expect(time.sleeps).toEqual([5_000, 15_000]);
+      // A 503 says nothing was done; after a 502 or 504 the create may have been made, so the wait is
+      // spent looking for it (the settle window) and the re-send comes at the same time.
+      const schedule = status === 503 ? [5_000, 15_000] : [...settleWaits(5_000), ...settleWaits(15_000)];
+      expect(time.sleeps).toEqual(schedule);
       expect(emu.stats().predictionsCreated).toBe(1);
     });
   }
@@ -193,7 +196,8 @@ describe('retry options', () => {
 
   test('jitter spreads the schedule by at most ±10% by default', async () => {
     const { client, time } = clientFor(emu, { retry: {}, random: () => 0 });
-    emu.addFault({ route: 'predictions.create', type: 'status', status: 502, count: 1 });
+    // A 503 (nothing was done): a 502's wait would be the settle window, which jitter does not shorten.
+    emu.addFault({ route: 'predictions.create', type: 'status', status: 503, count: 1 });
     await client.generateImage('a dog');
     expect(time.sleeps).toEqual([4_500]);
   });

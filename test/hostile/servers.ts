@@ -164,6 +164,11 @@ export type CreateBehaviour =
   | 'lose'
   /** Drops the connection, and creates the prediction `lateMs` later (a queue that is slow to write). */
   | { loseThenAppearAfterMs: number }
+  /**
+   * Drops the connection, and creates the prediction once `when` says so, checked as each later request
+   * arrives (before it is handled): e.g. after the client's first listing, or when it re-sends the create.
+   */
+  | { loseThenAppearWhen: (account: Account) => boolean }
   /** Creates the prediction and holds the answer until `release()` (then answers). */
   | 'hold'
   /** Creates the prediction and holds the answer until `release()`, then drops the connection (lost late). */
@@ -220,7 +225,13 @@ export async function startAccount(options: AccountOptions = {}): Promise<Accoun
     if (p.status === 'succeeded') return { ...p, output: [`${account.origin}/files/${p.id}/out-0.png`] };
     return p;
   };
+  const late: Array<{ when: (account: Account) => boolean; make: () => void }> = [];
   const server = await startHostile((req, res, text, origin) => {
+    for (const pending of [...late]) {
+      if (!pending.when(account)) continue;
+      late.splice(late.indexOf(pending), 1);
+      pending.make();
+    }
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
     if (path.startsWith('/files/')) {
@@ -241,7 +252,8 @@ export async function startAccount(options: AccountOptions = {}): Promise<Accoun
         return p;
       };
       if (typeof behaviour === 'object') {
-        setTimeout(make, behaviour.loseThenAppearAfterMs);
+        if ('loseThenAppearWhen' in behaviour) late.push({ when: behaviour.loseThenAppearWhen, make });
+        else setTimeout(make, behaviour.loseThenAppearAfterMs);
         return res.socket?.destroy();
       }
       const p = make();

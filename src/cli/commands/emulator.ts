@@ -32,7 +32,8 @@ export const emulatorCommand = defineCommand<EmulatorCommandOptions>({
   description: `Serves Replicate's HTTP API locally, then prints one line:
   Replicate emulator listening on http://HOST:PORT
 and runs until Ctrl-C (SIGINT) or SIGTERM. Point a client at it with
-REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token you chose).`,
+REPLICATE_BASE_URL=http://HOST:PORT/v1 and any REPLICATE_API_KEY (or the --token you chose);
+Replicate's Python client takes the origin instead: REPLICATE_BASE_URL=http://HOST:PORT (no /v1).`,
   options: [
     {
       name: 'port',
