@@ -29,23 +29,7 @@ const HOSTILE_CELLS: Array<[string, string]> = [
   ['output host stalls, call deadline 1.5 s', 'generateImage → files'],
 ];
 
-/**
- * Cells whose zero counters a library fix still pending on another branch will bring to zero (issue 10's
- * item numbers). They are asserted to break a promise still, so this list cannot silently outlive the fix:
- * when a fix lands, its cell fails the last test below; delete it here and it is held to zero like the rest.
- */
-const AWAITING_LIBRARY_FIX: Record<string, string> = {
-  'deep listing: create answer lost under 250 newer predictions × generateImage': 'item 1',
-  'late create: answer lost, prediction appears 150 ms later × createPrediction': 'item 2',
-  'cancel answers processing, then succeeds (2 calls, budget for 1.5) × generateImage': 'item 5',
-  'video of 30 s asked through input, budget $0.50 × generateVideo': 'item 4',
-  'output host stalls, call deadline 1.5 s × generateImage → files': 'item 11',
-  // A race: before the fix it breaks in some runs only, so it is not asserted to break every time.
-  'identical calls at once, one answer lost × batch': 'item 3 (a race)',
-};
-
 const cell = (row: ChaosRow) => `${row.fault} × ${row.op}`;
-const awaiting = (row: ChaosRow) => cell(row) in AWAITING_LIBRARY_FIX;
 
 function zeroCounters(row: ChaosRow) {
   return {
@@ -80,27 +64,15 @@ describe('fault matrix slice', () => {
   }, 60_000);
 
   test('no prediction unknown or made twice, no key leaked, no spend past the budget, no call past its deadline', () => {
-    for (const row of rows.filter((r) => !awaiting(r))) expect(zeroCounters(row)).toEqual({ cell: cell(row), ...ZERO });
+    for (const row of rows) expect(zeroCounters(row)).toEqual({ cell: cell(row), ...ZERO });
   });
 
-  test('transient faults are ridden out every time; failed predictions are reported as failed', () => {
-    for (const row of rows.filter((r) => r.expect !== 'either' && !awaiting(r))) {
+  test('transient faults are ridden out every time; failed, canceled and over-budget calls are reported so', () => {
+    for (const row of rows.filter((r) => r.expect !== 'either')) {
       expect({ cell: cell(row), correct: row.ok, failures: row.failures }).toEqual({
         cell: cell(row),
         correct: row.runs,
         failures: {},
-      });
-    }
-  });
-
-  test('cells awaiting a library fix still break a promise (once one does not, delete it from AWAITING_LIBRARY_FIX)', () => {
-    for (const row of rows.filter((r) => awaiting(r) && !AWAITING_LIBRARY_FIX[cell(r)]?.includes('race'))) {
-      const { cell: name, ...counters } = zeroCounters(row);
-      const broken = Object.values(counters).some((n) => n > 0) || (row.expect !== 'either' && row.ok < row.runs);
-      expect({ cell: name, fixedBy: AWAITING_LIBRARY_FIX[name], stillBroken: broken }).toEqual({
-        cell: name,
-        fixedBy: AWAITING_LIBRARY_FIX[name],
-        stillBroken: true,
       });
     }
   });
