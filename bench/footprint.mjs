@@ -52,12 +52,22 @@ export async function installedSize(dir, { published }) {
   return { unpackedBytes: bytes, files };
 }
 
-/** Runtime dependencies (dependencies + peerDependencies) of a package, direct and transitive. */
+/**
+ * Runtime dependencies (dependencies + required peerDependencies) of a package, direct and transitive.
+ * An optional peer (peerDependenciesMeta: { optional: true }) is not installed with the package and is
+ * needed only by a feature that asks for it (replicate-media's `pg`, for a postgres:// journal): it is
+ * listed apart, in `optionalPeers`, not counted.
+ */
 export async function runtimeDependencies(dir, { root }) {
   const seen = new Set();
   const read = async (d) => JSON.parse(await readFile(join(d, 'package.json'), 'utf8'));
   const own = await read(dir);
-  const direct = Object.keys({ ...own.dependencies, ...own.peerDependencies });
+  const optionalPeers = Object.keys(own.peerDependencies ?? {}).filter(
+    (name) => own.peerDependenciesMeta?.[name]?.optional === true,
+  );
+  const direct = Object.keys({ ...own.dependencies, ...own.peerDependencies }).filter(
+    (name) => !optionalPeers.includes(name),
+  );
   const queue = [...direct];
   while (queue.length > 0) {
     const name = queue.shift();
@@ -70,5 +80,5 @@ export async function runtimeDependencies(dir, { root }) {
       // Not installed (an optional peer): counted, not followed.
     }
   }
-  return { direct: direct.length, transitive: seen.size, names: [...seen].sort() };
+  return { direct: direct.length, transitive: seen.size, names: [...seen].sort(), optionalPeers };
 }

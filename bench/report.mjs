@@ -732,6 +732,7 @@ ${clientList}
 \`\`\`sh
 npm run bench            # ~20 minutes; writes bench/results/latest.json, this file and the chart
 node bench/run.mjs --quick --out /tmp/bench.json   # the CI smoke run: tiny sizes, figures meaningless
+node bench/run.mjs --scenarios emulator --stored 1000 --out /tmp/emulator.json   # the emulator against Prism alone (a few minutes)
 \`\`\`
 `;
   const snippet = `<!-- npm run bench, ${date}, ${m.cpu} (${m.cores} cores), Node ${m.node}; full table in docs/benchmarks.md -->\n${readmeTable(results)}\n`;

@@ -7,6 +7,8 @@
 //   node bench/run.mjs --from bench/results/latest.json   rewrite the docs from earlier results
 //   options: --out <file.json>  --docs (write the docs in --quick too)  --clients a,b
 //            --scenarios latency,short,medium,long,batch,storm,footprint,multiprocess,memory,emulator,bundle
+//            --stored 1000,10000   the emulator scenario's store sizes (default 1000,10000,100000): a short
+//                                  emulator-vs-Prism run is `--scenarios emulator --stored 1000`
 
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,6 +33,12 @@ const option = (name) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
+if (flag('--help') || flag('-h')) {
+  // The usage is the comment at the top of this file.
+  const text = await (await import('node:fs/promises')).readFile(fileURLToPath(import.meta.url), 'utf8');
+  process.stdout.write(`${text.split('\n\n')[0].replace(/^\/\/ ?/gm, '')}\n`);
+  process.exit(0);
+}
 const QUICK = flag('--quick');
 const OUT = resolve(
   option('--out') ??
@@ -84,6 +92,9 @@ const SLOPE = QUICK ? { concurrencies: [4, 8] } : { concurrencies: [50, 500] };
 const EMULATOR = QUICK
   ? { requests: 100, concurrency: 10, stored: [50, 150], listSamples: 10, prism: flag('--prism') }
   : { requests: 5_000, concurrency: 50, stored: [1_000, 10_000, 100_000], listSamples: 200, prism: true };
+if (option('--stored')) EMULATOR.stored = (option('--stored') ?? '').split(',').map(Number);
+if (EMULATOR.stored.some((n, i) => !Number.isInteger(n) || n < 1 || n <= (EMULATOR.stored[i - 1] ?? 0)))
+  throw new Error('--stored: ascending whole numbers, comma-separated (e.g. 1000,10000)');
 const PRISM_VERSION = '5.8';
 
 const latencyScenarios = LATENCY.filter((l) => wants('latency') || wants(l.id));
@@ -765,6 +776,7 @@ async function footprintScenario() {
       ...size,
       runtimeDependencies: deps.direct,
       runtimeDependenciesTransitive: deps.transitive,
+      optionalPeerDependencies: deps.optionalPeers,
     };
     log(
       `footprint ${pkg.id}: import ${round(importTime.medianMs)} ms, ${Math.round(size.unpackedBytes / 1024)} kB unpacked, ${deps.transitive} runtime deps`,

@@ -34,6 +34,8 @@ export interface RunMeta {
   durationSeconds: number | null;
   /** For a lower-layer create: what it targeted. */
   target?: { model?: string; version?: string; deployment?: string };
+  /** For a transition of a sequence (src/operations/video-sequence.ts): written on its intent and created records. */
+  sequence?: { id: string; index: number };
 }
 
 export interface BookkeeperOptions {
@@ -119,6 +121,7 @@ export class Bookkeeper {
         durationSeconds: meta.durationSeconds,
         estimateUsd: estimate ? toUsd(estimate.micros) : null,
         ...(meta.target ? { target: meta.target } : {}),
+        ...sequenceFields(meta),
       });
     } catch (error) {
       throw new JournalError(
@@ -166,6 +169,7 @@ export class Bookkeeper {
       downloadDir: meta.downloadDir,
       durationSeconds: meta.durationSeconds,
       status: prediction.status,
+      ...sequenceFields(meta),
     };
   }
 
@@ -363,6 +367,11 @@ export class Bookkeeper {
       );
     }
   }
+}
+
+/** The sequence fields of a transition's journal records (none for other runs). */
+function sequenceFields(meta: RunMeta): { sequenceId?: string; sequenceIndex?: number } {
+  return meta.sequence ? { sequenceId: meta.sequence.id, sequenceIndex: meta.sequence.index } : {};
 }
 
 /**

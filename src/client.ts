@@ -218,7 +218,7 @@ export class ReplicateClient implements AsyncDisposable {
   estimateCost(
     numImages: number,
     videoDurationSeconds = 0,
-    options: { imageModel?: string; videoModel?: string } = {},
+    options: { imageModel?: string; videoModel?: string; videoImages?: number } = {},
   ): number {
     return estimateCost(numImages, videoDurationSeconds, { ...options, prices: this.#ctx.prices });
   }

@@ -1,7 +1,19 @@
 // Every default of the library, in one place. Each option's TSDoc says `@default` and points here; the
 // modules that apply a default import it from this file rather than writing the number again.
 
+import { CATALOGUE } from './catalogue.js';
 import type { Price } from './pricing.js';
+
+/** The catalogue's known prices that are one tier for every run (a per-mode price needs the input). */
+function catalogueFlatPrices(): Record<string, Price> {
+  const prices: Record<string, Price> = {};
+  for (const entry of CATALOGUE) {
+    if (!entry.price.known || entry.price.tiers.length !== 1) continue;
+    const [tier] = entry.price.tiers;
+    if (tier && tier.when === undefined) prices[entry.model] = { unit: tier.unit, usd: tier.usd };
+  }
+  return prices;
+}
 
 /** The API used when neither `baseUrl` nor `REPLICATE_BASE_URL` is set. */
 export const DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
@@ -60,11 +72,13 @@ export const DEFAULT_RETRY: Readonly<{
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
- * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video.
- * `fofr/frames-to-video` is billed by hardware time and has no published per-run price, so it is absent:
- * pass a price through the client's `prices` option to estimate it.
+ * Known prices. flux-schnell: $0.003 per image; SkyReels-2: $0.10 per second of video; and every other
+ * catalogue model with one published price for all its runs (flux-dev, flux-1.1-pro, flux-pro).
+ * Models whose price is unknown (billed by hardware time, or a rate not confirmed: the first-last-frame
+ * video models) are absent: pass a price through the client's `prices` option to estimate them.
  */
 export const DEFAULT_PRICES: Readonly<Record<string, Price>> = Object.freeze({
+  ...catalogueFlatPrices(),
   [DEFAULT_IMAGE_MODEL]: { unit: 'image', usd: 0.003 },
   [DEFAULT_VIDEO_MODEL]: { unit: 'second', usd: 0.1 },
 });

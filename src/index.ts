@@ -1,5 +1,15 @@
 // The public API of `replicate-media`: exports only.
 
+export {
+  CATALOGUE,
+  type CatalogueEntry,
+  type CatalogueField,
+  type CataloguePrice,
+  catalogueEntry,
+  type FrameInput,
+  modelsForSameJob,
+  type PriceTier,
+} from './catalogue.js';
 export { ReplicateClient } from './client.js';
 export {
   DEFAULT_IMAGE_MODEL,
@@ -40,6 +50,8 @@ export {
 } from './errors.js';
 export { type GalleryEntry, type GalleryOptions, writeGallery } from './gallery.js';
 export type { ImageInput } from './image-inputs.js';
+export { describeMp4, type Mp4Info, type Mp4TrackInfo } from './media/mp4-info.js';
+export { type JoinMp4Options, joinMp4 } from './media/mp4-join.js';
 export {
   VIDEO_INPUT_ADAPTERS,
   type VideoInputAdapter,
@@ -54,6 +66,7 @@ export {
 export type { RateLimitOptions } from './rate-limiter.js';
 export { REDACTED } from './redact.js';
 export type { RetryOptions } from './retry-policy.js';
+export { type PlanTransitionsOptions, planTransitions, type TransitionPlan } from './sequence-plan.js';
 export type {
   BatchProgress,
   CreatePredictionOptions,
@@ -93,8 +106,10 @@ export type {
   PollResult,
   PollStatus,
   ResumedPrediction,
+  ResumedSequence,
   VideoFailure,
   VideoResult,
+  VideoSegment,
   VideoSuccess,
 } from './types/results.js';
 export { VERSION } from './version.js';

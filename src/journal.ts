@@ -39,6 +39,9 @@ export interface IntentRecord extends RecordBase {
   estimateUsd: number | null;
   /** For a lower-layer create: what it targeted (a version or a deployment rather than a model). */
   target?: { model?: string; version?: string; deployment?: string };
+  /** For a transition of a sequence: the sequence, and which transition (0 is the first image to the second). */
+  sequenceId?: string;
+  sequenceIndex?: number;
 }
 
 /** The prediction exists: written the moment its id is known. */
@@ -56,6 +59,8 @@ export interface CreatedRecord extends RecordBase {
   downloadDir: string | null;
   durationSeconds: number | null;
   status: Prediction['status'];
+  sequenceId?: string;
+  sequenceIndex?: number;
 }
 
 /** A change of a prediction's (non-terminal) status. */
@@ -108,8 +113,37 @@ export interface NotCreatedRecord extends RecordBase {
   requestId: string;
 }
 
+/**
+ * A sequence of transitions on a first-last-frame model was started: written before any of its
+ * transitions is created, so `resume()` knows how many there are and where the joined video goes.
+ */
+export interface SequenceRecord extends RecordBase {
+  event: 'sequence';
+  sequenceId: string;
+  model: string;
+  /** How many transitions (images - 1). */
+  transitions: number;
+  /** Each transition's duration in seconds, in order. */
+  durations: number[];
+  /** Where the joined video is saved; null when the call did not ask for downloads. */
+  downloadDir: string | null;
+}
+
+/** Every transition of a sequence succeeded and the joined video was saved. */
+export interface SequenceJoinedRecord extends RecordBase {
+  event: 'sequence_joined';
+  sequenceId: string;
+  /** The joined video's path; null when it was not saved to disk. */
+  path: string | null;
+  bytes: number;
+  /** The transitions' prediction ids, in order. */
+  predictionIds: string[];
+}
+
 /** One line of the journal. */
 export type JournalRecord =
+  | SequenceRecord
+  | SequenceJoinedRecord
   | IntentRecord
   | CreatedRecord
   | StatusRecord
@@ -259,12 +293,23 @@ export function parseJournal(text: string): JournalContents {
   return { records, skippedLines };
 }
 
-const EVENTS = new Set(['intent', 'created', 'status', 'finished', 'file', 'download_failed', 'not_created']);
+const EVENTS = new Set([
+  'intent',
+  'created',
+  'status',
+  'finished',
+  'file',
+  'download_failed',
+  'not_created',
+  'sequence',
+  'sequence_joined',
+]);
 
 function isRecord(value: unknown): value is JournalRecord {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   if (typeof v.event !== 'string' || !EVENTS.has(v.event)) return false;
+  if (v.event === 'sequence' || v.event === 'sequence_joined') return typeof v.sequenceId === 'string';
   return v.event === 'intent' || v.event === 'not_created'
     ? typeof v.requestId === 'string'
     : typeof v.predictionId === 'string';
@@ -292,6 +337,9 @@ export interface JournalEntry {
   files: FileRecord[];
   /** Download failures not followed by a saved file for the same index. */
   downloadFailures: DownloadFailedRecord[];
+  /** For a transition of a sequence: the sequence and the transition's index. */
+  sequenceId?: string;
+  sequenceIndex?: number;
 }
 
 /** The journal folded: one entry per prediction (in order of creation) and the open intents. */
@@ -360,6 +408,9 @@ export function foldJournal(records: readonly JournalRecord[]): JournalState {
           createdAt: record.createdAt,
           downloadDir: record.downloadDir,
           durationSeconds: record.durationSeconds,
+          ...(record.sequenceId !== undefined
+            ? { sequenceId: record.sequenceId, sequenceIndex: record.sequenceIndex }
+            : {}),
         });
         if (!entry.finished) entry.status = record.status;
         break;

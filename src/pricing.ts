@@ -1,9 +1,12 @@
 // The price table and cost estimates. Arithmetic is done in integer micro-dollars so that
 // estimates are exact to the cent and below: 10 images and 30 s of video cost exactly 3.03.
 
+import { catalogueEntry } from './catalogue.js';
 import { DEFAULT_IMAGE_MODEL, DEFAULT_PRICES, DEFAULT_VIDEO_MODEL } from './defaults.js';
+import { InvalidInputError } from './errors.js';
 import { toMicros, toUsd } from './internal/micros.js';
 import { printable } from './internal/printable.js';
+import { planTransitions } from './sequence-plan.js';
 
 /** How a model is billed. */
 export type Price =
@@ -25,6 +28,12 @@ export interface EstimateCostOptions {
   videoModel?: string;
   /** Overrides or additions to {@link DEFAULT_PRICES}, per model. */
   prices?: Record<string, Price>;
+  /**
+   * For a first-last-frame video model (`kwaivgi/kling-v2.1`, ...): how many images the sequence has
+   * (default 2, one transition). The seconds are then split across the transitions in the durations the
+   * model allows (planTransitions), and what those runs bill is estimated.
+   */
+  videoImages?: number;
 }
 
 /** Looks a model's price up, throwing a RangeError that says how to add one. */
@@ -72,9 +81,27 @@ export function estimateCost(numImages: number, videoDurationSeconds = 0, option
   const prices = mergePrices(DEFAULT_PRICES, options.prices);
   let micros = 0;
   if (numImages > 0) micros += costMicros(options.imageModel ?? DEFAULT_IMAGE_MODEL, numImages, prices);
-  if (videoDurationSeconds > 0)
-    micros += costMicros(options.videoModel ?? DEFAULT_VIDEO_MODEL, videoDurationSeconds, prices);
+  if (videoDurationSeconds > 0) micros += videoMicros(options, videoDurationSeconds, prices);
   // Past 2^53 micro-dollars (about $9 billion) the sum is no longer exact, and huge inputs overflow to Infinity.
   if (!Number.isSafeInteger(micros)) throw new RangeError('The estimate is too large to compute exactly');
   return toUsd(micros);
+}
+
+/**
+ * What the video part of an estimate costs: on a first-last-frame catalogue model, the seconds the
+ * planned transitions bill (per-run prices once per transition); on any other model, the seconds asked.
+ */
+function videoMicros(options: EstimateCostOptions, seconds: number, prices: PriceTable): number {
+  const model = options.videoModel ?? DEFAULT_VIDEO_MODEL;
+  if (catalogueEntry(model)?.frames.kind !== 'first-last') return costMicros(model, seconds, prices);
+  const price = priceOf(model, prices);
+  let plan: ReturnType<typeof planTransitions>;
+  try {
+    plan = planTransitions(model, { images: options.videoImages ?? 2, totalSeconds: seconds });
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new RangeError(error.message);
+    throw error;
+  }
+  const unit = toMicros(price.usd);
+  return price.unit === 'second' ? Math.round(plan.billedSeconds * unit) : unit * plan.runs;
 }

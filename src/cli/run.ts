@@ -11,6 +11,7 @@ import { emulatorCommand } from './commands/emulator.js';
 import { estimateCommand } from './commands/estimate.js';
 import { historyCommand } from './commands/history.js';
 import { imageCommand } from './commands/image.js';
+import { modelsCommand } from './commands/models.js';
 import { pollCommand } from './commands/poll.js';
 import { predictionsCommand } from './commands/predictions.js';
 import { resumeCommand } from './commands/resume.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   batchCommand,
   demoCommand,
   estimateCommand,
+  modelsCommand,
   pollCommand,
   cancelCommand,
   predictionsCommand,

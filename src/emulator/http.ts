@@ -48,6 +48,11 @@ export function json(status: number, value: unknown, headers?: Record<string, st
   };
 }
 
+/** A JSON answer already serialized (a cached prediction, a list page joined from cached ones). */
+export function serializedJson(status: number, body: Uint8Array, headers?: Record<string, string>): Reply {
+  return { kind: 'body', status, headers: { 'content-type': 'application/json', ...headers }, body };
+}
+
 /**
  * Reads a JSON object body; malformed JSON → 400, anything but an object → 400. A body declared as a
  * form, multipart, XML or binary is 415 (plain text is let through: `fetch` labels string bodies so).

@@ -54,6 +54,8 @@ export interface ModelSpec {
   input: InputSchema;
   /** The Cog `Output` schema published in `openapi_schema`. */
   output: Record<string, unknown>;
+  /** What its outputs are, when the output schema does not say (a single URI may be an image or a video). */
+  makes?: 'image' | 'video';
   /** Checks that the schema subset cannot express; returns [field, message] pairs. */
   check?: (input: Record<string, unknown>) => Array<[string, string]>;
   /** Turns a validated input (defaults filled in) into the files it produces. */
@@ -342,9 +344,21 @@ export class ModelRegistry {
   readonly all: readonly ModelSpec[];
   private entries: ModelEntry[] = [];
 
-  constructor(extra: readonly ModelSpec[] = []) {
+  /**
+   * `catalogue`: served after the built-ins, each unless a model of the same name is already served;
+   * `hidden`: names not served at all (to play an account on which a modelled model answers 404).
+   */
+  constructor(
+    extra: readonly ModelSpec[] = [],
+    catalogue: readonly ModelSpec[] = [],
+    hidden: ReadonlySet<string> = new Set(),
+  ) {
     const names = new Set(extra.map(modelName));
-    this.all = [...extra, ...MODELS.filter((m) => !names.has(modelName(m)))];
+    const served = [...extra, ...MODELS.filter((m) => !names.has(modelName(m)))];
+    const taken = new Set(served.map(modelName));
+    this.all = [...served, ...catalogue.filter((m) => !taken.has(modelName(m)))].filter(
+      (m) => !hidden.has(modelName(m)),
+    );
     this.clear();
   }
 

@@ -188,6 +188,27 @@ export function viewAt(record: PredictionRecord, nowMs: number, retentionMs: num
   return { ...base, status: 'succeeded', startedAtMs, completedAtMs, logs, outputUrls, output };
 }
 
+/**
+ * The first instant after `nowMs` at which `viewAt` can answer differently for `record` (Infinity if never):
+ * every comparison `viewAt` makes against the clock flips at one of these thresholds, so the view is the
+ * same for any clock reading in [nowMs, nextChangeAfter). A cancel changes the record itself, not the clock,
+ * and is checked apart (see PredictionStore.answerBytes).
+ */
+export function nextChangeAfter(record: PredictionRecord, nowMs: number, retentionMs: number): number {
+  const stopAtMs = Math.min(record.canceledAtMs ?? Infinity, record.deadlineAtMs ?? Infinity);
+  let next = Infinity;
+  const consider = (atMs: number) => {
+    if (atMs > nowMs && atMs < next) next = atMs;
+  };
+  consider(record.startAtMs);
+  consider(record.completeAtMs);
+  consider(stopAtMs);
+  consider(record.completeAtMs + retentionMs);
+  consider(stopAtMs + retentionMs);
+  for (const line of record.logLines) consider(line.atMs);
+  return next;
+}
+
 /** The prediction object as the API returns it, shaped like Replicate's recorded answers. */
 export function predictionJson(
   record: PredictionRecord,
@@ -240,11 +261,70 @@ export function predictionJson(
   return json;
 }
 
+/** What a prediction's answer depends on besides its record and the clock (fixed for one emulator). */
+export interface AnswerContext {
+  retentionMs: number;
+  apiUrl: string;
+  origin: string;
+  keepInputAndLogs: boolean;
+}
+
+/** A serialized answer and the span of clock readings over which it stays true. */
+interface CachedAnswer {
+  bytes: Uint8Array;
+  fromMs: number;
+  untilMs: number;
+  /** The record's only field that changes after creation: a cancel makes the answer stale at once. */
+  canceledAtMs: number | undefined;
+  context: AnswerContext;
+}
+
+/**
+ * How many serialized answers are kept (~1 KB each). Lists and polls read the newest predictions over and
+ * over; a bound keeps a store of 100 000 read once each from holding all their JSON twice.
+ */
+export const MAX_CACHED_ANSWERS = 10_000;
+
+const COMMA = Buffer.from(',');
+
+/** List pages kept for a repeated query (~100 KB each). */
+export const MAX_CACHED_PAGES = 16;
+
+/** A list page's body and what it was joined from. */
+interface CachedPage {
+  next: string | null;
+  previous: string | null;
+  results: Uint8Array[];
+  bytes: Uint8Array;
+}
+
+/**
+ * A list page's body, byte for byte what `JSON.stringify({ next, previous, results })` gives, but joined
+ * from the predictions' already-serialized answers rather than serializing 100 objects again.
+ */
+function joinListPage(next: string | null, previous: string | null, results: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [
+    Buffer.from(`{"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[`),
+  ];
+  results.forEach((bytes, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(bytes);
+  });
+  parts.push(Buffer.from(']}'));
+  return Buffer.concat(parts);
+}
+
 /** Holds the predictions and tells listeners when one may have changed. */
 export class PredictionStore {
   private readonly byId = new Map<string, PredictionRecord>();
   private readonly ordered: PredictionRecord[] = [];
   private readonly listeners = new Map<string, Set<() => void>>();
+  /** Predictions run per model (`owner/name`), counted as they are created: a model's `run_count` is O(1). */
+  private readonly runs = new Map<string, number>();
+  /** Serialized answers by prediction id, oldest cached first (evicted in that order). */
+  private readonly answers = new Map<string, CachedAnswer>();
+  /** The last page sent for each list query, oldest first (evicted in that order). */
+  private readonly pages = new Map<string, CachedPage>();
   private nextSeq = 0;
 
   /** `now` decides which late predictions (`visibleFromMs`) have appeared yet. */
@@ -268,6 +348,8 @@ export class PredictionStore {
     const full: PredictionRecord = { ...record, seq: this.nextSeq++ };
     this.byId.set(full.id, full);
     this.ordered.push(full);
+    const name = modelName(full.model);
+    this.runs.set(name, (this.runs.get(name) ?? 0) + 1);
     return full;
   }
 
@@ -280,6 +362,71 @@ export class PredictionStore {
   /** Newest first, those that have appeared. */
   newestFirst(): PredictionRecord[] {
     return this.ordered.filter((r) => this.visible(r)).reverse();
+  }
+
+  /** How many predictions of the model `owner/name` were created (since the last reset). */
+  runCount(name: string): number {
+    return this.runs.get(name) ?? 0;
+  }
+
+  /**
+   * The prediction's answer as the API sends it (`JSON.stringify(predictionJson(...))` in UTF-8), computed
+   * once per span of time over which it cannot change: a finished prediction is serialized once until its
+   * data is removed, then once more; a running one once per log line. Polls and list pages then cost a
+   * lookup and a copy instead of a view, three timestamps and a serialization each.
+   */
+  answerBytes(record: PredictionRecord, nowMs: number, context: AnswerContext): Uint8Array {
+    const cached = this.answers.get(record.id);
+    if (
+      cached !== undefined &&
+      nowMs >= cached.fromMs &&
+      nowMs < cached.untilMs &&
+      cached.canceledAtMs === record.canceledAtMs &&
+      cached.context === context
+    )
+      return cached.bytes;
+    const view = viewAt(record, nowMs, context.retentionMs, context.origin);
+    const text = JSON.stringify(predictionJson(record, view, context.apiUrl, context.origin, context.keepInputAndLogs));
+    // A memory of its own, not a slice of Node's shared 8 KB pool: a kept answer must not pin a slab
+    // that evicted ones shared with it.
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
+    if (cached === undefined && this.answers.size >= MAX_CACHED_ANSWERS) {
+      const oldest = this.answers.keys().next();
+      if (!oldest.done) this.answers.delete(oldest.value);
+    }
+    this.answers.set(record.id, {
+      bytes,
+      fromMs: nowMs,
+      untilMs: nextChangeAfter(record, nowMs, context.retentionMs),
+      canceledAtMs: record.canceledAtMs,
+      context,
+    });
+    return bytes;
+  }
+
+  /**
+   * The body of a list page (see joinListPage). The same page asked again (same links, and the very same
+   * cached answers: nothing on it changed) is the same bytes as last time, sent without joining 100 KB
+   * again. `query` only picks which earlier page to compare with; the comparison decides.
+   */
+  listPageBytes(query: string, next: string | null, previous: string | null, results: Uint8Array[]): Uint8Array {
+    const cached = this.pages.get(query);
+    if (
+      cached !== undefined &&
+      cached.next === next &&
+      cached.previous === previous &&
+      cached.results.length === results.length &&
+      cached.results.every((bytes, i) => bytes === results[i])
+    )
+      return cached.bytes;
+    const bytes = joinListPage(next, previous, results);
+    if (cached === undefined && this.pages.size >= MAX_CACHED_PAGES) {
+      const oldest = this.pages.keys().next();
+      if (!oldest.done) this.pages.delete(oldest.value);
+    }
+    this.pages.set(query, { next, previous, results, bytes });
+    return bytes;
   }
 
   /**
@@ -358,5 +505,8 @@ export class PredictionStore {
     this.byId.clear();
     this.ordered.length = 0;
     this.listeners.clear();
+    this.runs.clear();
+    this.answers.clear();
+    this.pages.clear();
   }
 }

@@ -2,16 +2,25 @@
 // limits, faults, counters. `reset()` forgets it all except the clock.
 
 import { randomInt } from 'node:crypto';
+import { catalogueSpecs, modelledModels } from './catalogue-models.js';
 import { Clock, Scheduler } from './clock.js';
 import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
 import { ModelRegistry, modelName, versionId } from './models.js';
-import { type PredictionRecord, PredictionStore, type PredictionView, predictionJson, viewAt } from './predictions.js';
+import {
+  type AnswerContext,
+  type PredictionRecord,
+  PredictionStore,
+  type PredictionView,
+  predictionJson,
+  viewAt,
+} from './predictions.js';
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
 import { withDefaults } from './schema.js';
+import { type EmulatedSpend, emulatedSpend } from './spend.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
 import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, makeWebhookSecret, type RefusedDelivery, WebhookSender } from './webhooks.js';
@@ -51,12 +60,17 @@ export class EmulatorState {
   random: () => number;
   newId: () => string;
   webhookSecret: string;
-  counters: EmulatorStats;
+  counters: Omit<EmulatorStats, keyof EmulatedSpend>;
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
     if (options.clockOffsetMs !== undefined) this.clock.setSkew(options.clockOffsetMs);
-    this.models = new ModelRegistry(options.models);
+    // The catalogue's models are served too; publicCatalogueOnly hides the modelled ones (skyreels-2).
+    this.models = new ModelRegistry(
+      options.models,
+      catalogueSpecs(),
+      new Set(options.publicCatalogueOnly ? modelledModels() : []),
+    );
     this.scheduler = new Scheduler(this.clock);
     this.speed = options.speed && options.speed > 0 ? options.speed : 1;
     this.retentionMs = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
@@ -148,6 +162,25 @@ export class EmulatorState {
     if (count > 0) this.log(`${count} background predictions of ${modelName(spec)} added`);
   }
 
+  /** The same, serialized (UTF-8 JSON), from the store's cache while the prediction cannot have changed. */
+  predictionBytes(record: PredictionRecord): Uint8Array {
+    return this.predictions.answerBytes(record, this.clock.now(), this.answerContext());
+  }
+
+  #answerContext: AnswerContext | undefined;
+
+  /** One object per origin (set once the server listens), so the store can tell its cached answers apart by identity. */
+  private answerContext(): AnswerContext {
+    if (this.#answerContext?.origin !== this.origin)
+      this.#answerContext = {
+        retentionMs: this.retentionMs,
+        apiUrl: this.apiUrl,
+        origin: this.origin,
+        keepInputAndLogs: this.options.keepInputAndLogs === true,
+      };
+    return this.#answerContext;
+  }
+
   countRequest(route: RouteName): void {
     this.counters.requests[route] = (this.counters.requests[route] ?? 0) + 1;
   }
@@ -158,7 +191,7 @@ export class EmulatorState {
   }
 
   stats(): EmulatorStats {
-    return structuredClone(this.counters);
+    return { ...structuredClone(this.counters), ...emulatedSpend(this) };
   }
 
   reset(): void {
@@ -185,7 +218,7 @@ export class EmulatorState {
   }
 }
 
-function emptyStats(): EmulatorStats {
+function emptyStats(): Omit<EmulatorStats, keyof EmulatedSpend> {
   return {
     requests: {},
     responsesByStatus: {},

@@ -211,6 +211,11 @@ export interface EmulatorOptions {
   imageMaxSide?: number;
   /** Predictions per page of `GET /v1/predictions` (default 100, as on Replicate); small values make paging tests cheap. */
   listPageSize?: number;
+  /**
+   * Serve only models that exist on Replicate: the catalogue's modelled ones (fofr/skyreels-2) answer
+   * 404, as they do for a real key. Default false.
+   */
+  publicCatalogueOnly?: boolean;
   /** Extra models to serve beside the built-in ones (one with the same `owner/name` replaces it). */
   models?: ModelSpec[];
   /** Receives one line per notable event (listening, requests, webhook failures). Default: silent. */
@@ -240,6 +245,13 @@ export interface EmulatorStats {
   webhooksRefused: number;
   /** Requests to the public routes (output files, streams, pages) that carried an Authorization header: a client leaking its key. */
   authOnPublicRoutes: number;
+  /**
+   * What the succeeded predictions would have cost on Replicate, in USD, at the library's catalogue
+   * prices (src/catalogue.ts); computed when asked, not kept in the counters.
+   */
+  spentUsd: number;
+  /** Succeeded predictions of models whose price is unknown in the catalogue (kling-v2.1, ...): not in spentUsd. */
+  unpricedPredictions: number;
 }
 
 export interface Emulator extends AsyncDisposable {

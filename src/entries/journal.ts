@@ -20,6 +20,8 @@ export {
   needsResume,
   parseJournal,
   readJournal,
+  type SequenceJoinedRecord,
+  type SequenceRecord,
   type StatusRecord,
 } from '../journal.js';
 // The journal as a store a fleet can share: the JSON Lines file, or PostgreSQL when given a

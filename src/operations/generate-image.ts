@@ -9,7 +9,15 @@ import type { ImageFailure, ImageResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, duplicatesOf, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import {
+  asReplicateError,
+  duplicatesOf,
+  failureFields,
+  finished,
+  noOutput,
+  outcomeOf,
+  withCatalogueHint,
+} from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
 
 export type GenerateImageContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal'>;
@@ -69,6 +77,6 @@ export async function generateImage(
       ...duplicatesOf(outcome),
     };
   } catch (error) {
-    return fail(asReplicateError(error), outcomeOf(error));
+    return fail(withCatalogueHint(asReplicateError(error), options?.model ?? DEFAULT_IMAGE_MODEL), outcomeOf(error));
   }
 }

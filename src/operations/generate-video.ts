@@ -15,16 +15,28 @@ import type { VideoFailure, VideoResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
-import { asReplicateError, duplicatesOf, failureFields, finished, noOutput, outcomeOf } from './outcome.js';
+import {
+  asReplicateError,
+  duplicatesOf,
+  failureFields,
+  finished,
+  noOutput,
+  outcomeOf,
+  withCatalogueHint,
+} from './outcome.js';
 import { type RunContext, runWithBooks, saveOutputs } from './run.js';
+import { generateVideoSequence, sequenceModel } from './video-sequence.js';
 
-export type GenerateVideoContext = RunContext & Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters'>;
+export type GenerateVideoContext = RunContext &
+  Pick<ClientContext, 'redact' | 'closeSignal' | 'videoAdapters' | 'prices'>;
 
 export async function generateVideo(
   ctx: GenerateVideoContext,
   imageUrls: readonly ImageInput[],
   videoOptions: GenerateVideoOptions,
 ): Promise<VideoResult> {
+  // A first-last-frame catalogue model makes one transition per pair of images, joined (video-sequence.ts).
+  if (sequenceModel(ctx, videoOptions?.model)) return generateVideoSequence(ctx, imageUrls, videoOptions);
   const count = Array.isArray(imageUrls) ? imageUrls.length : 0;
   const durationSeconds = videoOptions?.durationSeconds ?? count;
   // What the model is asked for: `durationSeconds`, unless the input sent says `duration`.
@@ -130,7 +142,10 @@ export async function generateVideo(
   } catch (error) {
     // A failure before the run (an upload, say) releases the hold: nothing was created.
     if (hold) ctx.books.spend.settle(hold, 0);
-    return fail(asReplicateError(error), outcomeOf(error));
+    return fail(
+      withCatalogueHint(asReplicateError(error), videoOptions?.model ?? DEFAULT_VIDEO_MODEL),
+      outcomeOf(error),
+    );
   }
 }
 

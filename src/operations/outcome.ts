@@ -1,6 +1,7 @@
 // Shaping how an operation ended: the error of a finished-but-unsuccessful prediction, the failure
 // fields of a result, and making sure whatever escapes is a ReplicateError without the key in it.
 
+import { modelsForSameJob } from '../catalogue.js';
 import {
   CanceledError,
   DataRemovedError,
@@ -9,6 +10,7 @@ import {
   ReplicateError,
   TimeoutError,
 } from '../errors.js';
+import { printable } from '../internal/printable.js';
 import type { Redactor } from '../redact.js';
 import type { Prediction } from '../types/prediction.js';
 import type { FailureFields } from '../types/results.js';
@@ -108,4 +110,14 @@ export async function rethrowClean<T>(redact: Redactor, work: () => Promise<T>):
   } catch (error) {
     throw cleanError(redact, error);
   }
+}
+
+/** A 404 for a catalogue model names the catalogue models that do the same job. */
+export function withCatalogueHint(error: ReplicateError, model: unknown): ReplicateError {
+  if (error.status !== 404 || typeof model !== 'string') return error;
+  const others = modelsForSameJob(model);
+  if (others.length === 0) return error;
+  return error.with({
+    message: `${error.message} (${printable(model)} is not available on this account; catalogue models that do the same job: ${others.join(', ')}; see \`replicate-media models\`)`,
+  });
 }

@@ -28,7 +28,8 @@ import type { ResumeOptions, WaitOptions } from '../types/options.js';
 import type { Prediction } from '../types/prediction.js';
 import type { ResumedPrediction } from '../types/results.js';
 import { readOptions } from './checks.js';
-import { type ClientContext, throwIfClosed, withClose } from './context.js';
+import { throwIfClosed, withClose } from './context.js';
+import { finishSequences, type SequenceContext } from './video-sequence.js';
 import { type WaitContext, waitForExisting } from './wait-existing.js';
 
 /** What resume needs from the client. */
@@ -239,6 +240,9 @@ function metaOfIntent(intent: IntentRecord): RunMeta {
     downloadDir: intent.downloadDir,
     durationSeconds: intent.durationSeconds,
     ...(intent.target ? { target: intent.target } : {}),
+    ...(intent.sequenceId !== undefined
+      ? { sequence: { id: intent.sequenceId, index: intent.sequenceIndex ?? 0 } }
+      : {}),
   };
 }
 
@@ -262,10 +266,7 @@ function entryOf(meta: RunMeta, prediction: Prediction): JournalEntry {
  * {@link resumeFromJournal}), waiting for each prediction the way `pollPrediction` does.
  * @throws ConfigurationError without a journal; InvalidInputError for a bad `concurrency`.
  */
-export async function resume(
-  ctx: WaitContext & Pick<ClientContext, 'books'>,
-  options: ResumeOptions,
-): Promise<ResumedPrediction[]> {
+export async function resume(ctx: WaitContext & SequenceContext, options: ResumeOptions): Promise<ResumedPrediction[]> {
   const opts = readOptions(options);
   const journal = ctx.books.journal;
   if (!journal)
@@ -280,7 +281,7 @@ export async function resume(
     ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
     ...(signal ? { signal } : {}),
   };
-  return resumeFromJournal({
+  const results = await resumeFromJournal({
     books: ctx.books,
     journalPath: journal.path,
     signal: withClose(ctx, signal),
@@ -301,4 +302,13 @@ export async function resume(
       return found;
     },
   });
+  // Then the sequences whose transitions are now all done: fetched, joined and saved (nothing created).
+  for (const sequence of await finishSequences(ctx)) {
+    try {
+      opts.onSequence?.(sequence);
+    } catch {
+      // A progress listener must never break the resume.
+    }
+  }
+  return results;
 }

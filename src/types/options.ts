@@ -5,8 +5,16 @@ import type { VideoInputAdapter } from '../models.js';
 import type { Price } from '../pricing.js';
 import type { RateLimitOptions } from '../rate-limiter.js';
 import type { RetryOptions } from '../retry-policy.js';
-import type { FetchFn, Logger, Prediction, SleepFn, StatusListener, WebhookEventType } from './prediction.js';
-import type { ImageResult, ResumedPrediction } from './results.js';
+import type {
+  FetchFn,
+  Logger,
+  Prediction,
+  SleepFn,
+  StatusListener,
+  StatusUpdate,
+  WebhookEventType,
+} from './prediction.js';
+import type { ImageResult, ResumedPrediction, ResumedSequence } from './results.js';
 
 /** Options of {@link ReplicateClient}. Every one has a default. */
 export interface ReplicateClientOptions {
@@ -141,6 +149,11 @@ export interface ResumeOptions {
   concurrency?: number;
   /** Called as each prediction is done with. */
   onResult?: (result: ResumedPrediction) => void;
+  /**
+   * Called for each sequence of transitions (generateVideo on a first-last-frame model with `download`)
+   * the journal started and had not joined: joined and saved now, or what is missing.
+   */
+  onSequence?: (result: ResumedSequence) => void;
 }
 
 /** Options shared by the waiting calls. */
@@ -191,6 +204,14 @@ export interface GenerateVideoOptions extends WaitOptions {
   keepRunning?: boolean;
   /** Save the video into `dir`; the result then lists the file. */
   download?: DownloadTo;
+  /**
+   * First-last-frame models (`kwaivgi/kling-v2.1`, ...): names the sequence of transitions in the
+   * journal. Given again after a failure, only the transitions the journal lacks (or that failed) are
+   * created; the others are waited for, fetched and joined. Default: a new id.
+   */
+  sequenceId?: string;
+  /** First-last-frame models: live progress of each transition (0 is the first image to the second). */
+  onTransition?: (index: number, update: StatusUpdate) => void;
 }
 
 /** Options of {@link ReplicateClient.pollPrediction}. */

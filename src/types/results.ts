@@ -2,6 +2,7 @@
 // `status`, for polling) says how it went, `errorCode` why.
 
 import type { ErrorCode } from '../errors.js';
+import type { TransitionPlan } from '../sequence-plan.js';
 import type { Prediction } from './prediction.js';
 
 /** The result of {@link ReplicateClient.download}: `if (result.success)` narrows it. */
@@ -70,16 +71,47 @@ export interface VideoSuccess {
   prediction: Prediction;
   /** What it cost, from the price table and the duration asked for; null when the model has no known price. */
   costUsd: number | null;
-  /** The saved file, when `download` was asked for. */
+  /** The saved file, when `download` was asked for (for a sequence: the joined video). */
   files?: string[];
   /** See {@link ImageSuccess.duplicatesCanceled}. */
   duplicatesCanceled?: string[];
+  /**
+   * A sequence on a first-last-frame model: the joined MP4's bytes. `videoUrl`, `predictionId` and
+   * `prediction` are then the first transition's; every transition is in `segments`.
+   */
+  bytes?: Uint8Array;
+  /** A sequence: each transition, in order. */
+  segments?: VideoSegment[];
+  /** A sequence: its id in the journal (pass it as `sequenceId` to finish or redo it). */
+  sequenceId?: string;
+  /** A sequence: how the duration was split across the transitions and what that bills. */
+  plan?: TransitionPlan;
+  /** A sequence: `joined` when every transition had sound, `dropped` when only some did, `none` otherwise. */
+  audio?: 'joined' | 'dropped' | 'none';
+}
+
+/** One transition of a sequence (image `index` to image `index + 1`). */
+export interface VideoSegment {
+  index: number;
+  predictionId: string;
+  videoUrl: string;
+  /** Seconds asked for (what a per-second price bills). */
+  durationSeconds: number;
+  /** Its actual cost; null when the model has no known price. */
+  costUsd: number | null;
+  /** Its saved file, when `download` was asked for. */
+  file: string | null;
 }
 
 /** A failed video generation. */
 export interface VideoFailure extends FailureFields {
   videoUrl: null;
   durationSeconds: number;
+  /** A sequence: the transitions that succeeded (kept: paid for, and reused when the sequence is retried). */
+  segments?: VideoSegment[];
+  /** A sequence: the transitions to retry (call again with the same `sequenceId`). */
+  retry?: number[];
+  sequenceId?: string;
 }
 
 /** The result of `generateVideo`: `if (result.success)` narrows it. */
@@ -150,4 +182,17 @@ export interface ResumedPrediction {
   /** True when the journal had no `created` record: its create's answer was lost and it was found by listing. */
   adopted: boolean;
   prediction: Prediction | null;
+}
+
+/** What `resume()` did for one sequence. */
+export interface ResumedSequence {
+  sequenceId: string;
+  model: string;
+  /** True when every transition succeeded and the joined video was saved. */
+  success: boolean;
+  /** The joined video, when it was saved. */
+  file: string | null;
+  /** Transitions that failed or are missing: retry them with generateVideo and this sequenceId. */
+  retry: number[];
+  error: string | null;
 }

@@ -154,6 +154,14 @@ describe('the official replicate client against the emulator', () => {
       'black-forest-labs/flux-schnell',
       'fofr/skyreels-2',
       'fofr/frames-to-video',
+      // The library's catalogue (src/catalogue.ts), served after the built-ins.
+      'kwaivgi/kling-v2.1',
+      'minimax/hailuo-02',
+      'pixverse/pixverse-v4',
+      'bytedance/seedance-2.0',
+      'black-forest-labs/flux-dev',
+      'black-forest-labs/flux-1.1-pro',
+      'black-forest-labs/flux-pro',
     ]);
     const hardware = await replicate.hardware.list();
     expect(validateAgainstOpenApi('GET', '/hardware', 200, hardware)).toEqual([]);
@@ -289,7 +297,7 @@ describe('every operation of the OpenAPI schema', () => {
       body: 'flux',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(found.results.map((m) => m.name)).toEqual(['flux-schnell']);
+    expect(found.results.map((m) => m.name)).toEqual(['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro']);
     const searched = await call<{ models: { model: { name: string } }[] }>(
       'GET',
       '/search',

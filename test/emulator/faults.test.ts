@@ -313,6 +313,8 @@ describe('the admin routes', () => {
       webhookDeliveries: 0,
       webhooksRefused: 0,
       authOnPublicRoutes: 0,
+      spentUsd: 0,
+      unpricedPredictions: 0,
     });
     expect((await api(emu, '/account')).status).toBe(200);
     const list = (await (await api(emu, '/predictions')).json()) as { results: unknown[] };

@@ -220,11 +220,19 @@ describe('search and collections', () => {
     const found = await json<{ results: { name: string }[] }>(
       await api(emu, '/models', { method: 'QUERY', body: 'flux', headers: { 'content-type': 'text/plain' } }),
     );
-    expect(found.results.map((m) => m.name)).toEqual(['flux-schnell']);
+    const fluxes = ['flux-schnell', 'flux-dev', 'flux-1.1-pro', 'flux-pro'];
+    expect(found.results.map((m) => m.name)).toEqual(fluxes);
     const images = await json<ModelListJson>(await api(emu, '/collections/text-to-image'));
-    expect(images.models.map((m) => m.name)).toEqual(['flux-schnell']);
+    expect(images.models.map((m) => m.name)).toEqual(fluxes);
     const videos = await json<ModelListJson>(await api(emu, '/collections/image-to-video'));
-    expect(videos.models.map((m) => m.name).sort()).toEqual(['frames-to-video', 'skyreels-2']);
+    expect(videos.models.map((m) => m.name).sort()).toEqual([
+      'frames-to-video',
+      'hailuo-02',
+      'kling-v2.1',
+      'pixverse-v4',
+      'seedance-2.0',
+      'skyreels-2',
+    ]);
     expect((await api(emu, '/collections/nothing')).status).toBe(404);
   });
 });

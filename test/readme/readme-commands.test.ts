@@ -233,13 +233,28 @@ describe('README: the command line, as written, in the project', () => {
     expect(savedFiles(run.stdout).map((f) => f.kind)).toEqual(['webp']);
   });
 
-  test('the lines that call Replicate reached the emulator REPLICATE_BASE_URL names: 1 + 1 + 2 predictions', async () => {
+  test('`video ... --model kwaivgi/kling-v2.1` makes a transition per pair of frames and joins them', () => {
+    const { run } = find('npx replicate-media video shots/*.png gallery/*.webp --model kwaivgi/kling-v2.1');
+    // shots/ holds one image and gallery/ two: three frames, two transitions, one joined MP4 among the files.
+    const mp4s = readdirSync(join(project, 'seq')).filter((name) => name.endsWith('.mp4'));
+    expect(mp4s.length).toBe(3);
+    expect(run.stdout).toMatch(/join/i);
+  });
+
+  test('`models` lists the catalogue', () => {
+    const { run } = find('npx replicate-media models');
+    expect(run.stdout).toContain('kwaivgi/kling-v2.1');
+    expect(run.stdout).toContain('black-forest-labs/flux-schnell');
+  });
+
+  test('the lines that call Replicate reached the emulator REPLICATE_BASE_URL names: 1 + 1 + 2 + 2 predictions', async () => {
     const response = await fetch(`${emu.apiUrl}/predictions`, {
       headers: { authorization: `Bearer ${/^export REPLICATE_API_KEY=(\S+)/m.exec(cli.join('\n'))?.[1]}` },
     });
     const page = (await response.json()) as { results: Array<{ model: string; status: string }> };
-    expect(page.results.map((p) => p.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(page.results.map((p) => p.status)).toEqual(Array(6).fill('succeeded'));
     expect(page.results.filter((p) => p.model === 'fofr/skyreels-2')).toHaveLength(1);
+    expect(page.results.filter((p) => p.model === 'kwaivgi/kling-v2.1')).toHaveLength(2);
   });
 });
 

@@ -1,6 +1,6 @@
 // `replicate-media resume`: finish what the journal says is unfinished (after a crash or a kill):
 // wait for the predictions still running, save their outputs, never create anything.
-import type { ResumedPrediction } from '../../index.js';
+import type { ResumedPrediction, ResumedSequence } from '../../index.js';
 import { numberOption, secondsOption, stringOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { DEFAULT_JOURNAL } from '../context.js';
@@ -66,6 +66,8 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
     const client = await ctx.createClient({ journal });
     ctx.progress.log(`Resuming from ${journal}...`);
     let results: ResumedPrediction[];
+    // Sequences of transitions (video on a first-last-frame model) joined now that their transitions are done.
+    const sequences: ResumedSequence[] = [];
     try {
       results = await client.resume({
         signal: ctx.signal,
@@ -76,6 +78,10 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
           ctx.progress.log(
             `${r.predictionId} ${r.status}${r.files.length > 0 ? `, ${r.files.length} file(s)` : ''}${r.error ? `: ${r.error}` : ''}`,
           ),
+        onSequence: (s) => {
+          sequences.push(s);
+          ctx.progress.log(`sequence ${s.sequenceId}: ${s.success ? `joined into ${s.file}` : s.error}`);
+        },
       });
     } catch (error) {
       if (ctx.signal.aborted)
@@ -94,6 +100,7 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
       results: results.map(({ prediction: _prediction, ...rest }) => rest),
       resumed: results.length,
       failed: failed.length,
+      sequences,
       costUsd,
     };
     if (ctx.signal.aborted) {
@@ -111,8 +118,16 @@ journal recorded. Nothing is created again, so nothing is paid twice.`,
       throw withJson(error, document);
     }
     ctx.out.json({ success: true, ...document });
+    for (const s of sequences) {
+      ctx.out.line(
+        s.success
+          ? `Sequence ${s.sequenceId} (${s.model}) joined: ${s.file}`
+          : `Sequence ${s.sequenceId} (${s.model}) not joined: ${s.error}`,
+      );
+    }
     if (results.length === 0) {
-      ctx.out.line(`Nothing to resume: every prediction in ${journal} is finished and saved.`);
+      if (sequences.length === 0)
+        ctx.out.line(`Nothing to resume: every prediction in ${journal} is finished and saved.`);
       return;
     }
     for (const r of results) {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_VIDEO_TIMEOUT_MS } from '../../defaults.js';
 import { sniffMediaType } from '../../downloads.js';
-import { DEFAULT_VIDEO_MODEL } from '../../index.js';
+import { catalogueEntry, DEFAULT_VIDEO_MODEL } from '../../index.js';
 import { numberOption, stringOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { costLine, costOf } from '../cost-display.js';
@@ -26,6 +26,7 @@ import { API_OPTIONS } from '../options.js';
 import { formatDuration } from '../output.js';
 import { describeFiles, ensureWritableDir, noteSaved, printSaved, type SavedFile } from '../saved-files.js';
 import { newStatusSeen } from '../status-listener.js';
+import { runVideoSequence } from './video-sequence.js';
 
 export interface VideoOptions {
   /** The FRAME arguments, as given. */
@@ -34,6 +35,8 @@ export interface VideoOptions {
   durationSeconds: number | undefined;
   fps: number | undefined;
   model: string;
+  /** With a first-last-frame model: the sequence to finish (its failed transitions are made again). */
+  sequenceId: string | undefined;
   generation: SingleGeneration;
 }
 
@@ -43,7 +46,9 @@ export const videoCommand = defineCommand<VideoOptions>({
   usage: 'FRAME... [options]',
   description: `Makes a video from the frames, in order, and downloads the MP4. A FRAME is a local image file
 (PNG, JPEG, WebP or GIF; sent as a data URL when small, else through the files API) or an
-http(s) URL (passed through).`,
+http(s) URL (passed through). On a first-last-frame model (kwaivgi/kling-v2.1, minimax/hailuo-02, ...;
+see \`replicate-media models\`) each pair of neighbouring frames is one transition, made in parallel,
+and the transitions are joined into one MP4 (--duration is then the total, split across them).`,
   options: [
     { name: 'prompt', type: 'string', short: 'p', value: 'P', description: 'what the video shows' },
     {
@@ -51,8 +56,8 @@ http(s) URL (passed through).`,
       type: 'string',
       short: 'd',
       value: 'S',
-      description: 'length in whole seconds, 1-30; the cost is per second',
-      whenAbsent: 'one second per frame',
+      description: 'length in whole seconds, 1-30 (first-last-frame models: the total)',
+      whenAbsent: "1 s per frame; first-last: the model's default per transition",
     },
     {
       name: 'fps',
@@ -62,6 +67,13 @@ http(s) URL (passed through).`,
       whenAbsent: "the model's",
     },
     modelOption(DEFAULT_VIDEO_MODEL),
+    {
+      name: 'sequence',
+      type: 'string',
+      value: 'ID',
+      description: 'first-last-frame model: finish sequence ID (make only its failed transitions)',
+      whenAbsent: 'a new sequence',
+    },
     outOption('the MP4'),
     timeoutOption('give up (and cancel the prediction) after S seconds', DEFAULT_VIDEO_TIMEOUT_MS),
     INTERVAL_OPTION,
@@ -72,27 +84,46 @@ http(s) URL (passed through).`,
   examples: [
     'replicate-media video frame1.png frame2.jpg https://example.com/frame3.webp --prompt "a slow pan"',
     'replicate-media video replicate-output/*.png --duration 4 --emulator',
+    'replicate-media video a.png b.png c.png --model kwaivgi/kling-v2.1 --prompt "a slow dolly"',
   ],
 
   parse({ values, positionals }) {
     if (positionals.length === 0) {
       throw new UsageError('Missing FRAME: give one or more image files or URLs (see `replicate-media video --help`).');
     }
+    const model = stringOption(values, 'model') ?? DEFAULT_VIDEO_MODEL;
+    const firstLast = catalogueEntry(model)?.frames.kind === 'first-last';
     return {
       frameArgs: positionals,
-      model: stringOption(values, 'model') ?? DEFAULT_VIDEO_MODEL,
+      model,
       prompt: stringOption(values, 'prompt'),
-      durationSeconds: numberOption(values, 'duration', { integer: true, min: 1, max: 30 }),
+      // A first-last-frame model takes the total, split across its transitions (planTransitions checks it).
+      durationSeconds: numberOption(
+        values,
+        'duration',
+        firstLast ? { integer: true, min: 1 } : { integer: true, min: 1, max: 30 },
+      ),
+      sequenceId: stringOption(values, 'sequence'),
       fps: numberOption(values, 'fps', { min: 1, max: 60 }),
       generation: singleGenerationOf(values),
     };
   },
 
-  async run(ctx, { frameArgs, model, prompt, durationSeconds, fps, generation }) {
+  async run(ctx, { frameArgs, model, prompt, durationSeconds, fps, sequenceId, generation }) {
     const { outDir, download } = generation;
     const frames = await Promise.all(frameArgs.map(readFrame));
+    const firstLast = catalogueEntry(model)?.frames.kind === 'first-last';
+    if (sequenceId !== undefined && !firstLast)
+      throw new UsageError(
+        `--sequence applies to first-last-frame models only (see \`replicate-media models\`), not ${model}.`,
+      );
 
     const client = await ctx.createClient({ preferWaitSeconds: generation.preferWaitSeconds });
+    if (firstLast) {
+      if (download) await ensureWritableDir(outDir);
+      const run = { frameArgs, frames, model, prompt, durationSeconds, sequenceId, generation };
+      return runVideoSequence(ctx, client, run);
+    }
     if (download) await ensureWritableDir(outDir);
     const costUsd = costOf(null, { model, seconds: durationSeconds ?? frames.length });
     const seen = newStatusSeen();

@@ -14,7 +14,10 @@ interface CollectionSpec {
   includes: (entry: ModelEntry) => boolean;
 }
 
-const makesImages = (entry: ModelEntry) => entry.versions[0]?.spec.output.type === 'array';
+const makesImages = (entry: ModelEntry) => {
+  const spec = entry.versions[0]?.spec;
+  return spec?.makes === 'image' || (spec?.makes === undefined && spec?.output.type === 'array');
+};
 
 export const COLLECTIONS: readonly CollectionSpec[] = [
   {

@@ -3,7 +3,7 @@
 // without a version; a training into them adds one.
 
 import { type Handler, json, type RequestContext, readJsonObject } from '../http.js';
-import { type ModelEntry, type ModelVersion, modelName } from '../models.js';
+import type { ModelEntry, ModelVersion } from '../models.js';
 import { fail } from '../problem.js';
 import { toOpenApiSchema } from '../schema.js';
 import type { EmulatorState } from '../state.js';
@@ -36,7 +36,6 @@ export function versionJson(version: ModelVersion): Record<string, unknown> {
 
 export function modelJson(state: EmulatorState, entry: ModelEntry): Record<string, unknown> {
   const name = `${entry.owner}/${entry.name}`;
-  const runs = state.predictions.newestFirst().filter((r) => modelName(r.model) === name).length;
   const latest = entry.versions[0];
   return {
     url: `${state.origin}/${name}`,
@@ -47,7 +46,7 @@ export function modelJson(state: EmulatorState, entry: ModelEntry): Record<strin
     github_url: entry.github_url,
     paper_url: entry.paper_url,
     license_url: entry.license_url,
-    run_count: runs,
+    run_count: state.predictions.runCount(name),
     cover_image_url: entry.cover_image_url,
     default_example: null,
     is_official: entry.official,

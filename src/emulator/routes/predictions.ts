@@ -2,7 +2,7 @@
 
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
-import { type Handler, json, pathParam, type RequestContext, readJsonObject } from '../http.js';
+import { type Handler, json, pathParam, type RequestContext, readJsonObject, serializedJson } from '../http.js';
 import { predictionReply } from '../huge-logs.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
@@ -227,7 +227,9 @@ function findPrediction(ctx: RequestContext): PredictionRecord {
 
 export const getPrediction: Handler = (ctx) => {
   const record = findPrediction(ctx);
-  return predictionReply(ctx.state, record, 200, ctx.state.predictionJson(record));
+  // Huge logs (Scenario.logsBytes) are streamed in chunks; every other answer comes from the store's cache.
+  if (record.logsBytes !== undefined) return predictionReply(ctx.state, record, 200, ctx.state.predictionJson(record));
+  return serializedJson(200, ctx.state.predictionBytes(record));
 };
 
 export const cancelPrediction: Handler = (ctx) => {
@@ -303,9 +305,6 @@ export const listPredictions: Handler = (ctx) => {
   const last = page[page.length - 1];
   const next = last && older ? pageUrl(encodeCursor({ before: last.seq })) : null;
   const previous = first && newer ? pageUrl(encodeCursor({ after: first.seq })) : null;
-  return json(200, {
-    next,
-    previous,
-    results: page.map((r) => state.predictionJson(r)),
-  });
+  const results = page.map((r) => state.predictionBytes(r));
+  return serializedJson(200, state.predictions.listPageBytes(ctx.url.search, next, previous, results));
 };
