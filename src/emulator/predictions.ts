@@ -365,6 +365,11 @@ export class PredictionStore {
   }
 
   /** How many predictions of the model `owner/name` were created (since the last reset). */
+  /** Every stored prediction, oldest first (for the account's totals: O(stored), so not for hot routes). */
+  inCreationOrder(): readonly PredictionRecord[] {
+    return this.ordered;
+  }
+
   runCount(name: string): number {
     return this.runs.get(name) ?? 0;
   }

@@ -40,7 +40,7 @@ function costMicros(record: PredictionRecord, tier: PriceTier): number {
 export function emulatedSpend(state: EmulatorState): EmulatedSpend {
   let micros = 0;
   let unpricedPredictions = 0;
-  for (const record of state.predictions.newestFirst()) {
+  for (const record of state.predictions.inCreationOrder()) {
     if (state.view(record).status !== 'succeeded') continue;
     const tier = tierOf(record);
     if (tier) micros += costMicros(record, tier);
