@@ -65,7 +65,7 @@ const addBackground: Handler = async (ctx) => {
 const account: Handler = ({ state, url }) => {
   const withBackground = url.searchParams.get('background') === 'true';
   const predictions = state.predictions
-    .all()
+    .inCreationOrder()
     .filter((r) => withBackground || !r.background)
     .map((r) => {
       const view = state.view(r);

@@ -339,11 +339,6 @@ export class PredictionStore {
     return this.byId.has(id);
   }
 
-  /** Every prediction, hidden ones included, in creation order (the admin account). */
-  all(): readonly PredictionRecord[] {
-    return this.ordered;
-  }
-
   add(record: Omit<PredictionRecord, 'seq'>): PredictionRecord {
     const full: PredictionRecord = { ...record, seq: this.nextSeq++ };
     this.byId.set(full.id, full);
@@ -359,17 +354,15 @@ export class PredictionStore {
     return record && this.visible(record) ? record : undefined;
   }
 
-  /** Newest first, those that have appeared. */
-  newestFirst(): PredictionRecord[] {
-    return this.ordered.filter((r) => this.visible(r)).reverse();
-  }
-
-  /** How many predictions of the model `owner/name` were created (since the last reset). */
-  /** Every stored prediction, oldest first (for the account's totals: O(stored), so not for hot routes). */
+  /**
+   * Every stored prediction, oldest first, late ones not yet visible included (for the accounts' totals:
+   * O(stored), so not for hot routes).
+   */
   inCreationOrder(): readonly PredictionRecord[] {
     return this.ordered;
   }
 
+  /** How many predictions of the model `owner/name` were created (since the last reset). */
   runCount(name: string): number {
     return this.runs.get(name) ?? 0;
   }
