@@ -4,10 +4,22 @@
 
 export class Clock {
   private offsetMs = 0;
+  /** A server clock that is simply wrong (EmulatorOptions.clockOffsetMs): may be negative, unlike `advance`. */
+  private skewMs = 0;
   constructor(private readonly base: () => number = Date.now) {}
 
   now(): number {
-    return this.base() + this.offsetMs;
+    return this.base() + this.offsetMs + this.skewMs;
+  }
+
+  get skew(): number {
+    return this.skewMs;
+  }
+
+  /** Sets how far the clock is off (ms, negative = behind). Meant for before predictions exist: moving it back rewinds them. */
+  setSkew(ms: number): void {
+    if (!Number.isFinite(ms)) throw new RangeError(`clock offset must be a finite number of ms (got ${ms})`);
+    this.skewMs = ms;
   }
 
   advance(ms: number): void {

@@ -12,7 +12,18 @@ const FAULT_TYPES: readonly FaultType[] = [
   'malformed-json',
   'truncate',
   'latency',
+  'late-create',
+  'stream-408',
+  'stream-no-newlines',
 ];
+
+/** Fault types that only make sense on one route: with `route: '*'` they hit only that route. */
+const ONLY_ON: Partial<Record<FaultType, RouteName>> = {
+  'reset-after-create': 'predictions.create',
+  'late-create': 'predictions.create',
+  'stream-408': 'stream',
+  'stream-no-newlines': 'stream',
+};
 
 /** What to do to one request: an added delay, then at most one other fault. */
 export interface FaultPlan {
@@ -42,6 +53,16 @@ export function checkFaultRule(value: unknown): string | undefined {
   if (rule.status !== undefined && (typeof rule.status !== 'number' || rule.status < 100 || rule.status > 599))
     return 'status: must be an HTTP status';
   if (rule.ms !== undefined && (typeof rule.ms !== 'number' || rule.ms < 0)) return 'ms: must be a non-negative number';
+  if (
+    rule.retryAfterSeconds !== undefined &&
+    rule.retryAfterSeconds !== null &&
+    (typeof rule.retryAfterSeconds !== 'number' || rule.retryAfterSeconds < 0)
+  )
+    return 'retryAfterSeconds: must be a non-negative number or null';
+  if (rule.retryAfterDate !== undefined && typeof rule.retryAfterDate !== 'boolean')
+    return 'retryAfterDate: must be true or false';
+  if (rule.bytes !== undefined && (typeof rule.bytes !== 'number' || rule.bytes < 0))
+    return 'bytes: must be a non-negative number';
   return undefined;
 }
 
@@ -72,8 +93,8 @@ export class FaultEngine {
     for (const active of this.rules) {
       if (active.remaining <= 0) continue;
       if (active.rule.route !== '*' && active.rule.route !== route) continue;
-      if (active.rule.type === 'reset-after-create' && active.rule.route === '*' && route !== 'predictions.create')
-        continue;
+      const only = ONLY_ON[active.rule.type];
+      if (only !== undefined && active.rule.route === '*' && route !== only) continue;
       if (active.rule.type !== 'latency' && plan.fault) continue;
       const probability = active.rule.probability ?? 1;
       if (probability < 1 && active.random() >= probability) continue;

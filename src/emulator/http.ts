@@ -28,6 +28,8 @@ export interface RequestContext {
   state: EmulatorState;
   /** The bearer token, when the route needs auth. */
   token: string;
+  /** Set by the `late-create` fault: the prediction is made this many ms later and the answer is lost. */
+  lateCreateMs?: number;
   /** Resolves when the client goes away (used to stop waiting for it). */
   clientGone: Promise<void>;
   body(limitBytes?: number): Promise<Buffer>;

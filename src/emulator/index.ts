@@ -72,6 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state.clock.advance(ms);
       state.scheduler.runDue();
     },
+    addBackgroundPredictions: (count, model) => state.addBackgroundPredictions(count, model),
     stats: () => state.stats(),
     reset: () => state.reset(),
   };

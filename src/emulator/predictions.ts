@@ -40,6 +40,16 @@ export interface PredictionRecord {
   logLines: Array<{ atMs: number; text: string }>;
   /** Opt-in shapes seen in Replicate's recordings that clients mishandle (see Scenario.quirk). */
   quirk?: PredictionQuirk;
+  /** Hidden from every read until this clock time (a create that shows up late; Scenario.appearAfterMs). */
+  visibleFromMs?: number;
+  /** Made by the emulator to deepen listings: not in `stats().predictionIds`. */
+  background?: boolean;
+  /** How a cancel is answered (Scenario.cancel), and the delay of a `late` one. */
+  cancelBehavior?: { kind: 'ignore' | 'late'; delayMs: number };
+  /** Extra `logs` bytes written in chunks (Scenario.logsBytes). */
+  logsBytes?: number;
+  /** Outputs at `/delivery/<id>/<a|b|...>/out-0.<ext>` (Scenario.sharedBaseName). */
+  sharedBaseName?: boolean;
 }
 
 /**
@@ -101,10 +111,16 @@ export function planLogLines(
   return lines;
 }
 
+/** Sub-folders of outputs that share a base name: index 0 → `a`, 1 → `b`, ... */
+export const SHARED_NAME_FOLDERS = 'abcdefghijklmnopqrstuvwxyz';
+
 export function outputPath(record: PredictionRecord, index: number): string {
   const file = record.plan.files[index];
   if (!file) throw new Error(`internal: prediction ${record.id} has no output ${index}`);
-  return `/delivery/${record.id}/out-${index}.${file.ext}`;
+  // Encoded: a hostile id (`../escaped`, `a/b`) must stay one path segment that routes back to it.
+  const id = encodeURIComponent(record.id);
+  if (record.sharedBaseName) return `/delivery/${id}/${SHARED_NAME_FOLDERS[index]}/out-0.${file.ext}`;
+  return `/delivery/${id}/out-${index}.${file.ext}`;
 }
 
 /** Computes the state of `record` at `nowMs`. */
@@ -228,11 +244,12 @@ export function predictionJson(
   };
   if (view.startedAtMs !== undefined) json.started_at = iso(view.startedAtMs);
   if (view.completedAtMs !== undefined) json.completed_at = iso(view.completedAtMs);
+  const id = encodeURIComponent(record.id);
   json.urls = {
-    cancel: `${apiUrl}/predictions/${record.id}/cancel`,
-    get: `${apiUrl}/predictions/${record.id}`,
-    stream: `${origin}/stream/${record.id}`,
-    web: `${origin}/p/${record.id}`,
+    cancel: `${apiUrl}/predictions/${id}/cancel`,
+    get: `${apiUrl}/predictions/${id}`,
+    stream: `${origin}/stream/${id}`,
+    web: `${origin}/p/${id}`,
   };
   json.metrics = metrics;
   if (record.deadlineAtMs !== undefined) json.deadline = iso(record.deadlineAtMs);
@@ -310,6 +327,18 @@ export class PredictionStore {
   private readonly pages = new Map<string, CachedPage>();
   private nextSeq = 0;
 
+  /** `now` decides which late predictions (`visibleFromMs`) have appeared yet. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private visible(record: PredictionRecord): boolean {
+    return record.visibleFromMs === undefined || this.now() >= record.visibleFromMs;
+  }
+
+  /** Whether an id is taken, by a visible prediction or one still to appear. */
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   add(record: Omit<PredictionRecord, 'seq'>): PredictionRecord {
     const full: PredictionRecord = { ...record, seq: this.nextSeq++ };
     this.byId.set(full.id, full);
@@ -319,16 +348,21 @@ export class PredictionStore {
     return full;
   }
 
+  /** The prediction, unless it has not appeared yet. */
   get(id: string): PredictionRecord | undefined {
-    return this.byId.get(id);
+    const record = this.byId.get(id);
+    return record && this.visible(record) ? record : undefined;
   }
 
-  /** How many predictions of the model `owner/name` were created (since the last reset). */
-  /** Every stored prediction, oldest first (for the account's totals: O(stored), so not for hot routes). */
+  /**
+   * Every stored prediction, oldest first, late ones not yet visible included (for the accounts' totals:
+   * O(stored), so not for hot routes).
+   */
   inCreationOrder(): readonly PredictionRecord[] {
     return this.ordered;
   }
 
+  /** How many predictions of the model `owner/name` were created (since the last reset). */
   runCount(name: string): number {
     return this.runs.get(name) ?? 0;
   }
@@ -401,9 +435,11 @@ export class PredictionStore {
    */
   page(
     size: number,
-    keep: (record: PredictionRecord) => boolean,
+    accepts: (record: PredictionRecord) => boolean,
     cursor: { before?: number; after?: number },
   ): { records: PredictionRecord[]; older: boolean; newer: boolean } {
+    // Late predictions (`visibleFromMs`) are not listed until they appear.
+    const keep = (record: PredictionRecord) => this.visible(record) && accepts(record);
     const records: PredictionRecord[] = [];
     if (cursor.after !== undefined) {
       for (let i = this.#firstAbove(cursor.after); i < this.ordered.length && records.length < size; i++) {

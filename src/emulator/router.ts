@@ -161,10 +161,11 @@ export const ROUTES: readonly Route[] = [
   apiRoute(['GET'], '/v1/webhooks/default/secret', 'webhooks.secret', getWebhookSecret),
   route({
     methods: ['GET', 'HEAD'],
-    path: '/delivery/:seg/out-(\\d+)\\.[a-z0-9]+',
+    // `/delivery/<id>/out-<i>.<ext>`, or `/delivery/<id>/<a|b|...>/out-0.<ext>` (Scenario.sharedBaseName).
+    path: '/delivery/:seg/(?:([a-z])/)?out-(\\d+)\\.[a-z0-9]+',
     name: 'outputs.get',
     handler: getOutput,
-    keys: ['id', 'index'],
+    keys: ['id', 'folder', 'index'],
     steps: PUBLIC_STEPS,
   }),
   route({
@@ -193,7 +194,8 @@ export function matchRoute(method: string, path: string, routes: readonly Route[
     }
     const params: Record<string, string> = { ...r.fixed };
     r.keys.forEach((key, i) => {
-      const raw = m[i + 1] ?? '';
+      const raw = m[i + 1];
+      if (raw === undefined) return; // an optional part the path did not have
       try {
         params[key] = decodeURIComponent(raw);
       } catch {

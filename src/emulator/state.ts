@@ -7,7 +7,7 @@ import { Clock, Scheduler } from './clock.js';
 import { DeploymentStore } from './deployments.js';
 import { FaultEngine } from './faults.js';
 import { FileStore } from './files.js';
-import { ModelRegistry } from './models.js';
+import { ModelRegistry, modelName, versionId } from './models.js';
 import {
   type AnswerContext,
   type PredictionRecord,
@@ -19,6 +19,7 @@ import {
 import { makeIdGenerator, seededRandom } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { ScenarioQueue } from './scenarios.js';
+import { withDefaults } from './schema.js';
 import { type EmulatedSpend, emulatedSpend } from './spend.js';
 import { TrainingStore } from './trainings.js';
 import type { EmulatorOptions, EmulatorStats, RouteName } from './types.js';
@@ -34,7 +35,7 @@ export const DEFAULT_RATE_LIMITS = { createPerMinute: 600, otherPerMinute: 3000,
 export class EmulatorState {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
-  readonly predictions = new PredictionStore();
+  readonly predictions = new PredictionStore(() => this.clock.now());
   readonly files = new FileStore();
   readonly deployments = new DeploymentStore();
   readonly trainings = new TrainingStore();
@@ -63,6 +64,7 @@ export class EmulatorState {
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new Clock(options.now ?? Date.now);
+    if (options.clockOffsetMs !== undefined) this.clock.setSkew(options.clockOffsetMs);
     // The catalogue's models are served too; publicCatalogueOnly hides the modelled ones (skyreels-2).
     this.models = new ModelRegistry(
       options.models,
@@ -76,6 +78,7 @@ export class EmulatorState {
     this.log = options.logger ?? (() => {});
     this.faults = new FaultEngine(this.seed);
     for (const rule of options.faults ?? []) this.faults.add(rule);
+    for (const scenario of options.scenarios ?? []) this.scenarios.add(scenario);
     const limits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.rateLimiter = new RateLimiter(
       limits && { create: limits.createPerMinute, other: limits.otherPerMinute, get: limits.getPredictionPerMinute },
@@ -125,6 +128,38 @@ export class EmulatorState {
   /** The prediction as the API shows it now. */
   predictionJson(record: PredictionRecord): Record<string, unknown> {
     return predictionJson(record, this.view(record), this.apiUrl, this.origin, this.options.keepInputAndLogs === true);
+  }
+
+  /**
+   * Adds `count` predictions of other callers, already succeeded and newer than every existing one, so a
+   * lookup by listing needs several pages. Cheap: nothing is scheduled or rendered until asked for.
+   */
+  addBackgroundPredictions(count: number, model = 'black-forest-labs/flux-schnell'): void {
+    const [owner = '', name = ''] = model.split('/');
+    const entry = this.models.entry(owner, name);
+    const spec = entry?.versions[0]?.spec;
+    if (!entry || !spec) throw new RangeError(`background predictions: no model ${model}`);
+    const nowMs = this.now();
+    for (let i = 0; i < count; i++) {
+      const input = { prompt: `background prediction ${this.counters.backgroundPredictions + 1}` };
+      const seed = Math.floor(this.random() * 2 ** 31);
+      const plan = spec.plan(withDefaults(spec.input, input), { seed, imageMaxSide: this.imageMaxSide });
+      this.predictions.add({
+        id: this.newId(),
+        model: spec,
+        version: entry.official ? 'hidden' : versionId(spec),
+        input,
+        plan,
+        seed,
+        createdAtMs: nowMs,
+        startAtMs: nowMs,
+        completeAtMs: nowMs,
+        logLines: [],
+        background: true,
+      });
+      this.counters.backgroundPredictions += 1;
+    }
+    if (count > 0) this.log(`${count} background predictions of ${modelName(spec)} added`);
   }
 
   /** The same, serialized (UTF-8 JSON), from the store's cache while the prediction cannot have changed. */
@@ -189,6 +224,7 @@ function emptyStats(): Omit<EmulatorStats, keyof EmulatedSpend> {
     responsesByStatus: {},
     predictionsCreated: 0,
     predictionIds: [],
+    backgroundPredictions: 0,
     webhookDeliveries: 0,
     webhooksRefused: 0,
     authOnPublicRoutes: 0,

@@ -1,6 +1,7 @@
 // The request steps the routes are built from (see pipeline.ts): counting, logging, injected
 // faults, authentication and rate limiting. Each is one middleware; router.ts lists which run where.
 
+import type { ServerResponse } from 'node:http';
 import { bearerToken, isAuthorized } from './auth.js';
 import type { Reply } from './http.js';
 import { type Exchange, type Middleware, problemReply } from './pipeline.js';
@@ -29,7 +30,7 @@ export const logRequest: Middleware = async (exchange, next) => {
   await next();
 };
 
-function faultStatusReply(rule: FaultRule): Reply {
+function faultStatusReply(rule: FaultRule, nowMs: number): Reply {
   const status = rule.status ?? 503;
   const p: Problem =
     status === 429
@@ -38,7 +39,14 @@ function faultStatusReply(rule: FaultRule): Reply {
   // A 429 says when to come back unless told not to; other statuses only when asked (a 503 may).
   const retryAfter =
     status === 429 ? (rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds) : rule.retryAfterSeconds;
-  if (typeof retryAfter === 'number') p.headers = { 'retry-after': String(retryAfter) };
+  if (typeof retryAfter === 'number')
+    p.headers = {
+      // As an HTTP date on the server's own clock (which may be off: EmulatorOptions.clockOffsetMs), rounded
+      // up so the client waits at least `retryAfter` seconds by that clock.
+      'retry-after': rule.retryAfterDate
+        ? new Date(Math.ceil((nowMs + retryAfter * 1000) / 1000) * 1000).toUTCString()
+        : String(retryAfter),
+    };
   return problemReply(p);
 }
 
@@ -58,11 +66,24 @@ export const injectFaults: Middleware = async (exchange, next) => {
   const fault = plan.fault;
   if (fault?.type === 'reset-before') return resetConnection(exchange);
   if (fault?.type === 'status') {
-    exchange.reply = faultStatusReply(fault);
+    exchange.reply = faultStatusReply(fault, state.now());
     return;
   }
   if (fault?.type === 'stall') return stall(exchange, fault.ms);
+  if (fault?.type === 'stream-408') {
+    exchange.reply = brokenStream(exchange, (res) => res.end(': 408\n\n'));
+    return;
+  }
+  if (fault?.type === 'stream-no-newlines') {
+    exchange.reply = brokenStream(exchange, (res) => void writeWithoutNewlines(exchange, res, fault.bytes));
+    return;
+  }
+  if (fault?.type === 'late-create') exchange.lateCreateMs = fault.ms ?? DEFAULT_LATE_CREATE_MS;
   await next();
+  if (fault?.type === 'late-create') {
+    state.log(`create answer lost; its prediction appears in ${exchange.lateCreateMs} ms`);
+    return resetConnection(exchange);
+  }
   if (fault?.type === 'reset-after-create') {
     // The work is done (a prediction was created) but the client never hears of it.
     if (exchange.reply?.kind === 'body')
@@ -72,6 +93,55 @@ export const injectFaults: Middleware = async (exchange, next) => {
   if (fault?.type === 'malformed-json') exchange.writeMode = 'malformed';
   if (fault?.type === 'truncate') exchange.writeMode = 'truncated';
 };
+
+/** `late-create` without `ms`: the prediction appears this long after the lost answer. */
+const DEFAULT_LATE_CREATE_MS = 100;
+/** `stream-no-newlines` without `bytes`. */
+const DEFAULT_NEWLINE_FREE_BYTES = 8 * 1024 * 1024;
+
+/** An event stream that the fault writes itself (the prediction is never looked at). */
+function brokenStream(exchange: Exchange, write: (res: ServerResponse) => void): Reply {
+  exchange.state.log(`broken stream on ${exchange.url.pathname}`);
+  return {
+    kind: 'stream',
+    status: 200,
+    start: (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      write(res);
+    },
+  };
+}
+
+/** `bytes` of event-stream text with no line break at all, in chunks, then the end. */
+async function writeWithoutNewlines(exchange: Exchange, res: ServerResponse, bytes?: number): Promise<void> {
+  const { state } = exchange;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  state.openHandles.add(stop);
+  res.once('close', stop);
+  const chunk = 'data: '.padEnd(64 * 1024, 'x');
+  try {
+    for (let left = bytes ?? DEFAULT_NEWLINE_FREE_BYTES; left > 0 && !stopped; left -= chunk.length) {
+      if (!res.write(left >= chunk.length ? chunk : chunk.slice(0, left))) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
+    }
+    if (stopped) res.destroy();
+    else res.end();
+  } finally {
+    state.openHandles.delete(stop);
+  }
+}
 
 /** API routes take `Authorization: Bearer <token>` (or `Token <token>`); see auth.ts. */
 export const authenticate: Middleware = async (exchange, next) => {

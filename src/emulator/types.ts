@@ -91,7 +91,10 @@ export type FaultType =
   | 'stall'
   | 'malformed-json'
   | 'truncate'
-  | 'latency';
+  | 'latency'
+  | 'late-create'
+  | 'stream-408'
+  | 'stream-no-newlines';
 
 /**
  * One scripted failure. Rules are checked in the order they were added; `latency` rules add up,
@@ -108,8 +111,16 @@ export interface FaultRule {
   status?: number;
   /** The `Retry-After` header in seconds: a 429 sends 1 unless set (`null` = no header); other statuses only when set. */
   retryAfterSeconds?: number | null;
-  /** For `stall` (hold the response, then reset; unset = hold until the client gives up) and `latency` (delay, then answer). Real milliseconds. */
+  /**
+   * For `stall` (hold the response, then reset; unset = hold until the client gives up), `latency` (delay,
+   * then answer; real milliseconds) and `late-create` (the prediction appears this many emulator-clock ms
+   * after the lost answer; default 100).
+   */
   ms?: number;
+  /** With a `Retry-After`: send it as an HTTP date on the emulator's clock (rounded up to the next second) rather than seconds. */
+  retryAfterDate?: boolean;
+  /** For `stream-no-newlines`: how many bytes to send before closing (default 8 MiB). */
+  bytes?: number;
 }
 
 /** Forces the outcome or timing of upcoming predictions that match it. */
@@ -132,6 +143,25 @@ export interface Scenario {
    * model's prediction names an internal `model` and a `dp-...` version).
    */
   quirk?: PredictionQuirk;
+  /** Right after this prediction, `N` other predictions of the account appear (newer, already succeeded): a lookup for it needs several pages. */
+  newerPredictions?: number;
+  /**
+   * How a cancel is answered: `ignore` answers the current status (`processing`) and the prediction runs
+   * on to its end; `late` answers the current status and stops it `cancelDelayMs` later (unless it ended first).
+   */
+  cancel?: 'ignore' | 'late';
+  /** For `cancel: 'late'`: emulator-clock ms between the cancel and the stop (default 100). */
+  cancelDelayMs?: number;
+  /** The prediction only shows (get, list, cancel, stream, outputs) this many emulator-clock ms after its create was answered. */
+  appearAfterMs?: number;
+  /** `logs` of `N` bytes once it runs (in get and create answers), written in chunks, never held whole. */
+  logsBytes?: number;
+  /** The caller's API key is echoed in `logs` and, when it fails, in `error` (a hostile server). */
+  echoKey?: boolean;
+  /** Output files share a base name under different paths: `/delivery/<id>/a/out-0.png`, `/delivery/<id>/b/out-0.png`, ... */
+  sharedBaseName?: boolean;
+  /** The prediction's id, verbatim (e.g. `../escaped`, `a/b`, control characters); taken ids get `-2`, `-3`, ... */
+  id?: string;
 }
 
 export interface ModelTimings {
@@ -165,6 +195,10 @@ export interface EmulatorOptions {
   seed?: number;
   /** Initial fault rules. */
   faults?: FaultRule[];
+  /** Initial scenarios (as `addScenario`). */
+  scenarios?: Scenario[];
+  /** The server's clock is off by this many ms (negative: behind): `Date` headers, timestamps, HTTP-date `Retry-After`. Default 0. */
+  clockOffsetMs?: number;
   /**
    * Hosts beyond loopback that webhooks may be delivered to (`'*'`: any). Default none: an emulator
    * listening on a shared port must not relay requests to hosts its callers name. A refused delivery
@@ -201,8 +235,10 @@ export interface EmulatorStats {
   /** Responses per HTTP status, e.g. `{ "201": 10, "429": 2 }`; resets count as "reset". */
   responsesByStatus: Record<string, number>;
   predictionsCreated: number;
-  /** Every prediction created, in order. */
+  /** Every prediction created, in order (background predictions excluded). */
   predictionIds: string[];
+  /** Predictions made by the emulator itself to deepen listings (`newerPredictions`, `POST /_emulator/predictions`). */
+  backgroundPredictions: number;
   /** Webhook delivery attempts (retries included). */
   webhookDeliveries: number;
   /** Webhook deliveries refused because their host is not loopback nor in `webhookAllow` (never sent). */
@@ -232,6 +268,8 @@ export interface Emulator extends AsyncDisposable {
   addScenario(s: Scenario): void;
   /** Moves the emulator's clock forward: lifecycle, deadlines, expiry, webhook retries. */
   advanceClock(ms: number): void;
+  /** Adds `count` succeeded predictions of other callers (newer than every existing one), to deepen listings. */
+  addBackgroundPredictions(count: number, model?: string): void;
   stats(): EmulatorStats;
   /** Forget predictions, files, faults, scenarios, counters and rate-limit state. */
   reset(): void;

@@ -309,6 +309,7 @@ describe('the admin routes', () => {
       responsesByStatus: {},
       predictionsCreated: 0,
       predictionIds: [],
+      backgroundPredictions: 0,
       webhookDeliveries: 0,
       webhooksRefused: 0,
       authOnPublicRoutes: 0,

@@ -3,7 +3,7 @@
 
 import { type Handler, pathParam } from '../http.js';
 import * as media from '../media/index.js';
-import { outputPath } from '../predictions.js';
+import { outputPath, SHARED_NAME_FOLDERS } from '../predictions.js';
 import { fail } from '../problem.js';
 import { videoPictures } from '../video-frames.js';
 
@@ -11,7 +11,8 @@ export const getOutput: Handler = (ctx) => {
   const { state } = ctx;
   const path = ctx.url.pathname;
   const record = state.predictions.get(pathParam(ctx, 'id'));
-  const index = Number(ctx.params.index);
+  const folder = ctx.params.folder;
+  const index = folder !== undefined ? SHARED_NAME_FOLDERS.indexOf(folder) : Number(ctx.params.index);
   const file = record?.plan.files[index];
   if (!record || !file || outputPath(record, index) !== path) fail(404, 'Output file not found');
   const view = state.view(record);

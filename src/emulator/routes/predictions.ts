@@ -3,6 +3,7 @@
 import { parseCancelAfter } from '../cancel-after.js';
 import { DEFAULT_FAILURE, parseDirectives } from '../directives.js';
 import { type Handler, json, pathParam, type RequestContext, readJsonObject, serializedJson } from '../http.js';
+import { predictionReply } from '../huge-logs.js';
 import { scheduleTransitions, waitForTerminal, watchForWebhooks } from '../lifecycle.js';
 import { type ModelRegistry, type ModelSpec, modelName, versionId } from '../models.js';
 import { type PredictionRecord, planLogLines, TERMINAL_STATUSES, type WebhookEvent } from '../predictions.js';
@@ -13,6 +14,8 @@ import { checkWebhookUrl, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS } from '../webh
 
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_WAIT_SECONDS = 60;
+/** Scenario `cancel: 'late'`: the stop lands this long after the cancel unless told otherwise. */
+const DEFAULT_LATE_CANCEL_MS = 100;
 
 function invalid(fields: InvalidField[]): never {
   fail(422, fields.map((f) => f.description).join('; '), { invalid_fields: fields });
@@ -147,7 +150,10 @@ export const createPrediction: Handler = async (ctx) => {
   const failWith = scenario?.fail ?? directives.fail;
   const quirk = scenario?.quirk ?? directives.quirk;
 
-  const createdAtMs = state.now();
+  // A create whose answer is lost and whose prediction the queue only makes later (fault `late-create`),
+  // or one that simply shows up late (scenario `appearAfterMs`).
+  const lateMs = ctx.lateCreateMs ?? scenario?.appearAfterMs;
+  const createdAtMs = state.now() + (ctx.lateCreateMs ?? 0);
   const seed = typeof resolved.seed === 'number' ? resolved.seed : Math.floor(state.random() * 2 ** 31);
   const plan = model.plan(resolved, { seed, imageMaxSide: state.imageMaxSide });
   const timing = {
@@ -158,23 +164,38 @@ export const createPrediction: Handler = async (ctx) => {
     completeAtMs: createdAtMs + startMs + predictMs,
     ...(failWith !== undefined ? { failWith: failWith || DEFAULT_FAILURE } : {}),
   };
+  const echoed = scenario?.echoKey === true;
+  if (echoed && timing.failWith !== undefined) timing.failWith = `${timing.failWith} (request token ${ctx.token})`;
+  const logLines = planLogLines(timing);
+  if (echoed) logLines.unshift({ atMs: timing.startAtMs, text: `Authorization: Bearer ${ctx.token}` });
   const record = state.predictions.add({
     ...timing,
-    id: state.newId(),
+    id: scenario?.id !== undefined ? freeId(state.predictions, scenario.id) : state.newId(),
     version,
     ...(deployment !== undefined ? { deployment } : {}),
     input,
     createdAtMs,
     ...(deadlineMs !== undefined ? { deadlineAtMs: createdAtMs + deadlineMs } : {}),
     ...(webhook !== undefined ? { webhook, webhookEventsFilter: filter } : {}),
-    logLines: planLogLines(timing),
+    logLines,
     ...(quirk !== undefined ? { quirk } : {}),
+    ...(lateMs !== undefined && lateMs > 0 ? { visibleFromMs: state.now() + lateMs } : {}),
+    ...(scenario?.cancel !== undefined
+      ? { cancelBehavior: { kind: scenario.cancel, delayMs: scenario.cancelDelayMs ?? DEFAULT_LATE_CANCEL_MS } }
+      : {}),
+    ...(scenario?.logsBytes !== undefined && scenario.logsBytes > 0 ? { logsBytes: scenario.logsBytes } : {}),
+    ...(scenario?.sharedBaseName === true ? { sharedBaseName: true } : {}),
   });
   state.counters.predictionsCreated += 1;
   state.counters.predictionIds.push(record.id);
   state.log(`prediction ${record.id} created (${name}${failWith !== undefined ? ', will fail' : ''})`);
   scheduleTransitions(state, record);
+  if (record.visibleFromMs !== undefined)
+    state.scheduler.at(record.visibleFromMs, () => state.predictions.notify(record.id));
   watchForWebhooks(state, record);
+  if (scenario?.newerPredictions) state.addBackgroundPredictions(scenario.newerPredictions);
+  // Nobody hears this answer (the fault resets the connection): do not hold it.
+  if (ctx.lateCreateMs !== undefined) return json(201, { id: record.id });
 
   const headers: Record<string, string> = {};
   if (waitSeconds !== undefined) {
@@ -189,8 +210,14 @@ export const createPrediction: Handler = async (ctx) => {
     delete answer.completed_at;
     answer.metrics = {};
   }
-  return json(201, answer, headers);
+  return predictionReply(state, record, 201, answer, headers);
 };
+
+/** A scenario's fixed id, or that id with `-2`, `-3`, ... when taken. */
+function freeId(store: { has(id: string): boolean }, id: string): string {
+  if (!store.has(id)) return id;
+  for (let n = 2; ; n++) if (!store.has(`${id}-${n}`)) return `${id}-${n}`;
+}
 
 function findPrediction(ctx: RequestContext): PredictionRecord {
   const record = ctx.state.predictions.get(pathParam(ctx, 'id'));
@@ -200,12 +227,26 @@ function findPrediction(ctx: RequestContext): PredictionRecord {
 
 export const getPrediction: Handler = (ctx) => {
   const record = findPrediction(ctx);
+  // Huge logs (Scenario.logsBytes) are streamed in chunks; every other answer comes from the store's cache.
+  if (record.logsBytes !== undefined) return predictionReply(ctx.state, record, 200, ctx.state.predictionJson(record));
   return serializedJson(200, ctx.state.predictionBytes(record));
 };
 
 export const cancelPrediction: Handler = (ctx) => {
   const { state } = ctx;
   const record = findPrediction(ctx);
+  const behavior = record.cancelBehavior;
+  if (behavior && !TERMINAL_STATUSES.has(state.view(record).status)) {
+    // Accepted, not done: the answer still says `processing` (or `starting`).
+    if (behavior.kind === 'late' && record.canceledAtMs === undefined) {
+      record.canceledAtMs = state.now() + behavior.delayMs;
+      state.scheduler.at(record.canceledAtMs, () => state.predictions.notify(record.id));
+    }
+    state.log(
+      `prediction ${record.id} cancel accepted (${behavior.kind === 'late' ? `stops in ${behavior.delayMs} ms` : 'ignored'})`,
+    );
+    return json(200, state.predictionJson(record));
+  }
   if (!TERMINAL_STATUSES.has(state.view(record).status)) {
     record.canceledAtMs = state.now();
     state.log(`prediction ${record.id} canceled`);
