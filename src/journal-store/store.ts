@@ -161,16 +161,8 @@ export async function inputKey(model: string, input: Record<string, unknown>): P
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const MICROS_PER_USD = 1_000_000;
-
-/** Dollars to whole micro-dollars (the unit every total is kept in, so sums are exact). */
-export function usdToMicros(usd: number): number {
-  return Math.round(usd * MICROS_PER_USD);
-}
-
-export function microsToUsd(micros: number): number {
-  return micros / MICROS_PER_USD;
-}
+// Totals are kept in whole micro-dollars so sums are exact (the library's one conversion).
+export { toMicros as usdToMicros, toUsd as microsToUsd } from '../internal/micros.js';
 
 /** Checks an amount of dollars given to the budget operations. */
 export function checkUsd(name: string, value: number): void {

@@ -5,6 +5,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_INTERVAL_MS } from '../defaults.js';
 import type { DownloadProgress } from '../downloads.js';
 import { InvalidInputError } from '../errors.js';
 import { printable } from '../internal/printable.js';
+import { parseModelRef, type VideoInputAdapter } from '../models.js';
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,5 +71,60 @@ export function progressListener(download: unknown): ((progress: DownloadProgres
     } catch {
       // A progress line must never break a download.
     }
+  };
+}
+
+/** What a video request resolves to once its options are checked. */
+export interface CheckedVideoRequest {
+  /** Seconds asked for: `durationSeconds`, else one a frame. */
+  durationSeconds: number;
+  model: string;
+  adapter: VideoInputAdapter;
+  /** Extra model inputs (`input`), checked. */
+  extra: Record<string, unknown>;
+  downloadDir: string | null;
+}
+
+/**
+ * The checks every way of asking for a video makes (generateVideo, submitVideo), in one order, before
+ * anything is uploaded or created: frames, duration, fps, prompt, a known model, input, download.
+ */
+export function checkVideoRequest(
+  images: unknown,
+  options: {
+    durationSeconds?: unknown;
+    fps?: unknown;
+    prompt?: unknown;
+    model?: string;
+    input?: unknown;
+    download?: unknown;
+  },
+  adapters: Readonly<Record<string, VideoInputAdapter>>,
+  defaultModel: string,
+): CheckedVideoRequest {
+  if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image URLs provided');
+  const durationSeconds = options.durationSeconds ?? images.length;
+  if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds <= 0)
+    throw new InvalidInputError(`durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`);
+  if (
+    options.fps !== undefined &&
+    (typeof options.fps !== 'number' || !Number.isFinite(options.fps) || options.fps <= 0)
+  )
+    throw new InvalidInputError(`fps must be a positive number, got ${printable(options.fps)}`);
+  if (options.prompt !== undefined && typeof options.prompt !== 'string')
+    throw new InvalidInputError('prompt must be a string');
+  const model = options.model ?? defaultModel;
+  const adapter = adapters[parseModelRef(model)?.model ?? model];
+  if (!adapter) {
+    throw new InvalidInputError(
+      `No video input adapter for model ${JSON.stringify(printable(model))}: add one with the videoAdapters option (known: ${Object.keys(adapters).join(', ')})`,
+    );
+  }
+  return {
+    durationSeconds,
+    model,
+    adapter,
+    extra: checkInput(options.input),
+    downloadDir: checkDownload(options.download),
   };
 }

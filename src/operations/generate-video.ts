@@ -4,16 +4,14 @@
 import * as api from '../api.js';
 import type { RunMeta } from '../bookkeeping.js';
 import { DEFAULT_VIDEO_MODEL, DEFAULT_VIDEO_TIMEOUT_MS } from '../defaults.js';
-import { InvalidInputError, type ReplicateError } from '../errors.js';
+import type { ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
 import { outputUrls } from '../internal/output-urls.js';
-import { printable } from '../internal/printable.js';
-import { parseModelRef } from '../models.js';
 import type { Reservation } from '../spend.js';
 import type { GenerateVideoOptions } from '../types/options.js';
 import type { VideoFailure, VideoResult } from '../types/results.js';
 import type { RunOutcome } from '../waiting.js';
-import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
+import { checkVideoRequest, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
 import {
   asReplicateError,
@@ -49,26 +47,12 @@ export async function generateVideo(
   let hold: Reservation | null = null;
   try {
     const options = readOptions(videoOptions);
-    if (!Array.isArray(imageUrls) || imageUrls.length === 0) throw new InvalidInputError('No image URLs provided');
-    if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-      throw new InvalidInputError(
-        `durationSeconds must be a positive number, got ${printable(options.durationSeconds)}`,
-      );
-    }
-    if (options.fps !== undefined && (!Number.isFinite(options.fps) || options.fps <= 0)) {
-      throw new InvalidInputError(`fps must be a positive number, got ${printable(options.fps)}`);
-    }
-    if (options.prompt !== undefined && typeof options.prompt !== 'string')
-      throw new InvalidInputError('prompt must be a string');
-    const model = options.model ?? DEFAULT_VIDEO_MODEL;
-    const adapter = ctx.videoAdapters[parseModelRef(model)?.model ?? model];
-    if (!adapter) {
-      throw new InvalidInputError(
-        `No video input adapter for model ${JSON.stringify(printable(model))}: add one with the videoAdapters option (known: ${Object.keys(ctx.videoAdapters).join(', ')})`,
-      );
-    }
-    const extra = checkInput(options.input);
-    const downloadDir = checkDownload(options.download);
+    const { model, adapter, extra, downloadDir } = checkVideoRequest(
+      imageUrls,
+      options,
+      ctx.videoAdapters,
+      DEFAULT_VIDEO_MODEL,
+    );
     // The deadline starts now: uploads of large images count against it.
     const started = begin(ctx, options, DEFAULT_VIDEO_TIMEOUT_MS);
     const { operation } = started;

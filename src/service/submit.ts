@@ -15,8 +15,7 @@ import { InvalidInputError, ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
 import { toUsd } from '../internal/micros.js';
 import { printable } from '../internal/printable.js';
-import { parseModelRef } from '../models.js';
-import { checkDownload, checkInput, readOptions } from '../operations/checks.js';
+import { checkDownload, checkInput, checkVideoRequest, readOptions } from '../operations/checks.js';
 import { type ClientContext, throwIfClosed } from '../operations/context.js';
 import { cleanError } from '../operations/outcome.js';
 import type { Reservation } from '../spend.js';
@@ -78,23 +77,12 @@ export async function submitVideo(
   let hold: Reservation | null = null;
   try {
     const opts = readSubmitOptions(options);
-    if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image URLs provided');
-    const durationSeconds = opts.durationSeconds ?? images.length;
-    if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds <= 0)
-      throw new InvalidInputError(`durationSeconds must be a positive number, got ${printable(opts.durationSeconds)}`);
-    if (opts.fps !== undefined && (typeof opts.fps !== 'number' || !Number.isFinite(opts.fps) || opts.fps <= 0))
-      throw new InvalidInputError(`fps must be a positive number, got ${printable(opts.fps)}`);
-    if (opts.prompt !== undefined && typeof opts.prompt !== 'string')
-      throw new InvalidInputError('prompt must be a string');
-    const model = opts.model ?? DEFAULT_VIDEO_MODEL;
-    const adapter = ctx.videoAdapters[parseModelRef(model)?.model ?? model];
-    if (!adapter) {
-      throw new InvalidInputError(
-        `No video input adapter for model ${JSON.stringify(printable(model))}: add one with the videoAdapters option (known: ${Object.keys(ctx.videoAdapters).join(', ')})`,
-      );
-    }
-    const extra = checkInput(opts.input);
-    const downloadDir = checkDownload(opts.download);
+    const { durationSeconds, model, adapter, extra, downloadDir } = checkVideoRequest(
+      images,
+      opts,
+      ctx.videoAdapters,
+      DEFAULT_VIDEO_MODEL,
+    );
     throwIfClosed(ctx);
     // Refused before the uploads: nothing is created when the budget would be crossed. The hold is for
     // what the model will be asked: a `duration` in `input` overrides durationSeconds (as generateVideo).
