@@ -20,6 +20,27 @@ export interface VideoInputAdapter {
 }
 
 /**
+ * The input a video prediction is sent: what the adapter builds from the frames and the call's options,
+ * with the caller's own `input` laid over it (so a `duration` there wins).
+ */
+export function videoModelInput(
+  adapter: VideoInputAdapter,
+  images: string[],
+  options: { durationSeconds: number; prompt?: string | undefined; fps?: number | undefined },
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...adapter.toInput({
+      images,
+      durationSeconds: options.durationSeconds,
+      ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+      ...(options.fps !== undefined ? { fps: options.fps } : {}),
+    }),
+    ...extra,
+  };
+}
+
+/**
  * The built-in adapters, one per video model (schemas in `../shared/replicate-api.md`):
  * - `fofr/skyreels-2`: `images` (array), `prompt`, `duration` (seconds), `fps`.
  * - `fofr/frames-to-video`: `frames_urls` (one newline-separated string) and `fps`; the duration follows

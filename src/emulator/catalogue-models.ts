@@ -6,7 +6,7 @@
 
 import { CATALOGUE, type CatalogueEntry, type CatalogueField } from '../catalogue.js';
 import type { ImageFormat } from './media/index.js';
-import { imageSize, type ModelSpec, type OutputFile } from './models.js';
+import { imageFiles, type ModelSpec, type OutputFile } from './models.js';
 import type { FieldSchema, InputSchema } from './schema.js';
 
 /** Frames per second of an emulated first-last-frame video when the catalogue gives none. */
@@ -131,20 +131,13 @@ function imagePlan(entry: CatalogueEntry): ModelSpec['plan'] {
     const raw = String(input.output_format ?? 'webp');
     const format = (['webp', 'jpg', 'png'].includes(raw) ? raw : 'webp') as ImageFormat;
     const ratio = /^\d+:\d+$/.test(String(input.aspect_ratio)) ? String(input.aspect_ratio) : '1:1';
-    const { width, height } = imageSize(ratio, Number(input.megapixels ?? 1), ctx.imageMaxSide);
-    const count = typeof input.num_outputs === 'number' ? input.num_outputs : 1;
-    const seed = typeof input.seed === 'number' ? input.seed : ctx.seed;
-    const quality = typeof input.output_quality === 'number' ? input.output_quality : 80;
-    const files: OutputFile[] = Array.from({ length: count }, (_, i) => ({
-      kind: 'image',
-      ext: format,
+    const files = imageFiles(input, ctx, {
       format,
-      prompt: String(input.prompt),
-      seed: seed + i,
-      width,
-      height,
-      quality,
-    }));
+      ratio,
+      megapixels: Number(input.megapixels ?? 1),
+      count: typeof input.num_outputs === 'number' ? input.num_outputs : 1,
+      quality: typeof input.output_quality === 'number' ? input.output_quality : 80,
+    });
     return { files, shape: entry.output === 'uri[]' ? 'array' : 'single', steps: 4 };
   };
 }

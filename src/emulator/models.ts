@@ -64,6 +64,29 @@ export interface ModelSpec {
 
 const ASPECT_RATIOS = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4', '4:3', '9:16', '9:21'] as const;
 
+/**
+ * The image files a text-to-image prediction makes: `count` of them, seeds counting up from the input's
+ * `seed` (else the emulator's), each drawn at the size the ratio and megapixels give.
+ */
+export function imageFiles(
+  input: Record<string, unknown>,
+  ctx: { seed: number; imageMaxSide: number },
+  o: { format: ImageFormat; ratio: string; megapixels: number; count: number; quality: number },
+): OutputFile[] {
+  const seed = typeof input.seed === 'number' ? input.seed : ctx.seed;
+  const { width, height } = imageSize(o.ratio, o.megapixels, ctx.imageMaxSide);
+  return Array.from({ length: o.count }, (_, i) => ({
+    kind: 'image' as const,
+    ext: o.format,
+    format: o.format,
+    prompt: String(input.prompt),
+    seed: seed + i,
+    width,
+    height,
+    quality: o.quality,
+  }));
+}
+
 /** Width and height for an aspect ratio at a megapixel budget, in multiples of 16 like flux, then capped at `maxSide`. */
 export function imageSize(aspectRatio: string, megapixels: number, maxSide: number): { width: number; height: number } {
   const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
@@ -149,23 +172,13 @@ export const MODELS: readonly ModelSpec[] = [
     },
     output: { type: 'array', title: 'Output', items: { type: 'string', format: 'uri' } },
     plan: (input, ctx) => {
-      const format = input.output_format as ImageFormat;
-      const seed = typeof input.seed === 'number' ? input.seed : ctx.seed;
-      const { width, height } = imageSize(String(input.aspect_ratio), Number(input.megapixels), ctx.imageMaxSide);
-      const count = input.num_outputs as number;
-      const files: OutputFile[] = [];
-      for (let i = 0; i < count; i++) {
-        files.push({
-          kind: 'image',
-          ext: format,
-          format,
-          prompt: String(input.prompt),
-          seed: seed + i,
-          width,
-          height,
-          quality: input.output_quality as number,
-        });
-      }
+      const files = imageFiles(input, ctx, {
+        format: input.output_format as ImageFormat,
+        ratio: String(input.aspect_ratio),
+        megapixels: Number(input.megapixels),
+        count: input.num_outputs as number,
+        quality: input.output_quality as number,
+      });
       return { files, shape: 'array', steps: input.num_inference_steps as number };
     },
   },

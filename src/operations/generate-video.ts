@@ -7,6 +7,7 @@ import { DEFAULT_VIDEO_MODEL, DEFAULT_VIDEO_TIMEOUT_MS } from '../defaults.js';
 import type { ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
 import { outputUrls } from '../internal/output-urls.js';
+import { videoModelInput } from '../models.js';
 import type { Reservation } from '../spend.js';
 import type { GenerateVideoOptions } from '../types/options.js';
 import type { VideoFailure, VideoResult } from '../types/results.js';
@@ -70,15 +71,12 @@ export async function generateVideo(
       });
       return file.urls.get;
     });
-    const input = {
-      ...adapter.toInput({
-        images,
-        durationSeconds,
-        ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
-        ...(options.fps !== undefined ? { fps: options.fps } : {}),
-      }),
-      ...extra,
-    };
+    const input = videoModelInput(
+      adapter,
+      images,
+      { durationSeconds, prompt: options.prompt, fps: options.fps },
+      extra,
+    );
     // The adapter may set the duration itself: the hold and the books follow the input actually sent.
     const sentSeconds = secondsAsked(input, durationSeconds);
     if (sentSeconds !== heldSeconds) {

@@ -15,6 +15,7 @@ import { InvalidInputError, ReplicateError } from '../errors.js';
 import { type ImageInput, resolveImageInputs } from '../image-inputs.js';
 import { toUsd } from '../internal/micros.js';
 import { printable } from '../internal/printable.js';
+import { videoModelInput } from '../models.js';
 import { checkDownload, checkInput, checkVideoRequest, readOptions } from '../operations/checks.js';
 import { type ClientContext, throwIfClosed } from '../operations/context.js';
 import { cleanError } from '../operations/outcome.js';
@@ -93,15 +94,7 @@ export async function submitVideo(
       const file = await api.uploadFile(ctx.transport, content, { filename, signal: opts.signal, deadline });
       return file.urls.get;
     });
-    const input = {
-      ...adapter.toInput({
-        images: resolved,
-        durationSeconds,
-        ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
-        ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
-      }),
-      ...extra,
-    };
+    const input = videoModelInput(adapter, resolved, { durationSeconds, prompt: opts.prompt, fps: opts.fps }, extra);
     // The adapter may set the duration itself: the hold and the books follow the input actually sent.
     const sentSeconds = secondsAsked(input, durationSeconds);
     if (sentSeconds !== heldSeconds) {
