@@ -103,7 +103,14 @@ export class Scheduler {
   private readonly tasks = new TaskHeap();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
-  private armedForMs = Infinity;
+  /**
+   * When the armed timer fires, on the monotonic clock (`performance.now()`), not the emulator's: the
+   * emulator's clock jumps (`advanceClock`, an offset, an injected `now`), and a timer armed for clock time
+   * T before a jump of J fires at T + J. Kept as a clock time, a jump past T left the timer trusted for
+   * every task due after T, so tasks scheduled after the jump waited out its old real delay (a held
+   * `Prefer: wait` create hung for as long as the slow prediction it jumped past had left to run).
+   */
+  private timerFiresAtMonoMs = Infinity;
   private running = false;
   private closed = false;
 
@@ -148,7 +155,7 @@ export class Scheduler {
     this.tasks.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.armedForMs = Infinity;
+    this.timerFiresAtMonoMs = Infinity;
   }
 
   close(): void {
@@ -164,14 +171,16 @@ export class Scheduler {
       next = this.tasks.peek();
     }
     if (!next) return;
-    if (this.timer && this.armedForMs <= next.atMs) return;
-    if (this.timer) clearTimeout(this.timer);
     // The clock may be someone else's (the `now` option), so re-check when the timer fires.
     const delayMs = Math.min(Math.max(0, next.atMs - this.clock.now()), 2_147_000_000);
-    this.armedForMs = next.atMs;
+    const firesAtMonoMs = performance.now() + delayMs;
+    // The armed timer serves if it fires no later than the earliest task is due, in real time.
+    if (this.timer && this.timerFiresAtMonoMs <= firesAtMonoMs) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerFiresAtMonoMs = firesAtMonoMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.armedForMs = Infinity;
+      this.timerFiresAtMonoMs = Infinity;
       this.runDue();
     }, delayMs);
     this.timer.unref();
