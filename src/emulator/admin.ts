@@ -110,6 +110,8 @@ const advanceClock: Handler = async (ctx) => {
     if (typeof body.offsetMs !== 'number' || !Number.isFinite(body.offsetMs))
       fail(422, 'offsetMs: must be a number of milliseconds (negative: the server clock is behind)');
     ctx.state.clock.setSkew(body.offsetMs);
+    // An offset moved forward is a jump too: what it carried the clock past (held creates' ends) happens now.
+    ctx.state.scheduler.runDue();
     if (body.advanceMs === undefined) return clockJson(ctx);
   }
   const advanceMs = body.advanceMs;

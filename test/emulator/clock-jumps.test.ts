@@ -166,4 +166,17 @@ describe('after the clock jumps, what comes due is done when the clock gets ther
       'succeeded',
     );
   });
+
+  test('a held create is answered when POST /_emulator/clock sets an offset that carries the clock past its end', async () => {
+    await using emu = await start({ now: () => T0, timings: { '*': { startMs: 60_000, predictMs: 60_000 } } });
+    const held = post(emu, 'finished by the offset', { headers: { prefer: 'wait' } });
+    await eventually(() => expect(emu.stats().predictionsCreated).toBe(1));
+    const res = await fetch(`${emu.url}/_emulator/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offsetMs: 120_000 }),
+    });
+    expect(res.status).toBe(200);
+    expect((await created(held)).status).toBe('succeeded');
+  });
 });
