@@ -29,16 +29,21 @@ async function countingProxy(target) {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1_000 });
   const responsesByStatus = {};
+  // Creates as this proxy saw them: [sent, answered, the key's ratelimit-remaining], wall-clock ms.
+  const creates = [];
   const server = http.createServer((req, res) => {
     if (req.url === '/_proxy/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ responsesByStatus }));
+      res.end(JSON.stringify({ responsesByStatus, creates }));
       return;
     }
+    const sentAtMs = Date.now();
+    const isCreate = req.method === 'POST' && /\/predictions\/?$/.test(req.url ?? '');
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
         responsesByStatus[answer.statusCode] = (responsesByStatus[answer.statusCode] ?? 0) + 1;
+        if (isCreate) creates.push([sentAtMs, Date.now(), Number(answer.headers['ratelimit-remaining'] ?? Number.NaN)]);
         res.writeHead(answer.statusCode, answer.headers);
         answer.pipe(res);
       },

@@ -150,12 +150,26 @@ interface ServerReading {
 // tokens of the key's use make an estimate worth taking (fewer: the floor of `remaining` is too coarse).
 const SHARE_WINDOW_MS = 8_000;
 const SHARE_MIN_TOKENS = 4;
+// The recent stretch looked at when the key has tokens to spare (see #estimateShare).
+const SHARE_RECENT_MS = 1_500;
+// A recent share from which a client counts as alone on the key (the rest is noise or a straggler).
+const SHARE_ALONE = 0.8;
 // The lowest share a client assumes, so that one that was idle can always win some rate back.
 const SHARE_FLOOR = 0.02;
-// Added to the measured share while requests are waiting for tokens and the key has more than the
-// reserve left: clients that all want more drift towards equal shares, and the level they settle at is
-// the reserve.
-const SHARE_NUDGE = 0.01;
+// Added to the share while requests are waiting for tokens: a client that wants more asks for a little
+// more, so one that was idle or light wins its part back. What the clients ask for together beyond the
+// key's rate comes out of the reserve, and the bound (below) hands it back.
+const SHARE_NUDGE = 0.02;
+
+/**
+ * The n of the even share 1/n nearest to a measured share, keeping the current n while the measure is
+ * within three quarters of a part of it: a share measured over a few seconds of the client's own sends
+ * wavers by a tenth or more, and an n that flips with it would undo what evening out is for.
+ */
+export function evenPartsNear(share: number, current: number): number {
+  const parts = 1 / share;
+  return Math.abs(parts - current) < 0.75 ? current : Math.max(1, Math.round(parts));
+}
 
 /**
  * The server's view of a key shared with other clients (other processes, other machines): from the
@@ -175,6 +189,9 @@ class SharedKey {
   #dropped = 0;
   #share = 1;
   #waiting = 0;
+  #nextSlotMs = Number.NEGATIVE_INFINITY;
+  // The n of the even share this client last took (see evenPartsNear).
+  #evenParts = 1;
 
   constructor(bucket: TokenBucket, now: () => number) {
     this.#bucket = bucket;
@@ -191,6 +208,16 @@ class SharedKey {
 
   waiting(delta: number): void {
     this.#waiting += delta;
+  }
+
+  /**
+   * When a create that may go at `nowMs` should go: then, unless another of this client's creates
+   * already holds that millisecond; then the next free one.
+   */
+  slot(nowMs: number): number {
+    const atMs = Math.max(nowMs, this.#nextSlotMs);
+    this.#nextSlotMs = atMs + 1;
+    return atMs;
   }
 
   /** Records one of this client's own sends. */
@@ -261,15 +288,38 @@ class SharedKey {
     if (!newest.exact) return;
     // The oldest exact reading in the window after which the bucket cannot have filled up (a full bucket hides use).
     const oldest = readings.find((r) => r !== newest && r.exact && r.fullAtMs >= newest.atMs);
-    if (!oldest || newest.atMs - oldest.atMs < 1_000) return;
-    const used = oldest.remaining - newest.remaining + (newest.atMs - oldest.atMs) * this.#perMs;
-    if (used < SHARE_MIN_TOKENS) return;
-    const own = newest.ownSent - oldest.ownSent;
-    const measured = Math.min(1, Math.max(SHARE_FLOOR, own / used));
-    // Clients held back by their share, while the key still has more than the reserve left, ask for a
-    // little more: shares drift towards equal, and an idle client wins its part back.
-    const spare = newest.remaining > this.#reserve;
-    this.#setShare(measured + (this.#waiting > 0 && spare ? SHARE_NUDGE : 0));
+    if (!oldest) return;
+    let measured = this.#shareSince(oldest, newest);
+    if (measured === undefined) return;
+    if (this.#waiting === 0) {
+      this.#setShare(measured);
+      return;
+    }
+    // The key has tokens to spare while this client waits, and of the key's use in the last couple of
+    // seconds nearly all was its own: the others have stopped. The whole window says so only seconds
+    // later; a client finishing its work alone takes the key's whole rate at once instead.
+    if (newest.remaining > this.#reserve + SHARE_MIN_TOKENS) {
+      const recent = readings.findLast(
+        (r) => r.exact && r.fullAtMs >= newest.atMs && newest.atMs - r.atMs >= SHARE_RECENT_MS,
+      );
+      const recentShare = recent && recent !== oldest ? this.#shareSince(recent, newest) : undefined;
+      if (recentShare !== undefined && recentShare >= SHARE_ALONE) measured = Math.max(measured, recentShare);
+    }
+    // A client that wants more than it gets, and whose share is near 1/n of the key's use, takes exactly
+    // 1/n: n clients that all want more converge on even shares at once, instead of keeping whatever
+    // split the noise of the readings left them in (a share is measured from the client's own use, so
+    // any split is otherwise stable). Uneven shares let one process finish its work seconds after the
+    // others, with the key idle meanwhile.
+    this.#evenParts = evenPartsNear(measured, this.#evenParts);
+    this.#setShare(1 / this.#evenParts + SHARE_NUDGE);
+  }
+
+  /** This client's part of the key's use between two readings, when there was enough use to tell. */
+  #shareSince(older: ServerReading, newer: ServerReading): number | undefined {
+    if (newer.atMs - older.atMs < 1_000) return undefined;
+    const used = older.remaining - newer.remaining + (newer.atMs - older.atMs) * this.#perMs;
+    if (used < SHARE_MIN_TOKENS) return undefined;
+    return Math.min(1, Math.max(SHARE_FLOOR, (newer.ownSent - older.ownSent) / used));
   }
 
   #setShare(share: number): void {
@@ -277,12 +327,17 @@ class SharedKey {
     this.#bucket.setRate(this.#bucket.perMinute * this.#share);
   }
 
-  /** What the server's reading leaves this client: its share of the tokens left, refilled since, less its own sends since. */
+  /**
+   * What the server's reading leaves this client: its share of the tokens left above the reserve,
+   * refilled since, less its own sends since. Below the reserve that part is negative: each client holds
+   * back its share of the shortfall, so that clients asking for more than the key's rate together
+   * (nudged shares, even shares next to a light client) settle just under the reserve, not at a 429.
+   */
   #bound(reading: ServerReading): void {
     const nowMs = this.#now();
     const sinceMs = Math.max(0, nowMs - reading.atMs);
     const ownSince = this.#ownSentBy(nowMs) - reading.ownSent;
-    const available = this.#share * (Math.max(0, reading.remaining - this.#reserve) + sinceMs * this.#perMs) - ownSince;
+    const available = this.#share * (reading.remaining - this.#reserve + sinceMs * this.#perMs) - ownSince;
     this.#bucket.setAvailable(available, this.#waiting);
   }
 }
@@ -348,6 +403,11 @@ export class RateLimiter {
         goAtMs = bucket.readyAt(ticket);
         nowMs = this.#now();
       }
+      // One create a millisecond: the answers of creates sent in the same millisecond cannot be told
+      // apart (see ServerReading.exact), so a batch whose workers go in lumps would learn nothing about
+      // its share of the key until the key ran out. A lump of n creates leaves over n milliseconds.
+      const slotMs = this.#followServer ? shared?.slot(this.#now()) : undefined;
+      if (slotMs !== undefined && slotMs > this.#now()) await wait(slotMs - this.#now());
       if (stopped()) {
         bucket.refund();
         return false;

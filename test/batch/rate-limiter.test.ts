@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { DEFAULT_RATE_LIMIT } from '../../src/defaults.js';
 import { RateLimiter as EmulatorBucket } from '../../src/emulator/rate-limit.js';
 import { ConfigurationError, ReplicateClient } from '../../src/index.js';
-import { defaultBurst, RateLimiter, rateClassOf } from '../../src/rate-limiter.js';
+import { defaultBurst, evenPartsNear, RateLimiter, rateClassOf } from '../../src/rate-limiter.js';
 import { virtualTime } from './virtual-time.js';
 
 /** True when sends at these times never exceed a bucket of `burst` refilled at `perMinute` (starting full). */
@@ -36,10 +36,11 @@ describe('RateLimiter', () => {
     await time.run(Promise.all(Array.from({ length: 1_200 }, (_, i) => one(i))));
     expect(refused).toEqual([]);
     expect(sent).toHaveLength(1_200);
-    // No slower than the bucket: the burst at once, then one every 100 ms.
+    // No slower than the bucket: the burst one a millisecond (so that each answer's rate-limit headers
+    // can be told apart), then one every 100 ms.
     const burst = defaultBurst(DEFAULT_RATE_LIMIT.createsPerMinute);
     expect(burst).toBe(590);
-    expect(sent.filter((t) => t === started)).toHaveLength(burst);
+    expect(sent.slice(0, burst).map((t) => t - started)).toEqual(Array.from({ length: burst }, (_, i) => i));
     expect(sent.at(-1)! - started).toBe((1_200 - burst) * 100);
   });
 
@@ -130,6 +131,19 @@ describe('RateLimiter', () => {
   });
 });
 
+test('a measured share takes the nearest even share 1/n, and keeps its n through the wavering of the measure', () => {
+  // First estimates, from a client alone (n = 1) so far.
+  expect(evenPartsNear(0.26, 1)).toBe(4);
+  expect(evenPartsNear(0.5, 1)).toBe(2);
+  expect(evenPartsNear(0.9, 1)).toBe(1);
+  // A share measured from a few seconds of answers wavers by a tenth or more: n stays.
+  expect(evenPartsNear(0.22, 4)).toBe(4);
+  expect(evenPartsNear(0.3, 4)).toBe(4);
+  // A clear change moves it: one of four clients stopped (a third each), or four more joined.
+  expect(evenPartsNear(0.34, 4)).toBe(3);
+  expect(evenPartsNear(0.125, 4)).toBe(8);
+});
+
 describe('the client', () => {
   test('paces the creates of every call it makes through one shared bucket, in the transport', async () => {
     const time = virtualTime();
@@ -176,7 +190,8 @@ describe('the client', () => {
     ];
     await time.run(Promise.all(calls));
     const start = Math.min(...creates, ...gets);
-    expect(creates.map((t) => t - start)).toEqual([0, 0, 0, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000]);
+    // The burst of 3 goes one a millisecond, then one a second.
+    expect(creates.map((t) => t - start)).toEqual([0, 1, 2, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000]);
     expect(gets.map((t) => t - start)).toEqual([0, 0, 500, 1_000, 1_500, 2_000]);
     await client.close();
   });
