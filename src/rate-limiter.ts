@@ -150,6 +150,10 @@ interface ServerReading {
 // tokens of the key's use make an estimate worth taking (fewer: the floor of `remaining` is too coarse).
 const SHARE_WINDOW_MS = 8_000;
 const SHARE_MIN_TOKENS = 4;
+// How far back the readings go when choosing the n of an even share 1/n (see evenPartsNear): long enough
+// that a client whose workers go in step (a lump of creates every few seconds) measures the same share
+// whichever lumps the window happens to hold.
+const EVEN_WINDOW_MS = 24_000;
 // The recent stretch looked at when the key has tokens to spare (see #estimateShare).
 const SHARE_RECENT_MS = 1_500;
 // A recent share from which a client counts as alone on the key (the rest is noise or a straggler).
@@ -223,7 +227,7 @@ class SharedKey {
   /** Records one of this client's own sends. */
   sent(atMs: number): void {
     this.#sends.push(atMs);
-    const horizon = atMs - 2 * SHARE_WINDOW_MS;
+    const horizon = atMs - 2 * EVEN_WINDOW_MS;
     let old = 0;
     while (old < this.#sends.length && (this.#sends[old] ?? Number.POSITIVE_INFINITY) < horizon) old += 1;
     if (old > 64) {
@@ -268,7 +272,7 @@ class SharedKey {
     while (at > 0 && (readings[at - 1]?.atMs ?? Number.NEGATIVE_INFINITY) > sentAtMs) at -= 1;
     readings.splice(at, 0, reading);
     const newest = readings.at(-1) ?? reading;
-    while (readings.length > 2 && (readings[0]?.atMs ?? Number.POSITIVE_INFINITY) < newest.atMs - SHARE_WINDOW_MS)
+    while (readings.length > 2 && (readings[0]?.atMs ?? Number.POSITIVE_INFINITY) < newest.atMs - EVEN_WINDOW_MS)
       readings.shift();
     if (readings.length > 256) readings.splice(0, readings.length - 256);
     this.#estimateShare();
@@ -287,7 +291,8 @@ class SharedKey {
     }
     if (!newest.exact) return;
     // The oldest exact reading in the window after which the bucket cannot have filled up (a full bucket hides use).
-    const oldest = readings.find((r) => r !== newest && r.exact && r.fullAtMs >= newest.atMs);
+    const usable = (r: ServerReading): boolean => r !== newest && r.exact && r.fullAtMs >= newest.atMs;
+    const oldest = readings.find((r) => usable(r) && newest.atMs - r.atMs <= SHARE_WINDOW_MS);
     if (!oldest) return;
     let measured = this.#shareSince(oldest, newest);
     if (measured === undefined) return;
@@ -310,7 +315,11 @@ class SharedKey {
     // split the noise of the readings left them in (a share is measured from the client's own use, so
     // any split is otherwise stable). Uneven shares let one process finish its work seconds after the
     // others, with the key idle meanwhile.
-    this.#evenParts = evenPartsNear(measured, this.#evenParts);
+    // The n is chosen from the longer window, unless the client is alone (then the recent share decides).
+    const oldestEven = readings.find(usable);
+    const evenMeasure =
+      oldestEven && measured < SHARE_ALONE ? (this.#shareSince(oldestEven, newest) ?? measured) : measured;
+    this.#evenParts = evenPartsNear(evenMeasure, this.#evenParts);
     this.#setShare(1 / this.#evenParts + SHARE_NUDGE);
   }
 
