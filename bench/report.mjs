@@ -678,7 +678,12 @@ ${clientList}
   forwards. "Share of the rate the limit allows" is computed as for the batch, from the first create of any
   process to the last result of any process, against the minimum for the total concurrency. The processes
   never talk to each other: replicate-media's only coordinator is the API's \`ratelimit-remaining\` /
-  \`ratelimit-reset\` headers (see [client.md](client.md)); the other clients do not read them.
+  \`ratelimit-reset\` headers (see [client.md](client.md)); the other clients do not read them. Each process owns
+  a fixed part of the work, so a process that falls behind (a late start, the burst's last tokens won by
+  another) finishes alone at the end: the figure counts that tail. To see where a run lost rate:
+  \`node bench/multi-process-timeline.mjs K\` (results per process per second, every create's
+  \`ratelimit-remaining\`); to try a change to the limiter in a second: \`node bench/shared-key-sim.mjs\` (virtual
+  time; its "in step" case, every answer exactly 1 s, is harsher than this run).
 - **Memory against bare fetch**: the batch's peak RSS of each client ÷ that of bare \`fetch()\` (one create with
   \`Prefer: wait\` per prediction, no retries, no polling) doing the same ${b?.n ?? '?'} creates at the same concurrency, in the
   same run, on the same machine: Node's own ~40 MB and the machine's state cancel out. Bare fetch has no limit
