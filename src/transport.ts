@@ -404,7 +404,9 @@ export class Transport {
             ambiguous: true,
           })
         : null);
-    this.log('debug', `→ ${label}`);
+    // Debug lines are built only for a logger that takes them: two strings per request otherwise made for nothing.
+    const debug = this.#config.logger?.debug !== undefined;
+    if (debug) this.log('debug', `→ ${label}`);
     try {
       let response: Response;
       try {
@@ -432,7 +434,7 @@ export class Transport {
         if (cause instanceof ReplicateError) throw cause;
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
       }
-      this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
+      if (debug) this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
       this.#learnClock(response.headers);
       this.#config.rateLimiter?.observe(rateClassOf(req.method, url.pathname), response.headers, started);
       if (response.status >= 200 && response.status < 300) {
