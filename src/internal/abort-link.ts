@@ -1,11 +1,10 @@
 // A signal that follows other signals (the caller's, the client's close) for the length of one piece of
 // work, without AbortSignal.any. On Node 20, each AbortSignal.any() adds an entry to every source's list
 // of dependants that is never taken out: the client's close signal lives as long as the client, so one
-// composite per request grew it by some 50 bytes per request, forever. A composite handed to fetch also
-// stays reachable until two garbage collections have passed (Node pins a composite that has an abort
-// listener; fetch removes its listener only from a finalizer), so every request's signals got promoted
-// to the old generation: peak memory under a batch followed. Here a follower is released when the work
-// ends, and the signal handed out is a plain AbortController's.
+// composite per request grew it by some 50 bytes per request, forever. A composite handed to fetch is
+// also pinned by Node while it has an abort listener, and fetch removes its listener only from a
+// finalizer, so each request's composite and its sets outlived the request. Here a follower is released
+// when the work ends, and the signal handed out is a plain AbortController's.
 
 /** What follows a source signal: one listener on the source, however many followers (no max-listeners warning). */
 const followers = new WeakMap<AbortSignal, Set<() => void>>();
