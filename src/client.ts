@@ -175,7 +175,7 @@ export class ReplicateClient implements AsyncDisposable {
    * rate limiter; resolves to one `generateImage` result per prompt, in input order. `onProgress`
    * reports done/failed/running, cost, rate and ETA; every other option applies to each prompt
    * (`download` saves every image). Never rejects for operational failures.
-   * @throws InvalidInputError (as a rejection) when `prompts` is not an array or `concurrency` is not a whole number ≥ 1.
+   * @throws InvalidInputError (as a rejection) when `prompts` is not an array or `concurrency` is not a whole number of at least 1.
    */
   generateImages(prompts: readonly string[], options: GenerateImagesOptions = {}): Promise<ImageResult[]> {
     return generateImages(

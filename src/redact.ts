@@ -78,7 +78,7 @@ export function createKeyScrubber(key: string | null | undefined): Redactor {
  * inputs as the server holds them. Values without the key are returned as they are (same objects).
  */
 export function redactSecretDeep<T>(value: T, key: string | null | undefined): T {
-  if (!isSecretShaped(key)) return value;
+  if (!isSecretShaped(key) || !holdsKey(value, key, 0)) return value;
   const scrubText = (v: unknown): unknown => {
     try {
       const text = JSON.stringify(v);
@@ -113,4 +113,25 @@ export function redactSecretDeep<T>(value: T, key: string | null | undefined): T
     return changed ? out : v;
   };
   return scrub(value, 0) as T;
+}
+
+/**
+ * Whether the key is in a string of `value` or in a name of one of its objects, at any depth: a look that
+ * allocates nothing, so the common answer (no key in it) is not copied for nothing. Past the scrub's
+ * depth it says yes, leaving the careful way (through the JSON text) to the scrub.
+ */
+function holdsKey(value: unknown, key: string, depth: number): boolean {
+  if (typeof value === 'string') return value.includes(key);
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > 256) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (holdsKey(item, key, depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue;
+    if (name.includes(key) || holdsKey(record[name], key, depth + 1)) return true;
+  }
+  return false;
 }

@@ -15,6 +15,7 @@ import {
   ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
+import { linkSignals } from './internal/abort-link.js';
 import { predictionIdInHead, readTextCapped } from './internal/read-capped.js';
 import { type RateLimiter, rateClassOf } from './rate-limiter.js';
 import { containsSecret, type Redactor, redactSecretDeep } from './redact.js';
@@ -297,17 +298,22 @@ export class Transport {
     const signals = this.#signals(req);
     // A signal of its own per wait: many concurrent waits (a batch pacing its creates) would otherwise each
     // add listeners to the client's close signal, past Node's max-listeners warning.
-    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
-    if (signal?.aborted) return;
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<void>((resolve) => {
-      onAbort = () => resolve();
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const link = signals.length === 0 ? undefined : linkSignals(signals);
+    const signal = link?.signal;
     try {
-      await Promise.race([this.#config.sleep(ms, signal), aborted]);
+      if (signal?.aborted) return;
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<void>((resolve) => {
+        onAbort = () => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        await Promise.race([this.#config.sleep(ms, signal), aborted]);
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
     } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      link?.release();
     }
   }
 
@@ -371,9 +377,15 @@ export class Transport {
     const limitMs = req.timeoutMs ?? this.#config.requestTimeoutMs;
     const remainingMs = req.deadline === undefined ? Infinity : req.deadline - now();
     const timeoutMs = Math.max(1, Math.min(limitMs, remainingMs));
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(), timeoutMs);
-    const signal = AbortSignal.any([...this.#signals(req), timer.signal]);
+    // One signal for the fetch: the caller's and the client's close, followed until the attempt ends,
+    // and the attempt's own timeout.
+    const link = linkSignals(this.#signals(req));
+    let timedOut = false;
+    const handle = setTimeout(() => {
+      timedOut = true;
+      link.abort();
+    }, timeoutMs);
+    const { signal } = link;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#config.apiKey}`,
       Accept: 'application/json',
@@ -386,13 +398,15 @@ export class Transport {
     // Why the fetch ended early, if it did: a POST stopped mid-flight may still have taken effect.
     const stopped = (): ReplicateError | null =>
       this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
-      (timer.signal.aborted
+      (timedOut
         ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, {
             ...details,
             ambiguous: true,
           })
         : null);
-    this.log('debug', `→ ${label}`);
+    // Debug lines are built only for a logger that takes them: two strings per request otherwise made for nothing.
+    const debug = this.#config.logger?.debug !== undefined;
+    if (debug) this.log('debug', `→ ${label}`);
     try {
       let response: Response;
       try {
@@ -420,7 +434,7 @@ export class Transport {
         if (cause instanceof ReplicateError) throw cause;
         throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
       }
-      this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
+      if (debug) this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
       this.#learnClock(response.headers);
       this.#config.rateLimiter?.observe(rateClassOf(req.method, url.pathname), response.headers, started);
       if (response.status >= 200 && response.status < 300) {
@@ -440,6 +454,7 @@ export class Transport {
       throw withHeaders(httpError(response.status, text, label, details, redact), response.headers);
     } finally {
       clearTimeout(handle);
+      link.release();
     }
   }
 

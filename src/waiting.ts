@@ -231,11 +231,15 @@ export async function runPrediction(
       },
     );
     operation.observe(prediction);
-    early = sweepAfterLoss(transport, lost, operation);
-    prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
-      useStream: request.useStream,
-    });
-    return { kind: 'finished', prediction, strays: await sweeps() };
+    // Nothing lost (the usual case): no sweep to start, and none to wait for at the end.
+    if (lost.lost > 0) early = sweepAfterLoss(transport, lost, operation);
+    // A create held with `Prefer: wait` often answers finished: then there is nothing to wait for.
+    if (!isTerminalStatus(prediction.status)) {
+      prediction = await waitForPrediction(transport, prediction, operation, request.intervalMs, {
+        useStream: request.useStream,
+      });
+    }
+    return { kind: 'finished', prediction, strays: lost.lost > 0 ? await sweeps() : [] };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
     const cancel = request.keepRunning

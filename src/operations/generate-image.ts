@@ -60,15 +60,19 @@ export async function generateImage(
     const imageUrls = outputUrls(prediction.output);
     const [imageUrl] = imageUrls;
     if (imageUrl === undefined) throw noOutput(prediction, 'image URLs');
-    const files = await saveOutputs(ctx, {
-      prediction,
-      urls: imageUrls,
-      dir: downloadDir,
-      expect: 'image',
-      operation: started.operation,
-      outcome,
-      onProgress: progressListener(opts.download),
-    });
+    // Nothing asked to be saved (the usual case): no save to start.
+    const files =
+      downloadDir === null
+        ? {}
+        : await saveOutputs(ctx, {
+            prediction,
+            urls: imageUrls,
+            dir: downloadDir,
+            expect: 'image',
+            operation: started.operation,
+            outcome,
+            onProgress: progressListener(opts.download),
+          });
     return {
       success: true,
       imageUrl,

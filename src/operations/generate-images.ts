@@ -18,7 +18,7 @@ export interface BatchRunner {
  * Generates an image for every prompt with at most `concurrency` at once; resolves to one result per
  * prompt, in input order. Never rejects for operational failures (they are failed results); rejects
  * with an InvalidInputError when `prompts` is not an array, `options` not an object or `concurrency` not a
- * whole number ≥ 1.
+ * whole number of at least 1.
  */
 export async function generateImages(
   runner: BatchRunner,
