@@ -304,9 +304,7 @@ class SharedKey {
     // seconds nearly all was its own: the others have stopped. The whole window says so only seconds
     // later; a client finishing its work alone takes the key's whole rate at once instead.
     if (newest.remaining > this.#reserve + SHARE_MIN_TOKENS) {
-      const recent = readings.findLast(
-        (r) => r.exact && r.fullAtMs >= newest.atMs && newest.atMs - r.atMs >= SHARE_RECENT_MS,
-      );
+      const recent = readings.findLast((r) => usable(r) && newest.atMs - r.atMs >= SHARE_RECENT_MS);
       const recentShare = recent && recent !== oldest ? this.#shareSince(recent, newest) : undefined;
       if (recentShare !== undefined && recentShare >= SHARE_ALONE) measured = Math.max(measured, recentShare);
     }
@@ -314,8 +312,8 @@ class SharedKey {
     // 1/n: n clients that all want more converge on even shares at once, instead of keeping whatever
     // split the noise of the readings left them in (a share is measured from the client's own use, so
     // any split is otherwise stable). Uneven shares let one process finish its work seconds after the
-    // others, with the key idle meanwhile.
-    // The n is chosen from the longer window, unless the client is alone (then the recent share decides).
+    // others, with the key idle meanwhile. The n comes from the longer window (EVEN_WINDOW_MS), unless the
+    // client is alone (then the recent share decides).
     const oldestEven = readings.find(usable);
     const evenMeasure =
       oldestEven && measured < SHARE_ALONE ? (this.#shareSince(oldestEven, newest) ?? measured) : measured;
@@ -415,8 +413,9 @@ export class RateLimiter {
       // One create a millisecond: the answers of creates sent in the same millisecond cannot be told
       // apart (see ServerReading.exact), so a batch whose workers go in lumps would learn nothing about
       // its share of the key until the key ran out. A lump of n creates leaves over n milliseconds.
-      const slotMs = this.#followServer ? shared?.slot(this.#now()) : undefined;
-      if (slotMs !== undefined && slotMs > this.#now()) await wait(slotMs - this.#now());
+      const readyAtMs = this.#now();
+      const slotMs = this.#followServer ? shared?.slot(readyAtMs) : undefined;
+      if (slotMs !== undefined && slotMs > readyAtMs) await wait(slotMs - readyAtMs);
       if (stopped()) {
         bucket.refund();
         return false;
