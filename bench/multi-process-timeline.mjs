@@ -6,42 +6,18 @@
 //   npm run build && node bench/multi-process-timeline.mjs [K=4] [N=1000] [concurrency=50]
 //
 // Same workers and emulator as `npm run bench` (bench/worker.mjs, bench/emulator-process.mjs).
-import { spawn } from 'node:child_process';
+import { runWorkerChild, startEmulatorChild } from './processes.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const K = Number(process.argv[2] ?? 4);
 const N = Number(process.argv[3] ?? 1000);
 const CONCURRENCY = Number(process.argv[4] ?? 50);
 const TOKEN = 'r8_BenchKey0123456789abcdefghijklmnopqrs';
 
-function startEmulator(options) {
-  const child = spawn(process.execPath, [`${ROOT}bench/emulator-process.mjs`, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve) => {
-    let buffer = '';
-    child.stdout.on('data', (d) => {
-      buffer += d;
-      const nl = buffer.indexOf('\n');
-      if (nl >= 0) resolve({ ...JSON.parse(buffer.slice(0, nl)), child });
-    });
-  });
-}
-
-function runWorker(task) {
-  const child = spawn(process.execPath, [`${ROOT}bench/worker.mjs`, JSON.stringify(task)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve) => child.on('close', () => resolve(JSON.parse(out))));
-}
-
-const emulator = await startEmulator({ seed: 7, rateLimits: { createPerMinute: 600 }, countingProxies: K });
+const emulator = await startEmulatorChild({ seed: 7, rateLimits: { createPerMinute: 600 }, countingProxies: K });
 try {
   const reports = await Promise.all(
     emulator.proxies.map((proxy, p) =>
-      runWorker({
+      runWorkerChild({
         client: 'replicate-media',
         apiUrl: proxy.apiUrl,
         token: TOKEN,
@@ -86,5 +62,5 @@ try {
   }
   console.log(text);
 } finally {
-  emulator.child.kill();
+  await emulator.stop();
 }

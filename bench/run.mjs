@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleSizes } from './bundle-size.mjs';
 import { CLIENTS } from './clients.mjs';
 import { coldImportMs, installedSize, runtimeDependencies } from './footprint.mjs';
+import { runWorkerChild, startEmulatorChild } from './processes.mjs';
 import { evaluateGoals, writeDocs } from './report.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,74 +124,11 @@ function log(line) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-/** Starts an emulator child process; resolves with its URLs and a stop function. */
-async function startEmulatorProcess(options) {
-  const child = spawn(process.execPath, [join(ROOT, 'bench/emulator-process.mjs'), JSON.stringify(options)], {
-    cwd: ROOT,
-    env: CHILD_ENV,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((res) => child.once('close', res));
-  const first = await new Promise((res, rej) => {
-    let buffer = '';
-    const onData = (d) => {
-      buffer += d;
-      const nl = buffer.indexOf('\n');
-      if (nl >= 0) {
-        child.stdout.off('data', onData);
-        res(JSON.parse(buffer.slice(0, nl)));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => rej(new Error(`emulator exited (${code}) before listening: ${stderr.slice(-500)}`)));
-  });
-  const stop = async () => {
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { ...first, pid: child.pid, stop };
-}
+/** Starts an emulator child process on the snapshot; resolves with its URLs and a stop function. */
+const startEmulatorProcess = (options) => startEmulatorChild(options, CHILD_ENV);
 
-/** The distinct warnings a client printed (Node's `(node:PID) …Warning: …` lines and the like), with counts. */
-function warningLines(stderr) {
-  const counts = new Map();
-  for (const line of stderr.split('\n')) {
-    if (!/warn/i.test(line)) continue;
-    const text = line
-      .replace(/^\(node:\d+\) /, '')
-      .trim()
-      .slice(0, 240);
-    counts.set(text, (counts.get(text) ?? 0) + 1);
-  }
-  return [...counts].map(([warning, count]) => ({ count, warning }));
-}
-
-/** Runs one worker (one client, one scenario); resolves with its JSON report. */
-function runWorker(task) {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bench/worker.mjs'), JSON.stringify(task)], {
-      cwd: ROOT,
-      env: CHILD_ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('close', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      try {
-        res({ ...JSON.parse(line), warnings: warningLines(stderr) });
-      } catch {
-        rej(new Error(`worker for ${task.client} exited (${code}) without a report: ${stderr.slice(-1_000)}`));
-      }
-    });
-  });
-}
+/** Runs one worker (one client, one scenario) on the snapshot; resolves with its JSON report. */
+const runWorker = (task) => runWorkerChild(task, CHILD_ENV);
 
 /** GET a JSON answer on a fresh connection (emulator ports get reused between cases; a pooled socket would not). */
 function getJson(url, token) {
