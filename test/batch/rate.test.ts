@@ -21,15 +21,12 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { DEFAULT_RATE_LIMIT, type ImageResult, ReplicateClient } from '../../src/index.js';
-import { defaultSleep } from '../../src/internal/sleep.js';
+import { dilatedTime } from './dilated-time.js';
 
 const API_KEY = 'r8_RateTestKey0123456789abcdefghijklmnop';
 const DILATION = 5;
-const origin = performance.now();
-const epoch = Date.now();
 /** The shared clock: DILATION emulated ms per real ms. */
-const now = (): number => epoch + Math.floor((performance.now() - origin) * DILATION);
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> => defaultSleep(ms / DILATION, signal);
+const { now, sleep } = dilatedTime(DILATION);
 
 let emu: Emulator;
 beforeAll(async () => {

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { RateLimiter as EmulatorBucket } from '../../src/emulator/rate-limit.js';
 import { ReplicateClient } from '../../src/index.js';
-import { defaultSleep } from '../../src/internal/sleep.js';
 import { RateLimiter } from '../../src/rate-limiter.js';
+import { dilatedTime } from './dilated-time.js';
 import { virtualTime } from './virtual-time.js';
 
 interface FleetRun {
@@ -201,10 +201,7 @@ describe('the client reads the headers of real answers', () => {
 describe('two clients in one process on one emulator, the real 600/min limit, time dilated', () => {
   const DILATION = 5;
   const API_KEY = 'r8_SharedKeyEmuTest0123456789abcdefghijk';
-  const origin = performance.now();
-  const epoch = Date.now();
-  const now = (): number => epoch + Math.floor((performance.now() - origin) * DILATION);
-  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => defaultSleep(ms / DILATION, signal);
+  const { now, sleep } = dilatedTime(DILATION);
   let emu: Emulator;
   beforeAll(async () => {
     emu = await startEmulator({
