@@ -14,7 +14,7 @@ import { HttpError, InvalidInputError, ReplicateError } from './errors.js';
 import { canonical } from './internal/canonical.js';
 import { quoted } from './internal/printable.js';
 import { parseModelRef } from './models.js';
-import type { ApiResponse, RetryInfo, Transport } from './transport.js';
+import type { ApiRequest, ApiResponse, RetryInfo, Transport } from './transport.js';
 import type { CreatePredictionOptions, PredictionTarget } from './types/options.js';
 import { isPrediction, type Prediction, type UploadedFile } from './types/prediction.js';
 
@@ -99,9 +99,7 @@ export async function createPrediction(
   if (options.webhookEventsFilter !== undefined) body.webhook_events_filter = options.webhookEventsFilter;
   if (options.stream !== undefined) body.stream = options.stream;
 
-  // Each attempt on the wire is visible to this client's other identical creates: a looker waits for
-  // them to be answered (their predictions are then owned) before it looks. A lost attempt has ended,
-  // so two lost creates never wait for each other.
+  // What identical creates of this client share (see CreateRequest).
   const key = canonical([target.path, target.version ?? null, options.input]);
   const lost = context.lost ?? new LostCreates();
   const query: LostCreateQuery = {
@@ -117,52 +115,31 @@ export async function createPrediction(
   };
   lost.query = query;
   const settleMs = context.settleMs ?? DEFAULT_CREATE_SETTLE_MS;
-  let attempt: { end(): void } | null = null;
-  let attemptLost = false;
-  const endAttempt = (): void => {
-    attempt?.end();
-    attempt = null;
-  };
-  const recover = async (error: ReplicateError, retry: { retryDelayMs: number }): Promise<ApiResponse | null> => {
-    endAttempt();
-    attemptLost = true;
-    lost.lost += 1;
-    transport.log('warn', `create may have succeeded despite "${error.message}"; looking for the prediction it made`);
-    // Looks go on until the create may be sent again: the settle window, or the retry's wait if longer.
-    const found = await settleLostCreate(transport, query, Math.max(settleMs, retry.retryDelayMs));
-    if (!found) return null;
-    lost.found += 1;
-    return { status: 201, headers: ADOPTED, body: found };
-  };
+  const request = new CreateRequest(transport, {
+    path: target.path,
+    json: body,
+    headers,
+    signal: options.signal,
+    deadline: context.deadline,
+    // A held answer takes as long as the wait, on top of the usual per-request allowance.
+    timeoutMs: waitSeconds * 1000 + transport.requestTimeoutMs,
+    onRetry: context.onRetry,
+    cleanup: context.cleanup,
+    query,
+    lost,
+    settleMs,
+  });
 
   for (;;) {
     let response: ApiResponse;
     try {
-      response = await transport.request({
-        method: 'POST',
-        path: target.path,
-        json: body,
-        headers,
-        signal: options.signal,
-        deadline: context.deadline,
-        // A held answer takes as long as the wait, on top of the usual per-request allowance.
-        timeoutMs: waitSeconds * 1000 + transport.requestTimeoutMs,
-        idempotent: false,
-        recover,
-        onAttempt: () => {
-          endAttempt();
-          attempt = context.ledger.beginAttempt(key);
-          attemptLost = false;
-        },
-        onRetry: context.onRetry,
-        cleanup: context.cleanup,
-      });
+      response = await transport.request(request);
     } catch (error) {
       // A failure the transport did not look into (no retry left, stopped) may still have made one.
-      if (error instanceof ReplicateError && error.ambiguous && !attemptLost) lost.lost += 1;
+      if (error instanceof ReplicateError && error.ambiguous && !request.attemptLost) lost.lost += 1;
       throw error;
     } finally {
-      endAttempt();
+      request.endAttempt();
     }
     const prediction = expectPrediction(response.body, 'create');
     // Adopted after a loss: already claimed by the look.
@@ -177,6 +154,79 @@ export async function createPrediction(
       lost.found += 1;
       return found;
     }
+  }
+}
+
+/**
+ * The create as the transport sends it, with what its attempts need (a class, not closures: every
+ * create in flight holds it until its answer). Each attempt on the wire is visible to this client's
+ * other identical creates: a looker waits for them to be answered (their predictions are then owned)
+ * before it looks. A lost attempt has ended, so two lost creates never wait for each other.
+ */
+class CreateRequest implements ApiRequest {
+  readonly method = 'POST' as const;
+  readonly idempotent = false;
+  readonly path: string;
+  readonly json: unknown;
+  readonly headers: Record<string, string>;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly onRetry: ((info: RetryInfo) => void) | undefined;
+  readonly cleanup: boolean | undefined;
+  /** Whether the latest attempt was given up as lost (and counted in `lost`). */
+  attemptLost = false;
+  readonly #transport: Transport;
+  readonly #query: LostCreateQuery;
+  readonly #lost: LostCreates;
+  readonly #settleMs: number;
+  #attempt: { end(): void } | null = null;
+
+  constructor(
+    transport: Transport,
+    fields: Pick<
+      CreateRequest,
+      'path' | 'json' | 'headers' | 'signal' | 'deadline' | 'timeoutMs' | 'onRetry' | 'cleanup'
+    > & { query: LostCreateQuery; lost: LostCreates; settleMs: number },
+  ) {
+    this.path = fields.path;
+    this.json = fields.json;
+    this.headers = fields.headers;
+    this.signal = fields.signal;
+    this.deadline = fields.deadline;
+    this.timeoutMs = fields.timeoutMs;
+    this.onRetry = fields.onRetry;
+    this.cleanup = fields.cleanup;
+    this.#transport = transport;
+    this.#query = fields.query;
+    this.#lost = fields.lost;
+    this.#settleMs = fields.settleMs;
+  }
+
+  onAttempt(): void {
+    this.endAttempt();
+    this.#attempt = this.#query.ledger.beginAttempt(this.#query.key);
+    this.attemptLost = false;
+  }
+
+  endAttempt(): void {
+    this.#attempt?.end();
+    this.#attempt = null;
+  }
+
+  async recover(error: ReplicateError, retry: { retryDelayMs: number }): Promise<ApiResponse | null> {
+    this.endAttempt();
+    this.attemptLost = true;
+    this.#lost.lost += 1;
+    this.#transport.log(
+      'warn',
+      `create may have succeeded despite "${error.message}"; looking for the prediction it made`,
+    );
+    // Looks go on until the create may be sent again: the settle window, or the retry's wait if longer.
+    const found = await settleLostCreate(this.#transport, this.#query, Math.max(this.#settleMs, retry.retryDelayMs));
+    if (!found) return null;
+    this.#lost.found += 1;
+    return { status: 201, headers: ADOPTED, body: found };
   }
 }
 

@@ -57,6 +57,21 @@ export interface SaveOutcome {
   error: ReplicateError | null;
 }
 
+/** What a run tells the books about its prediction as answers come (see Bookkeeping.watch). */
+export interface RunWatcher {
+  observe: (prediction: Prediction) => void;
+  /** Whether the prediction's `created` record was written (always false without a journal). */
+  seen: () => boolean;
+  /** Resolves once every record it started is written. */
+  settled: () => Promise<void>;
+}
+
+const UNJOURNALED_WATCHER: RunWatcher = Object.freeze({
+  observe: () => undefined,
+  seen: () => false,
+  settled: async () => undefined,
+});
+
 export class Bookkeeper {
   /** The journal file, or a fleet's shared journal (a postgres:// URL), or null. */
   readonly journal: Journal | SharedJournal | null;
@@ -169,15 +184,12 @@ export class Bookkeeper {
    * A watcher for every answer about the run's prediction: the first writes the `created` record, later
    * changes of a non-terminal status write `status` records. Never throws.
    */
-  watch(meta: RunMeta): {
-    observe: (prediction: Prediction) => void;
-    seen: () => boolean;
-    settled: () => Promise<void>;
-  } {
+  watch(meta: RunMeta): RunWatcher {
+    // Without a journal there is nothing to write: one shared watcher instead of one per call.
+    if (!this.journal) return UNJOURNALED_WATCHER;
     let lastStatus: string | null = null;
     const writes: Promise<void>[] = [];
     const observe = (prediction: Prediction): void => {
-      if (!this.journal) return;
       if (lastStatus === null) {
         lastStatus = prediction.status;
         writes.push(this.#append(this.createdRecord(meta, prediction)));

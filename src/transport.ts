@@ -15,7 +15,7 @@ import {
   ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
-import { linkSignals } from './internal/abort-link.js';
+import { type LinkedSignal, linkSignals } from './internal/abort-link.js';
 import { predictionIdInHead, readTextCapped } from './internal/read-capped.js';
 import { type RateLimiter, rateClassOf } from './rate-limiter.js';
 import { containsSecret, type Redactor, redactSecretDeep } from './redact.js';
@@ -108,6 +108,15 @@ const NOT_SENT_CODES = new Set([
   'FailedToOpenSocket',
 ]);
 
+/** Where a request goes: an absolute URL on the API origin, and its path (for labels and rate classes). */
+interface ApiTarget {
+  href: string;
+  pathname: string;
+}
+
+/** A path the base URL can take as it is: segments of unreserved characters, none starting with a dot. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+\/?$/;
+
 /** The one request path; see the file comment. */
 export class Transport {
   readonly #config: TransportConfig;
@@ -178,18 +187,9 @@ export class Transport {
     let transientRetries = 0;
     for (;;) {
       this.#throwIfStopped(req, retries);
-      // Every attempt takes a token, retries included: the server counts them all. A wait for one ends at
-      // the operation's deadline, and a call that stops waiting gives its token back.
-      const limiter = this.#config.rateLimiter;
-      if (limiter) {
-        const { deadline } = req;
-        const untilDeadline = (ms: number): number =>
-          deadline === undefined ? ms : Math.min(ms, Math.max(0, deadline - now()));
-        await limiter.acquire(
-          rateClassOf(req.method, url.pathname),
-          (ms) => this.wait(untilDeadline(ms), req),
-          () => this.#stopped(req, {}) !== null || untilDeadline(1) <= 0,
-        );
+      // Every attempt takes a token, retries included: the server counts them all (see #takeTurn).
+      if (this.#config.rateLimiter) {
+        await this.#takeTurn(this.#config.rateLimiter, req, url.pathname);
         this.#throwIfStopped(req, retries);
       }
       let error: ReplicateError;
@@ -253,6 +253,23 @@ export class Transport {
       req.onRetry?.({ attempt: retries, delayMs, error });
       if (delayMs > 0) await this.wait(delayMs, req);
     }
+  }
+
+  /**
+   * Waits for the rate limiter's turn. A wait ends at the operation's deadline, and a call that stops
+   * waiting gives its token back. A method of its own so that the closures it hands the limiter end with
+   * the turn instead of living in the request's frame until the answer.
+   */
+  #takeTurn(limiter: RateLimiter, req: ApiRequest, pathname: string): Promise<boolean> {
+    const { now } = this.#config;
+    const { deadline } = req;
+    const untilDeadline = (ms: number): number =>
+      deadline === undefined ? ms : Math.min(ms, Math.max(0, deadline - now()));
+    return limiter.acquire(
+      rateClassOf(req.method, pathname),
+      (ms) => this.wait(untilDeadline(ms), req),
+      () => this.#stopped(req, {}) !== null || untilDeadline(1) <= 0,
+    );
   }
 
   /**
@@ -356,7 +373,13 @@ export class Transport {
     }
   }
 
-  #url(req: ApiRequest): URL {
+  #url(req: ApiRequest): ApiTarget {
+    // The usual call (a relative path of plain segments, no query) needs no URL object: every request
+    // of a batch holds its target until the answer, and a parsed URL is some hundreds of bytes of it.
+    if (req.query === undefined && PLAIN_PATH.test(req.path)) {
+      const pathname = `${this.#basePath}${req.path}`;
+      return { href: `${this.#origin}${pathname}`, pathname };
+    }
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(req.path);
     const url = new URL(absolute ? req.path : `${this.#origin}${this.#basePath}${req.path}`);
     // The key goes only to the configured API: refuse any other origin (or a path outside the base).
@@ -369,10 +392,15 @@ export class Transport {
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
-    return url;
+    return { href: url.href, pathname: url.pathname };
   }
 
-  async #attempt(req: ApiRequest, url: URL, label: string, body: string | FormData | undefined): Promise<ApiResponse> {
+  async #attempt(
+    req: ApiRequest,
+    url: ApiTarget,
+    label: string,
+    body: string | FormData | undefined,
+  ): Promise<ApiResponse> {
     const { now, redact } = this.#config;
     const limitMs = req.timeoutMs ?? this.#config.requestTimeoutMs;
     const remainingMs = req.deadline === undefined ? Infinity : req.deadline - now();
@@ -380,25 +408,21 @@ export class Transport {
     // One signal for the fetch: the caller's and the client's close, followed until the attempt ends,
     // and the attempt's own timeout.
     const link = linkSignals(this.#signals(req));
-    let timedOut = false;
-    const handle = setTimeout(() => {
-      timedOut = true;
-      link.abort();
-    }, timeoutMs);
+    const handle = setTimeout(abortForTimeout, timeoutMs, link);
     const { signal } = link;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#config.apiKey}`,
       Accept: 'application/json',
       'User-Agent': this.#config.userAgent,
-      ...(typeof body === 'string' ? { 'Content-Type': 'application/json' } : {}),
-      ...req.headers,
     };
+    if (typeof body === 'string') headers['Content-Type'] = 'application/json';
+    if (req.headers) Object.assign(headers, req.headers);
     const started = now();
     const details = { predictionId: req.predictionId ?? null };
     // Why the fetch ended early, if it did: a POST stopped mid-flight may still have taken effect.
     const stopped = (): ReplicateError | null =>
       this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
-      (timedOut
+      (signal.reason === ATTEMPT_TIMED_OUT
         ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, {
             ...details,
             ambiguous: true,
@@ -410,9 +434,19 @@ export class Transport {
     try {
       let response: Response;
       try {
-        response = await this.#config.fetch(url, { method: req.method, headers, body, signal, redirect: 'manual' });
+        response = await this.#config.fetch(url.href, {
+          method: req.method,
+          headers,
+          body,
+          signal,
+          redirect: 'manual',
+        });
       } catch (cause) {
-        throw stopped() ?? refusedUrl(cause, url, details, redact) ?? networkError(cause, label, details, redact);
+        throw (
+          stopped() ??
+          refusedUrl(cause, new URL(url.href), details, redact) ??
+          networkError(cause, label, details, redact)
+        );
       }
       const maxBytes = this.#config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       let text: string;
@@ -468,6 +502,14 @@ export class Transport {
       // A logger that throws must not break a request.
     }
   }
+}
+
+// The reason an attempt's own timeout aborts its fetch with; the timer is handed the link rather than a
+// closure, so an attempt in flight holds no function for it.
+const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
+
+function abortForTimeout(link: LinkedSignal): void {
+  link.abort(ATTEMPT_TIMED_OUT);
 }
 
 // The response headers of a failed attempt (Retry-After, ratelimit-reset), kept off the public error.

@@ -202,11 +202,7 @@ export async function runPrediction(
   const lost = new LostCreates();
   // A sweep started as soon as the call has its prediction, so a stray of a long run is not left running
   // (and billed) until the end; the final sweep then looks for any that appeared later. Never rejects.
-  let early: Promise<Stray[]> = Promise.resolve([]);
-  const sweeps = async (kept = 0): Promise<Stray[]> => {
-    const first = await early;
-    return [...first, ...(await sweepAfterLoss(transport, lost, operation, kept))];
-  };
+  let early: Promise<Stray[]> | null = null;
   try {
     operation.report();
     const remainingMs = operation.remainingMs();
@@ -227,7 +223,7 @@ export async function runPrediction(
         ledger: request.ledger,
         onRetry: operation.onRetry,
         lost,
-        ...(request.createSettleMs !== undefined ? { settleMs: request.createSettleMs } : {}),
+        settleMs: request.createSettleMs,
       },
     );
     operation.observe(prediction);
@@ -239,7 +235,11 @@ export async function runPrediction(
         useStream: request.useStream,
       });
     }
-    return { kind: 'finished', prediction, strays: lost.lost > 0 ? await sweeps() : [] };
+    return {
+      kind: 'finished',
+      prediction,
+      strays: lost.lost > 0 ? await sweepsOf(early, transport, lost, operation) : [],
+    };
   } catch (caught) {
     if (!(caught instanceof ReplicateError)) throw caught;
     const cancel = request.keepRunning
@@ -255,9 +255,21 @@ export async function runPrediction(
     // Only a cancel the server answered `canceled` ends the prediction: one still `processing` after it
     // may yet finish and be billed, so its budget hold stays (item 5 of issue 10).
     // Without a prediction and left running (keepRunning), one lost create's prediction is the call's own.
-    const strays = await sweeps(prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0);
+    const kept = prediction === null && cancel === 'none' && request.keepRunning ? 1 : 0;
+    const strays = await sweepsOf(early, transport, lost, operation, kept);
     return { kind: 'gave_up', error, prediction, canceledOnServer: cancel === 'canceled', strays };
   }
+}
+
+/** The strays of the early sweep (if one was started) and of a last one. */
+async function sweepsOf(
+  early: Promise<Stray[]> | null,
+  transport: Transport,
+  lost: LostCreates,
+  operation: Operation,
+  kept = 0,
+): Promise<Stray[]> {
+  return [...((await early) ?? []), ...(await sweepAfterLoss(transport, lost, operation, kept))];
 }
 
 /**

@@ -2,11 +2,10 @@
 
 import type { RunMeta } from '../bookkeeping.js';
 import { DEFAULT_IMAGE_MODEL, DEFAULT_TIMEOUT_MS } from '../defaults.js';
-import { InvalidInputError, type ReplicateError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { outputUrls } from '../internal/output-urls.js';
 import type { GenerateImageOptions } from '../types/options.js';
 import type { ImageFailure, ImageResult } from '../types/results.js';
-import type { RunOutcome } from '../waiting.js';
 import { checkDownload, checkInput, progressListener, readOptions } from './checks.js';
 import { begin, type ClientContext } from './context.js';
 import {
@@ -27,11 +26,6 @@ export async function generateImage(
   prompt: string,
   options: GenerateImageOptions,
 ): Promise<ImageResult> {
-  const fail = (error: ReplicateError, outcome?: RunOutcome): ImageFailure => ({
-    ...failureFields(ctx.redact, error, outcome),
-    imageUrl: null,
-    imageUrls: [],
-  });
   try {
     const opts = readOptions(options);
     if (typeof prompt !== 'string' || prompt.trim() === '')
@@ -85,6 +79,15 @@ export async function generateImage(
       ...duplicatesOf(outcome),
     };
   } catch (error) {
-    return fail(withCatalogueHint(asReplicateError(error), options?.model ?? DEFAULT_IMAGE_MODEL), outcomeOf(error));
+    const failure: ImageFailure = {
+      ...failureFields(
+        ctx.redact,
+        withCatalogueHint(asReplicateError(error), options?.model ?? DEFAULT_IMAGE_MODEL),
+        outcomeOf(error),
+      ),
+      imageUrl: null,
+      imageUrls: [],
+    };
+    return failure;
   }
 }
