@@ -35,8 +35,33 @@ export interface CreateContext {
   lost?: LostCreates;
 }
 
+/** Where a create goes: its endpoint, and the version and model it names (null when the target hides it). */
+export interface ResolvedTarget {
+  readonly path: string;
+  readonly version?: string;
+  readonly model: string | null;
+}
+
+// A batch names the same model thousands of times: its resolution is kept (a few models per client at
+// most; the cap only bounds a program that invents model names).
+const resolvedModels = new Map<string, ResolvedTarget>();
+const RESOLVED_MODELS_CAP = 256;
+
 /** Resolves the target to its endpoint and body fields; throws InvalidInputError when it makes no sense. */
-export function resolveTarget(target: PredictionTarget): { path: string; version?: string; model: string | null } {
+export function resolveTarget(target: PredictionTarget): ResolvedTarget {
+  const byModel = target.version === undefined && target.deployment === undefined ? target.model : undefined;
+  if (typeof byModel === 'string') {
+    const known = resolvedModels.get(byModel);
+    if (known) return known;
+    const resolved = Object.freeze(resolveAny(target));
+    if (resolvedModels.size >= RESOLVED_MODELS_CAP) resolvedModels.clear();
+    resolvedModels.set(byModel, resolved);
+    return resolved;
+  }
+  return resolveAny(target);
+}
+
+function resolveAny(target: PredictionTarget): ResolvedTarget {
   const given = [target.model, target.version, target.deployment].filter((v) => v !== undefined);
   if (given.length !== 1) {
     throw new InvalidInputError('Give exactly one of model, version or deployment');
