@@ -26,10 +26,47 @@ const MAX_LOOKUP_PAGES = 1_000;
 // The first wait between looks in the settle window; each next one doubles.
 const FIRST_SETTLE_LOOK_MS = 250;
 
-/** One create request of this client on the wire (one attempt; a retry is another). */
-interface Attempt {
-  readonly done: Promise<void>;
-  end(): void;
+/**
+ * One create request of this client on the wire (one attempt; a retry is another). Its `done` promise is
+ * made only when a looker asks for it (a lost create, rare): every create in flight holds its attempt.
+ */
+class Attempt {
+  #ended = false;
+  #done: Promise<void> | null = null;
+  #resolve: (() => void) | null = null;
+
+  readonly #onWire: Map<string, Attempt[]>;
+  readonly #key: string;
+
+  /** Listed in `onWire` under `key` until it ends. */
+  constructor(onWire: Map<string, Attempt[]>, key: string) {
+    this.#onWire = onWire;
+    this.#key = key;
+    const list = onWire.get(key);
+    if (list) list.push(this);
+    else onWire.set(key, [this]);
+  }
+
+  /** Resolves when the attempt ends (answered, failed or given up as lost). */
+  get done(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#done ??= new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+    return this.#done;
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const list = this.#onWire.get(this.#key);
+    if (list) {
+      const at = list.indexOf(this);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.#onWire.delete(this.#key);
+    }
+    this.#resolve?.();
+  }
 }
 
 /**
@@ -43,7 +80,8 @@ export class PredictionLedger {
    * identical call). They are never adopted nor swept as this client's.
    */
   knownElsewhere: ((ids: readonly string[]) => Promise<ReadonlySet<string>>) | null = null;
-  readonly #attempts = new Map<string, Set<Attempt>>();
+  /** The attempts on the wire by key: almost always one (identical creates at once are rare). */
+  readonly #attempts = new Map<string, Attempt[]>();
 
   /** True when a call of this client already returned (or adopted, or canceled as a stray) this prediction. */
   owns(id: string): boolean {
@@ -62,28 +100,13 @@ export class PredictionLedger {
   }
 
   /** Marks one create attempt of `key` (model + input) as on the wire until `end()`. */
-  beginAttempt(key: string): Attempt {
-    let end!: () => void;
-    const done = new Promise<void>((resolve) => {
-      end = resolve;
-    });
-    const set = this.#attempts.get(key) ?? new Set<Attempt>();
-    const attempt: Attempt = {
-      done,
-      end: () => {
-        set.delete(attempt);
-        if (set.size === 0 && this.#attempts.get(key) === set) this.#attempts.delete(key);
-        end();
-      },
-    };
-    set.add(attempt);
-    this.#attempts.set(key, set);
-    return attempt;
+  beginAttempt(key: string): { end(): void } {
+    return new Attempt(this.#attempts, key);
   }
 
   /** The attempts of `key` on the wire now (a lost one has already ended: two lookers never wait on each other). */
   attemptsInFlight(key: string): Promise<void>[] {
-    return [...(this.#attempts.get(key) ?? [])].map((a) => a.done);
+    return (this.#attempts.get(key) ?? []).map((a) => a.done);
   }
 }
 
