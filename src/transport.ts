@@ -419,15 +419,6 @@ export class Transport {
     if (req.headers) Object.assign(headers, req.headers);
     const started = now();
     const details = { predictionId: req.predictionId ?? null };
-    // Why the fetch ended early, if it did: a POST stopped mid-flight may still have taken effect.
-    const stopped = (): ReplicateError | null =>
-      this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
-      (signal.reason === ATTEMPT_TIMED_OUT
-        ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, {
-            ...details,
-            ambiguous: true,
-          })
-        : null);
     // Debug lines are built only for a logger that takes them: two strings per request otherwise made for nothing.
     const debug = this.#config.logger?.debug !== undefined;
     if (debug) this.log('debug', `→ ${label}`);
@@ -443,7 +434,7 @@ export class Transport {
         });
       } catch (cause) {
         throw (
-          stopped() ??
+          this.#endedEarly(req, signal, label, timeoutMs) ??
           refusedUrl(cause, new URL(url.href), details, redact) ??
           networkError(cause, label, details, redact)
         );
@@ -466,7 +457,10 @@ export class Transport {
         } else text = read.text;
       } catch (cause) {
         if (cause instanceof ReplicateError) throw cause;
-        throw stopped() ?? networkError(cause, label, { ...details, notSent: false }, redact);
+        throw (
+          this.#endedEarly(req, signal, label, timeoutMs) ??
+          networkError(cause, label, { ...details, notSent: false }, redact)
+        );
       }
       if (debug) this.log('debug', `← ${response.status} ${label} (${now() - started} ms)`);
       this.#learnClock(response.headers);
@@ -490,6 +484,23 @@ export class Transport {
       clearTimeout(handle);
       link.release();
     }
+  }
+
+  /**
+   * Why an attempt's fetch ended early, if it did: the client closed, the caller aborted, or the attempt's
+   * own timeout. A POST stopped mid-flight may still have taken effect.
+   */
+  #endedEarly(req: ApiRequest, signal: AbortSignal, label: string, timeoutMs: number): ReplicateError | null {
+    const details = { predictionId: req.predictionId ?? null };
+    return (
+      this.#stopped(req, { ...details, ambiguous: req.method === 'POST' }) ??
+      (signal.reason === ATTEMPT_TIMED_OUT
+        ? new TimeoutError(`request timeout: ${label} got no answer within ${timeoutMs} ms`, {
+            ...details,
+            ambiguous: true,
+          })
+        : null)
+    );
   }
 
   /** Logs through the configured logger, redacted; a logger that throws is ignored. */
