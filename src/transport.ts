@@ -15,7 +15,7 @@ import {
   ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
-import { type LinkedSignal, linkSignals } from './internal/abort-link.js';
+import { LinkedSignal } from './internal/abort-link.js';
 import { predictionIdInHead, readTextCapped } from './internal/read-capped.js';
 import { type RateLimiter, rateClassOf } from './rate-limiter.js';
 import { containsSecret, type Redactor, redactSecretDeep } from './redact.js';
@@ -315,7 +315,7 @@ export class Transport {
     const signals = this.#signals(req);
     // A signal of its own per wait: many concurrent waits (a batch pacing its creates) would otherwise each
     // add listeners to the client's close signal, past Node's max-listeners warning.
-    const link = signals.length === 0 ? undefined : linkSignals(signals);
+    const link = signals.length === 0 ? undefined : new LinkedSignal(signals);
     const signal = link?.signal;
     try {
       if (signal?.aborted) return;
@@ -407,7 +407,7 @@ export class Transport {
     const timeoutMs = Math.max(1, Math.min(limitMs, remainingMs));
     // One signal for the fetch: the caller's and the client's close, followed until the attempt ends,
     // and the attempt's own timeout.
-    const link = linkSignals(this.#signals(req));
+    const link = new LinkedSignal(this.#signals(req));
     const handle = setTimeout(abortForTimeout, timeoutMs, link);
     const { signal } = link;
     const headers: Record<string, string> = {
@@ -435,7 +435,7 @@ export class Transport {
       } catch (cause) {
         throw (
           this.#endedEarly(req, signal, label, timeoutMs) ??
-          refusedUrl(cause, new URL(url.href), details, redact) ??
+          refusedUrl(cause, url.href, details, redact) ??
           networkError(cause, label, details, redact)
         );
       }
@@ -553,12 +553,13 @@ function networkError(
  */
 function refusedUrl(
   cause: unknown,
-  url: URL,
+  href: string,
   details: { predictionId: string | null },
   redact: Redactor,
 ): ConfigurationError | null {
   const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : '';
   if (!(cause instanceof TypeError) || !/bad port/i.test(inner)) return null;
+  const url = new URL(href);
   return new ConfigurationError(
     `Cannot reach the API URL ${redact(url.origin)}: fetch refuses to connect to port ${url.port} ("bad port": it is on the fetch standard's list of blocked ports); use another port in baseUrl / REPLICATE_BASE_URL`,
     { predictionId: details.predictionId, ambiguous: false },

@@ -31,7 +31,10 @@ function follow(source: AbortSignal, link: LinkedSignal): void {
   set.add(link);
 }
 
-/** A signal aborted (with the source's reason) as soon as any of its sources aborts, or by `abort()`. */
+/**
+ * A signal aborted (with the source's reason) as soon as any of its sources aborts, or by `abort()`;
+ * already aborted when a source is. What AbortSignal.any gives, with an end: see the file comment.
+ */
 export class LinkedSignal {
   readonly #controller = new AbortController();
   readonly #sources: readonly AbortSignal[];
@@ -60,12 +63,4 @@ export class LinkedSignal {
   release(): void {
     for (const source of this.#sources) followers.get(source)?.delete(this);
   }
-}
-
-/**
- * A signal aborted (with the source's reason) as soon as any of `sources` aborts, or by `abort()`;
- * already aborted when a source is. What AbortSignal.any gives, with an end: see the file comment.
- */
-export function linkSignals(sources: readonly AbortSignal[]): LinkedSignal {
-  return new LinkedSignal(sources);
 }
