@@ -154,8 +154,12 @@ const SHARE_MIN_TOKENS = 4;
 // that a client whose workers go in step (a lump of creates every few seconds) measures the same share
 // whichever lumps the window happens to hold.
 const EVEN_WINDOW_MS = 24_000;
-// The recent stretch looked at when the key has tokens to spare (see #estimateShare).
+// The recent stretch looked at when the key has tokens to spare (see #estimateShare, #leftByOthers).
 const SHARE_RECENT_MS = 1_500;
+// The stretch before a reading over which the key's drain is measured, to age the reading (see #bound).
+const DRAIN_WINDOW_MS = 1_000;
+// The longest a create waits for a token without re-asking the bucket, while it follows the server.
+const FOLLOW_SLICE_MS = 200;
 // A recent share from which a client counts as alone on the key (the rest is noise or a straggler).
 const SHARE_ALONE = 0.8;
 // The lowest share a client assumes, so that one that was idle can always win some rate back.
@@ -318,7 +322,25 @@ class SharedKey {
     const evenMeasure =
       oldestEven && measured < SHARE_ALONE ? (this.#shareSince(oldestEven, newest) ?? measured) : measured;
     this.#evenParts = evenPartsNear(evenMeasure, this.#evenParts);
-    this.#setShare(1 / this.#evenParts + SHARE_NUDGE);
+    this.#setShare(Math.max(1 / this.#evenParts + SHARE_NUDGE, this.#leftByOthers(newest, usable)));
+  }
+
+  /**
+   * The part of the key's rate the others left unused of late, when the key has tokens above the reserve:
+   * a client that wants more may take it all (it is more than its even share when another client has
+   * finished or slowed down). Several clients taking it at once ask for more than the key's rate; the
+   * bound holds them to their part of what is left, and the next readings show the others' use again.
+   * Without this, the clients left once one has finished keep their even share for the seconds the
+   * window takes to forget it, with the key idle meanwhile.
+   */
+  #leftByOthers(newest: ServerReading, usable: (r: ServerReading) => boolean): number {
+    if (newest.remaining <= this.#reserve) return 0;
+    const recent = this.#readings.findLast((r) => usable(r) && newest.atMs - r.atMs >= SHARE_RECENT_MS);
+    if (recent === undefined) return 0;
+    const elapsedMs = newest.atMs - recent.atMs;
+    const used = recent.remaining - newest.remaining + elapsedMs * this.#perMs;
+    const othersPerMs = Math.max(0, used - (newest.ownSent - recent.ownSent)) / elapsedMs;
+    return 1 - othersPerMs / this.#perMs;
   }
 
   /** This client's part of the key's use between two readings, when there was enough use to tell. */
@@ -339,13 +361,31 @@ class SharedKey {
    * refilled since, less its own sends since. Below the reserve that part is negative: each client holds
    * back its share of the shortfall, so that clients asking for more than the key's rate together
    * (nudged shares, even shares next to a light client) settle just under the reserve, not at a 429.
+   *
+   * A reading is as old as its answer took (a second for a held create, up to a minute). While the key
+   * is being used faster than it refills (the end of a fleet's burst), what was left at the reading has
+   * kept going at that pace since: that much of it counts as gone, down to the reserve. Otherwise the
+   * client whose creates happen to go first in each round keeps claiming its share of a surplus the
+   * others have already spent, and takes the burst's last tokens (or a 429) from them.
    */
   #bound(reading: ServerReading): void {
     const nowMs = this.#now();
     const sinceMs = Math.max(0, nowMs - reading.atMs);
     const ownSince = this.#ownSentBy(nowMs) - reading.ownSent;
-    const available = this.#share * (reading.remaining - this.#reserve + sinceMs * this.#perMs) - ownSince;
+    const surplus = reading.remaining - this.#reserve;
+    const spentSince = Math.max(0, Math.min(surplus, this.#drainPerMs(reading) * sinceMs));
+    const available = this.#share * (surplus - spentSince + sinceMs * this.#perMs) - ownSince;
     this.#bucket.setAvailable(available, this.#waiting);
+  }
+
+  /** How fast the key's tokens went beyond its refill in the second before a reading (0: not draining). */
+  #drainPerMs(reading: ServerReading): number {
+    const earlier = this.#readings.findLast(
+      (r) => r.atMs <= reading.atMs - DRAIN_WINDOW_MS && r.fullAtMs >= reading.atMs,
+    );
+    if (earlier === undefined) return 0;
+    const elapsedMs = reading.atMs - earlier.atMs;
+    return Math.max(0, (earlier.remaining - reading.remaining) / elapsedMs);
   }
 }
 
@@ -396,17 +436,21 @@ export class RateLimiter {
     const bucket = this.#buckets[rateClass];
     if (!bucket) return true;
     const shared = rateClass === 'create' ? this.#shared : undefined;
+    // While the server's answers steer the bucket, they may raise what it has for this client at any time
+    // (another client finished): a waiter asleep until the time the old figure gave would leave the key
+    // idle meanwhile, so it sleeps in slices and re-asks.
+    const sliceMs = shared && this.#followServer ? FOLLOW_SLICE_MS : Number.POSITIVE_INFINITY;
     const ticket = bucket.take();
     shared?.waiting(1);
     try {
       // Re-ask after each sleep: a timer may fire a little early, a sleep stops early on abort, and the
-      // server's answers may have lowered the rate meanwhile.
+      // server's answers may have changed the rate meanwhile.
       for (let goAtMs = bucket.readyAt(ticket), nowMs = this.#now(); nowMs < goAtMs; ) {
         if (stopped()) {
           bucket.refund();
           return false;
         }
-        await wait(goAtMs - nowMs);
+        await wait(Math.min(sliceMs, goAtMs - nowMs));
         goAtMs = bucket.readyAt(ticket);
         nowMs = this.#now();
       }

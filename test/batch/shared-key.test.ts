@@ -20,12 +20,23 @@ interface FleetRun {
   shares: number[];
 }
 
+/** How a fleet's clients start and are answered, when not all at once with answers of 0.9–1.1 s. */
+interface FleetShape {
+  /** Client 0 starts this much later than the others (and so finishes its part alone). */
+  lateMs?: number;
+  /**
+   * Client c starts c × this later, and every create is answered exactly 1 s after it is sent: each
+   * client's workers then go together, in the same order every round (as real processes do).
+   */
+  inStepMs?: number;
+}
+
 /**
  * K clients, `lanes` workers each, share `total` creates against one bucket of 600/min (the emulator's).
  * A create is answered 0.9–1.1 s after it is sent (a held `Prefer: wait` of flux-schnell), with the
  * headers of the moment it arrived; a refused one at once, and retried after its Retry-After.
  */
-async function fleet(k: number, lanes: number, total: number): Promise<FleetRun> {
+async function fleet(k: number, lanes: number, total: number, shape: FleetShape = {}): Promise<FleetRun> {
   const time = virtualTime();
   let seed = 7;
   const random = (): number => {
@@ -41,6 +52,8 @@ async function fleet(k: number, lanes: number, total: number): Promise<FleetRun>
   const start = time.now();
   const lane = async (c: number): Promise<void> => {
     const limiter = clients[c]!;
+    const startsAfterMs = (c === 0 ? (shape.lateMs ?? 0) : 0) + c * (shape.inStepMs ?? 0);
+    if (startsAfterMs > 0) await time.sleep(startsAfterMs);
     while (left[c]! > 0) {
       left[c]! -= 1;
       for (;;) {
@@ -57,7 +70,7 @@ async function fleet(k: number, lanes: number, total: number): Promise<FleetRun>
           await time.sleep(decision.retryAfterSeconds * 1000);
           continue;
         }
-        await time.sleep(900 + Math.floor(random() * 200));
+        await time.sleep(shape.inStepMs ? 1000 : 900 + Math.floor(random() * 200));
         limiter.observe('create', headers, sentAt);
         break;
       }
@@ -87,6 +100,25 @@ describe('clients sharing one key, on virtual time', () => {
       // shares are measured from fewer answers each; they end further apart.)
       const spreadMs = Math.max(...run.endPerClient) - Math.min(...run.endPerClient);
       expect(spreadMs).toBeLessThan(k === 8 ? 6_000 : 1_500);
+    });
+  }
+
+  test('one client starts a second late and finishes alone: it takes the rate the others left at once', async () => {
+    const run = await fleet(4, 13, 1_000, { lateMs: 1_000 });
+    expect(run.refusedPerClient).toEqual([0, 0, 0, 0]);
+    // The late client has a second's worth more left when the others finish. Kept at its even share
+    // (and its waiters asleep until the times that share gave them), it ended at 45.5 s.
+    expect(run.endMs).toBeLessThan(43_500);
+  });
+
+  for (const k of [2, 4]) {
+    test(`${k} clients whose workers go in step: no 429 as the burst runs out, near the pace the key allows`, async () => {
+      const run = await fleet(k, Math.ceil(50 / k), 1_000, { inStepMs: 60 });
+      // The client whose workers go first each round reads the most left of the key; counting that
+      // reading as fresh, it took the burst's last tokens from the others (and once its waiters re-asked
+      // often, 429s): the fleet ended at 43.3 s (two) and 43.0 s (four), one client seconds before the rest.
+      expect(run.refusedPerClient).toEqual(new Array(k).fill(0));
+      expect(run.endMs).toBeLessThan(42_800);
     });
   }
 
