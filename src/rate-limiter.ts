@@ -158,7 +158,8 @@ const EVEN_WINDOW_MS = 24_000;
 const SHARE_RECENT_MS = 1_500;
 // The stretch before a reading over which the key's drain is measured, to age the reading (see #bound).
 const DRAIN_WINDOW_MS = 1_000;
-// The longest a create waits for a token without re-asking the bucket, while it follows the server.
+// The longest a create waits for a token without asking the bucket again, while its client has less than
+// the key's whole rate (see RateLimiter#sliceMs).
 const FOLLOW_SLICE_MS = 200;
 // A recent share from which a client counts as alone on the key (the rest is noise or a straggler).
 const SHARE_ALONE = 0.8;
@@ -436,10 +437,6 @@ export class RateLimiter {
     const bucket = this.#buckets[rateClass];
     if (!bucket) return true;
     const shared = rateClass === 'create' ? this.#shared : undefined;
-    // While the server's answers steer the bucket, they may raise what it has for this client at any time
-    // (another client finished): a waiter asleep until the time the old figure gave would leave the key
-    // idle meanwhile, so it sleeps in slices and re-asks.
-    const sliceMs = shared && this.#followServer ? FOLLOW_SLICE_MS : Number.POSITIVE_INFINITY;
     const ticket = bucket.take();
     shared?.waiting(1);
     try {
@@ -450,7 +447,7 @@ export class RateLimiter {
           bucket.refund();
           return false;
         }
-        await wait(Math.min(sliceMs, goAtMs - nowMs));
+        await wait(Math.min(goAtMs - nowMs, this.#sliceMs(shared)));
         goAtMs = bucket.readyAt(ticket);
         nowMs = this.#now();
       }
@@ -469,6 +466,16 @@ export class RateLimiter {
     } finally {
       shared?.waiting(-1);
     }
+  }
+
+  /**
+   * How long a waiter may sleep before asking its bucket again. While this client has less than the
+   * key's whole rate, the server's answers may raise what the bucket has for it at any time (another
+   * client finished): a waiter asleep until the time the old figure gave would leave the key idle
+   * meanwhile, so it sleeps in slices. At the whole rate nothing can raise it, and a waiter sleeps once.
+   */
+  #sliceMs(shared: SharedKey | undefined): number {
+    return shared && this.#followServer && shared.share < 1 ? FOLLOW_SLICE_MS : Number.POSITIVE_INFINITY;
   }
 
   /**
