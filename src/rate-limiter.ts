@@ -305,11 +305,15 @@ class SharedKey {
       this.#setShare(measured);
       return;
     }
+    // The reading that starts the recent stretch, looked at only when the key has tokens to spare.
+    const recent =
+      newest.remaining > this.#reserve
+        ? readings.findLast((r) => usable(r) && newest.atMs - r.atMs >= SHARE_RECENT_MS)
+        : undefined;
     // The key has tokens to spare while this client waits, and of the key's use in the last couple of
     // seconds nearly all was its own: the others have stopped. The whole window says so only seconds
     // later; a client finishing its work alone takes the key's whole rate at once instead.
     if (newest.remaining > this.#reserve + SHARE_MIN_TOKENS) {
-      const recent = readings.findLast((r) => usable(r) && newest.atMs - r.atMs >= SHARE_RECENT_MS);
       const recentShare = recent && recent !== oldest ? this.#shareSince(recent, newest) : undefined;
       if (recentShare !== undefined && recentShare >= SHARE_ALONE) measured = Math.max(measured, recentShare);
     }
@@ -323,33 +327,34 @@ class SharedKey {
     const evenMeasure =
       oldestEven && measured < SHARE_ALONE ? (this.#shareSince(oldestEven, newest) ?? measured) : measured;
     this.#evenParts = evenPartsNear(evenMeasure, this.#evenParts);
-    this.#setShare(Math.max(1 / this.#evenParts + SHARE_NUDGE, this.#leftByOthers(newest, usable)));
+    this.#setShare(Math.max(1 / this.#evenParts + SHARE_NUDGE, this.#leftByOthers(recent, newest)));
   }
 
   /**
-   * The part of the key's rate the others left unused of late, when the key has tokens above the reserve:
-   * a client that wants more may take it all (it is more than its even share when another client has
+   * The part of the key's rate the others left unused since `recent` (given when the key has tokens above
+   * the reserve): a client that wants more may take it all (it is more than its even share when another client has
    * finished or slowed down). Several clients taking it at once ask for more than the key's rate; the
    * bound holds them to their part of what is left, and the next readings show the others' use again.
    * Without this, the clients left once one has finished keep their even share for the seconds the
    * window takes to forget it, with the key idle meanwhile.
    */
-  #leftByOthers(newest: ServerReading, usable: (r: ServerReading) => boolean): number {
-    if (newest.remaining <= this.#reserve) return 0;
-    const recent = this.#readings.findLast((r) => usable(r) && newest.atMs - r.atMs >= SHARE_RECENT_MS);
+  #leftByOthers(recent: ServerReading | undefined, newest: ServerReading): number {
     if (recent === undefined) return 0;
-    const elapsedMs = newest.atMs - recent.atMs;
-    const used = recent.remaining - newest.remaining + elapsedMs * this.#perMs;
-    const othersPerMs = Math.max(0, used - (newest.ownSent - recent.ownSent)) / elapsedMs;
-    return 1 - othersPerMs / this.#perMs;
+    const othersUsed = this.#usedBetween(recent, newest) - (newest.ownSent - recent.ownSent);
+    return 1 - Math.max(0, othersUsed) / (newest.atMs - recent.atMs) / this.#perMs;
   }
 
   /** This client's part of the key's use between two readings, when there was enough use to tell. */
   #shareSince(older: ServerReading, newer: ServerReading): number | undefined {
     if (newer.atMs - older.atMs < 1_000) return undefined;
-    const used = older.remaining - newer.remaining + (newer.atMs - older.atMs) * this.#perMs;
+    const used = this.#usedBetween(older, newer);
     if (used < SHARE_MIN_TOKENS) return undefined;
     return Math.min(1, Math.max(SHARE_FLOOR, (newer.ownSent - older.ownSent) / used));
+  }
+
+  /** Tokens the key's users (this client and the others) took between two readings: its fall plus its refill. */
+  #usedBetween(older: ServerReading, newer: ServerReading): number {
+    return older.remaining - newer.remaining + (newer.atMs - older.atMs) * this.#perMs;
   }
 
   #setShare(share: number): void {
