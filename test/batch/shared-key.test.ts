@@ -212,6 +212,42 @@ describe('the client reads the headers of real answers', () => {
     await Promise.all(more);
   });
 
+  test('told that others use nearly all of the key, a create waits in slices and still stops at its deadline, unsent', async () => {
+    creates = 0;
+    remaining = 16;
+    let t = 1_700_000_000_000;
+    const sleeps: number[] = [];
+    const client = new ReplicateClient({
+      apiKey: 'r8_SharedKeyTest0123456789abcdefghijklmn',
+      baseUrl,
+      now: () => t,
+      // Time moves only by the client's own sleeps, each at once.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+    });
+    const create = (timeoutMs: number) =>
+      client.createPrediction({ model: 'black-forest-labs/flux-schnell', input: { prompt: 'x' }, timeoutMs });
+    await create(600_000); // 15 left
+    t += 2_000;
+    await create(600_000); // 14 left two seconds later: the key made 21 creates, one of them this client's
+    const start = t;
+    sleeps.length = 0;
+    // The key's last tokens are kept in reserve and its refill is mostly the others': the next token is
+    // this client's only seconds from now. The wait is cut into slices, each asking again, and the deadline
+    // still ends it on time, with nothing sent.
+    const outcome = await create(500).then(
+      () => 'sent',
+      (error: { code: string }) => `${error.code} at ${t - start}`,
+    );
+    expect(outcome).toBe('timeout at 500');
+    expect(creates).toBe(2);
+    expect(sleeps.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(200);
+    await client.close();
+  });
+
   test('with followServer: false the headers are ignored and the bucket alone decides', async () => {
     creates = 0;
     remaining = 3;
